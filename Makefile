@@ -1,0 +1,46 @@
+# linernotes: `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# torch 2.13.0 is pinned for set-up only: on these machines that is the CPU wheel on local
+# disk; any newer torch from PyPI is a multi-GB CUDA build a CPU laptop does not need.
+TORCH  ?= torch==2.13.0
+
+.PHONY: help setup demo ui test test-all lint bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q --no-deps "tinysoundfont>=0.3.7"
+	$(BIN)/pip install -q -e . --group dev
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install linernotes with its dev tools
+
+demo: setup  ## build the demo catalog, ingest it and answer a request (then the UI)
+	$(BIN)/linernotes demo $(DEMO_ARGS)
+
+ui: setup  ## launch the Gradio UI on the current catalog
+	$(BIN)/linernotes ui
+
+test: setup  ## run the default test suite (CPU, no network)
+	$(BIN)/python -m pytest -q
+
+test-all: setup  ## run every test, slow and browser ones included
+	$(BIN)/python -m pytest -q -m ''
+
+lint: setup  ## ruff and mypy
+	$(BIN)/ruff check agent tools ui prompts tests bench
+	$(BIN)/ruff format --check agent tools ui prompts tests bench
+	$(BIN)/mypy
+
+bench: setup  ## run every benchmark; each prints one JSON object on its last line
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""The LangGraph agent: state, graph wiring, nodes, traces and evaluation."""

@@ -1,0 +1,1 @@
+"""Everything the agent calls, and the offline pipeline that feeds it."""

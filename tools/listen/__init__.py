@@ -1,0 +1,1 @@
+"""Listeners: backends that hear a track and write its caption and TrackSummary."""

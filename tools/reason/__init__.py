@@ -1,0 +1,1 @@
+"""Reasoners: text backends for understanding requests and judging candidates."""

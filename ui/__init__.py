@@ -1,0 +1,1 @@
+"""The faces of linernotes: the ``linernotes`` command line and the Gradio app."""

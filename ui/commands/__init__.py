@@ -1,0 +1,1 @@
+"""One module per ``linernotes`` sub-command group; each exposes ``register(subparsers)``."""

@@ -1,0 +1,51 @@
+"""Helpers shared by the sub-commands: common options, settings, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from tools.settings import Settings, load_settings
+
+
+def add_parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """Add a sub-command that takes the options every command shares."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("--catalog", type=Path, help="catalog folder (else LINERNOTES_CATALOG)")
+    return parser
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings values given on the command line (None means 'not given')."""
+    keys = ("catalog", "embedder", "listener", "listener_model", "listener_url", "reasoner",
+            "reasoner_url", "reasoner_model", "store", "store_url", "workers", "top_k")
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Build settings where command-line values beat the environment and the TOML file."""
+    return load_settings(**overrides_from(args))
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Turn pydantic models (and lists/dicts of them) into plain JSON data."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """Print one JSON document on stdout (what ``--json`` options promise)."""
+    json.dump(to_jsonable(obj), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
