@@ -12,7 +12,7 @@ Each file may start with a front-matter block declaring its variables and versio
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -46,7 +46,7 @@ def list_prompts() -> list[str]:
     return sorted(f.name[:-3] for f in files if f.name.endswith(".md"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> Prompt:
     """Load ``prompts/NAME.md`` and parse its front matter."""
     path = resources.files(__name__) / f"{name}.md"

@@ -126,9 +126,7 @@ def load_audio(
     start = int(offset_s * info.sample_rate)
     frames = -1 if duration_s is None else int(duration_s * info.sample_rate)
     try:
-        y, sr = sf.read(
-            str(info.path), start=start, frames=frames, dtype="float32", always_2d=True
-        )
+        y, sr = sf.read(str(info.path), start=start, frames=frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, ValueError) as e:
         raise InvalidAudioError(f"cannot decode {info.path}: {e}") from e
     mono = downmix(y)

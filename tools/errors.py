@@ -33,7 +33,7 @@ class TrackNotFoundError(CatalogError):
     """A track id, title or path does not name a track in the catalog."""
 
 
-class BackendUnavailable(LinernotesError):  # noqa: N818 - name fixed by ARCHITECTURE.md
+class BackendUnavailable(LinernotesError):
     """A model backend cannot be reached or loaded (server down, weights or extra missing)."""
 
 

@@ -22,8 +22,20 @@ def add_parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """Settings values given on the command line (None means 'not given')."""
-    keys = ("catalog", "embedder", "listener", "listener_model", "listener_url", "reasoner",
-            "reasoner_url", "reasoner_model", "store", "store_url", "workers", "top_k")
+    keys = (
+        "catalog",
+        "embedder",
+        "listener",
+        "listener_model",
+        "listener_url",
+        "reasoner",
+        "reasoner_url",
+        "reasoner_model",
+        "store",
+        "store_url",
+        "workers",
+        "top_k",
+    )
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 

@@ -1,0 +1,76 @@
+"""Shared fixtures: an isolated environment per test and the ingested demo catalog.
+
+The demo catalog (120 rendered tracks, ingested with the offline backends) is built once
+per test session. Set ``LINERNOTES_TEST_CACHE=DIR`` to keep it between sessions while
+developing; CI always builds it fresh.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tools.settings import Settings, load_settings
+
+DEMO_TRACKS = 120
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep tests off the user's catalog, config file and any network model hub."""
+    for key in list(os.environ):
+        if key.startswith("LINERNOTES_") and key != "LINERNOTES_TEST_CACHE":
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LINERNOTES_CATALOG", str(tmp_path / "catalog"))
+    monkeypatch.setenv("LINERNOTES_CONFIG", str(tmp_path / "linernotes.toml"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@dataclass(frozen=True)
+class DemoCatalog:
+    """The ingested demo: settings pointing at it and the manifest rows (absolute paths)."""
+
+    settings: Settings
+    rows: list[dict[str, str]]
+    manifest: Path
+
+    def row_for(self, path: str) -> dict[str, str]:
+        """The manifest row of the track at ``path``."""
+        resolved = str(Path(path).resolve())
+        for row in self.rows:
+            if row["path"] == resolved:
+                return row
+        raise KeyError(path)
+
+
+def _read_manifest(manifest: Path) -> list[dict[str, str]]:
+    with manifest.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["path"] = str((manifest.parent / row["path"]).resolve())
+    return rows
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path to the manifest of the rendered 120-track demo (not ingested)."""
+    from tools.demo import build_demo
+
+    cache = os.environ.get("LINERNOTES_TEST_CACHE")
+    root = Path(cache) if cache else tmp_path_factory.mktemp("demo")
+    return build_demo(root / "demo-audio", n_tracks=DEMO_TRACKS, seed=0, progress=False)
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(demo_manifest: Path) -> DemoCatalog:
+    """The demo rendered and ingested with the offline backends, built once per session."""
+    from tools.ingest import ingest
+
+    settings = load_settings(catalog=demo_manifest.parent.parent / "catalog", workers=2)
+    ingest([demo_manifest.parent], settings, progress=False)
+    return DemoCatalog(settings, _read_manifest(demo_manifest), demo_manifest)

@@ -1,0 +1,340 @@
+"""The catalog: tracks, their audio and caption vectors in Chroma, side records in SQLite.
+
+One catalog folder holds one embedded Chroma store (or points at a Chroma server),
+``records.sqlite`` (skips, verdicts, feedback, the spaces it was built with) and, for the
+demo, the audio itself. Vectors from different embedding spaces never share a collection:
+each collection is named after its space, and opening a catalog with another space than
+the one it was built with raises ``SpaceMismatchError`` naming both.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tools.errors import CatalogError, SpaceMismatchError, TrackNotFoundError
+from tools.records import Records
+from tools.schemas import Candidate, Track, Verdict
+from tools.settings import Settings
+
+_PAGE = 2000
+
+
+def collection_name(kind: str, space: str) -> str:
+    """Chroma collection name for vectors of ``kind`` ('audio'/'captions') in ``space``."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", space).strip("-.")
+    return f"{kind}-{slug}"
+
+
+def track_metadata(track: Track) -> dict[str, Any]:
+    """Scalar metadata stored with each vector so searches can filter on it."""
+    m, s = track.measurements, track.summary
+    return {
+        "title": track.title,
+        "energy_level": s.energy_level or "",
+        "energy": float(m.energy),
+        "tempo_bpm": float(m.tempo_bpm),
+        "has_voice": bool(m.voice_probability >= 0.5),
+        "voice_probability": float(m.voice_probability),
+        "mode": m.mode,
+        "key": m.key,
+        "genre_tag": (track.genre_tag or "").lower(),
+        "duration_s": float(m.duration_s),
+        "listener": track.provenance.listener,
+    }
+
+
+def _similarities(distances: Sequence[float]) -> list[float]:
+    """Chroma cosine distance -> cosine similarity."""
+    return [1.0 - float(d) for d in distances]
+
+
+class Catalog:
+    """Read and write one catalog. Build it with ``Catalog.open`` or ``open_catalog``."""
+
+    def __init__(
+        self, folder: Path, client: Any, audio_space: str, text_space: str, records: Records
+    ) -> None:
+        self.folder = folder
+        self.client = client
+        self.audio_space = audio_space
+        self.text_space = text_space
+        self.records = records
+        cfg = {"hnsw": {"space": "cosine"}}
+        self._audio = client.get_or_create_collection(
+            collection_name("audio", audio_space),
+            embedding_function=None,
+            configuration=cfg,
+            metadata={"space": audio_space, "kind": "audio"},
+        )
+        self._text = client.get_or_create_collection(
+            collection_name("captions", text_space),
+            embedding_function=None,
+            configuration=cfg,
+            metadata={"space": text_space, "kind": "captions"},
+        )
+        self._tracks: dict[str, Track] | None = None
+
+    # -- opening ---------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        audio_space: str,
+        text_space: str,
+        *,
+        create: bool = True,
+        client: Any = None,
+    ) -> Catalog:
+        """Open (or create) the catalog in ``settings.catalog`` for the given spaces.
+
+        Raises:
+            CatalogError: the folder holds no catalog and ``create`` is False.
+            SpaceMismatchError: the catalog was built with other embedding spaces.
+        """
+        folder = Path(settings.catalog).expanduser().resolve()
+        records_path = folder / "records.sqlite"
+        if not create and not records_path.exists():
+            raise CatalogError(
+                f"no catalog at {folder}: run `linernotes ingest PATH` or `linernotes demo` "
+                "first, or set LINERNOTES_CATALOG"
+            )
+        records = Records(records_path)
+        built = records.get_meta("spaces")
+        wanted = {"audio": audio_space, "text": text_space}
+        if built is None:
+            records.set_meta("spaces", wanted)
+        else:
+            for kind in ("audio", "text"):
+                if built[kind] != wanted[kind]:
+                    records.close()
+                    raise SpaceMismatchError(
+                        f"catalog {folder} was built with {kind} embedding space "
+                        f"{built[kind]!r}, but this run uses {wanted[kind]!r}; vectors from "
+                        "different spaces cannot be compared. Use the embedder the catalog "
+                        "was built with, or ingest into a new catalog folder."
+                    )
+        if client is None:
+            from tools.store import make_client
+
+            client = make_client(settings)
+        return cls(folder, client, audio_space, text_space, records)
+
+    # -- writing ---------------------------------------------------------------------
+    def upsert(self, tracks: list[Track], audio_vecs: np.ndarray, text_vecs: np.ndarray) -> None:
+        """Insert or replace tracks with their audio and caption vectors (same order)."""
+        if not tracks:
+            return
+        if len(tracks) != len(audio_vecs) or len(tracks) != len(text_vecs):
+            raise CatalogError(
+                f"upsert needs one vector per track: {len(tracks)} tracks, "
+                f"{len(audio_vecs)} audio vectors, {len(text_vecs)} caption vectors"
+            )
+        for t in tracks:
+            if t.provenance.embedder_space != self.audio_space:
+                raise SpaceMismatchError(
+                    f"track {t.id} was embedded in {t.provenance.embedder_space!r}, "
+                    f"but this catalog holds {self.audio_space!r}"
+                )
+        from tools.store import bulk_upsert
+
+        ids = [t.id for t in tracks]
+        metas = [track_metadata(t) for t in tracks]
+        bulk_upsert(
+            self._audio,
+            ids,
+            np.asarray(audio_vecs, np.float32),
+            metas,
+            documents=[t.model_dump_json() for t in tracks],
+        )
+        bulk_upsert(
+            self._text,
+            ids,
+            np.asarray(text_vecs, np.float32),
+            metas,
+            documents=[t.caption for t in tracks],
+        )
+        if self._tracks is not None:
+            self._tracks.update({t.id: t for t in tracks})
+
+    # -- reading ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self._audio.count())
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are already in the catalog."""
+        ids = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for i in range(0, len(ids), _PAGE):
+            found.update(self._audio.get(ids=ids[i : i + _PAGE], include=[])["ids"])
+        return found
+
+    def _load_tracks(self) -> dict[str, Track]:
+        if self._tracks is None:
+            tracks: dict[str, Track] = {}
+            total, offset = len(self), 0
+            while offset < total:
+                page = self._audio.get(limit=_PAGE, offset=offset, include=["documents"])
+                for doc in page["documents"] or []:
+                    t = Track.model_validate_json(doc)
+                    tracks[t.id] = t
+                offset += _PAGE
+            self._tracks = tracks
+        return self._tracks
+
+    def tracks(self) -> list[Track]:
+        """Every track, ordered by title (loaded once per Catalog instance)."""
+        return sorted(self._load_tracks().values(), key=lambda t: (t.title.lower(), t.id))
+
+    def get(self, track_id: str) -> Track:
+        """The track with this id; ``TrackNotFoundError`` otherwise."""
+        track = self._load_tracks().get(track_id)
+        if track is None:
+            raise TrackNotFoundError(f"no track with id {track_id!r} in {self.folder}")
+        return track
+
+    def resolve(self, ref: str) -> Track:
+        """Find a track by id, id prefix (>= 6 chars), file path, or (fuzzy) title."""
+        ref = ref.strip().strip("\"'“”‘’")
+        tracks = self._load_tracks()
+        if ref in tracks:
+            return tracks[ref]
+        if len(ref) >= 6 and re.fullmatch(r"[0-9a-f]+", ref):
+            hits = [t for i, t in tracks.items() if i.startswith(ref)]
+            if len(hits) == 1:
+                return hits[0]
+        p = Path(ref).expanduser()
+        if p.suffix:
+            target = str(p.resolve())
+            for t in tracks.values():
+                if t.path == target:
+                    return t
+        by_title: dict[str, Track] = {}
+        for t in tracks.values():
+            by_title.setdefault(t.title.lower(), t)
+        key = ref.lower()
+        if key in by_title:
+            return by_title[key]
+        contained = [t for title, t in by_title.items() if key in title]
+        if len(contained) == 1:
+            return contained[0]
+        close = difflib.get_close_matches(key, list(by_title), n=1, cutoff=0.6)
+        if close:
+            return by_title[close[0]]
+        raise TrackNotFoundError(
+            f"no track matches {ref!r} (tried id, id prefix, path and title) in {self.folder}"
+        )
+
+    def audio_vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """Audio vectors for ``ids`` in that order."""
+        got = self._audio.get(ids=list(ids), include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise TrackNotFoundError(f"no audio vector for {missing[:5]} in {self.folder}")
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
+    def audio_vector(self, track_id: str) -> np.ndarray:
+        """The audio vector of one track."""
+        return self.audio_vectors([track_id])[0]
+
+    def _query(
+        self,
+        collection: Any,
+        vec: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None,
+        exclude: Iterable[str],
+        source: str,
+    ) -> list[Candidate]:
+        excluded = set(exclude)
+        n = min(k + len(excluded), len(self))
+        if n <= 0:
+            return []
+        res = collection.query(
+            query_embeddings=[np.asarray(vec, np.float32)],
+            n_results=n,
+            where=where or None,
+            include=["distances"],
+        )
+        pairs = zip(res["ids"][0], _similarities(res["distances"][0]), strict=True)
+        out = [
+            Candidate(track_id=i, similarity=s, source=source)
+            for i, s in pairs
+            if i not in excluded
+        ]
+        return out[:k]
+
+    def query_audio(
+        self,
+        vec: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[Candidate]:
+        """Nearest tracks to an audio-space vector, optionally filtered on metadata."""
+        return self._query(self._audio, vec, k, where, exclude, "audio")
+
+    def query_text(
+        self,
+        vec: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[Candidate]:
+        """Nearest tracks to a caption-space vector, optionally filtered on metadata."""
+        return self._query(self._text, vec, k, where, exclude, "caption")
+
+    # -- side records ----------------------------------------------------------------
+    def record_skip(self, path: str, reason: str) -> None:
+        """Remember a file that could not be ingested, and why."""
+        self.records.record_skip(path, reason)
+
+    def clear_skip(self, path: str) -> None:
+        """Forget an earlier skip of ``path``."""
+        self.records.clear_skip(path)
+
+    def skipped(self) -> list[dict[str, str]]:
+        """Every skipped file with its reason."""
+        return self.records.skipped()
+
+    def add_verdicts(self, verdicts: list[Verdict], mode: str) -> None:
+        """Store judge verdicts for explanations and mining."""
+        self.records.add_verdicts(verdicts, mode)
+
+    def verdicts(self, anchor_id: str | None = None, mode: str | None = None) -> list[Verdict]:
+        """Stored verdicts, optionally for one anchor and/or mode."""
+        return self.records.verdicts(anchor_id, mode)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, spaces and the backends that produced the records."""
+        listeners: dict[str, int] = {}
+        for t in self._load_tracks().values():
+            name = t.provenance.listener + (
+                f" ({t.provenance.listener_model})" if t.provenance.listener_model else ""
+            )
+            listeners[name] = listeners.get(name, 0) + 1
+        return {
+            "folder": str(self.folder),
+            "tracks": len(self),
+            "skipped": self.records.count("skips"),
+            "verdicts": self.records.count("verdicts"),
+            "feedback": self.records.count("feedback"),
+            "audio_space": self.audio_space,
+            "text_space": self.text_space,
+            "listeners": listeners,
+        }
+
+
+def open_catalog(settings: Settings, *, create: bool = True) -> Catalog:
+    """Open the catalog with the spaces of the embedders these settings choose."""
+    from tools.embed.factory import make_audio_embedder, make_text_embedder
+
+    audio = make_audio_embedder(settings)
+    text = make_text_embedder(settings)
+    return Catalog.open(settings, audio.space, text.space, create=create)

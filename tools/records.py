@@ -1,0 +1,147 @@
+"""Side records of a catalog kept in SQLite: skipped files, judge verdicts, user feedback.
+
+Vectors and track records live in Chroma (the system of record for retrieval); these
+records are relational and append-mostly (an ingest ledger, verdicts with their anchor
+and context, thumbs), so they sit in ``records.sqlite`` beside the Chroma files. SQLite
+in WAL mode survives ``kill -9`` mid-write: a re-run sees every committed row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from tools.schemas import Verdict, utc_now
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS skips (
+    path TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, mode TEXT NOT NULL, anchor_id TEXT,
+    track_id TEXT NOT NULL, context TEXT, backend TEXT NOT NULL, body TEXT NOT NULL,
+    at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS verdicts_anchor ON verdicts(anchor_id);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, anchor_id TEXT, track_id TEXT NOT NULL,
+    context TEXT, thumb INTEGER NOT NULL, thread TEXT, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Records:
+    """Thread-safe access to the catalog's SQLite side records."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._db.commit()
+
+    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self._lock:
+            self._db.executemany(sql, rows)
+            self._db.commit()
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._db.execute(sql, args))
+
+    # -- meta ------------------------------------------------------------------------
+    def get_meta(self, key: str) -> Any:
+        """Return a JSON value stored under ``key``, or None."""
+        rows = self._read("SELECT value FROM meta WHERE key=?", (key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON value under ``key``."""
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value))])
+
+    # -- skips -----------------------------------------------------------------------
+    def record_skip(self, path: str, reason: str) -> None:
+        """Remember that ``path`` was skipped and why (latest reason wins)."""
+        self._write("INSERT OR REPLACE INTO skips VALUES (?, ?, ?)", [(path, reason, utc_now())])
+
+    def clear_skip(self, path: str) -> None:
+        """Forget a skip once the file has been ingested."""
+        self._write("DELETE FROM skips WHERE path=?", [(path,)])
+
+    def skipped(self) -> list[dict[str, str]]:
+        """Every skipped file with its reason, by path."""
+        rows = self._read("SELECT path, reason, at FROM skips ORDER BY path")
+        return [{"path": p, "reason": r, "at": a} for p, r, a in rows]
+
+    # -- verdicts --------------------------------------------------------------------
+    def add_verdicts(self, verdicts: list[Verdict], mode: str) -> None:
+        """Store judge verdicts (for explanations and hard-negative mining)."""
+        self._write(
+            "INSERT INTO verdicts (mode, anchor_id, track_id, context, backend, body, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    mode,
+                    v.anchor_id,
+                    v.track_id,
+                    v.context,
+                    v.backend,
+                    v.model_dump_json(),
+                    v.created_at,
+                )
+                for v in verdicts
+            ],
+        )
+
+    def verdicts(self, anchor_id: str | None = None, mode: str | None = None) -> list[Verdict]:
+        """Stored verdicts, oldest first, optionally for one anchor and/or mode."""
+        sql, args = "SELECT body FROM verdicts WHERE 1=1", []
+        if anchor_id is not None:
+            sql += " AND anchor_id=?"
+            args.append(anchor_id)
+        if mode is not None:
+            sql += " AND mode=?"
+            args.append(mode)
+        rows = self._read(sql + " ORDER BY id", tuple(args))
+        return [Verdict.model_validate_json(r[0]) for r in rows]
+
+    def count(self, table: str) -> int:
+        """Row count of one of the record tables."""
+        if table not in {"skips", "verdicts", "feedback"}:
+            raise ValueError(f"unknown record table {table!r}")
+        return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+    # -- feedback --------------------------------------------------------------------
+    def add_feedback(
+        self,
+        track_id: str,
+        thumb: int,
+        *,
+        anchor_id: str | None = None,
+        context: str | None = None,
+        thread: str | None = None,
+    ) -> None:
+        """Store a user's thumbs up (+1) or down (-1) on a pick."""
+        if thumb not in (1, -1):
+            raise ValueError(f"thumb must be 1 or -1, got {thumb!r}")
+        self._write(
+            "INSERT INTO feedback (anchor_id, track_id, context, thumb, thread, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(anchor_id, track_id, context, thumb, thread, utc_now())],
+        )
+
+    def feedback(self) -> list[dict[str, Any]]:
+        """Every stored thumb, oldest first."""
+        rows = self._read(
+            "SELECT anchor_id, track_id, context, thumb, thread, at FROM feedback ORDER BY id"
+        )
+        keys = ("anchor_id", "track_id", "context", "thumb", "thread", "at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,82 @@
+"""``linernotes catalog stats|show``: what the catalog holds and how each track was made."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tools.catalog import open_catalog
+from tools.schemas import Track
+from ui.commands.common import add_parser, print_json, settings_from
+
+
+def register(sub: Any) -> None:
+    """Add the ``catalog`` command group."""
+    parser = add_parser(sub, "catalog", "inspect the catalog")
+    inner = parser.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    stats = inner.add_parser("stats", help="track count, skipped files, spaces, backends")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.add_argument("--skipped", action="store_true", help="list every skipped file")
+    stats.set_defaults(func=run_stats)
+    show = inner.add_parser("show", help="one track: summary, caption, measurements, provenance")
+    show.add_argument("ref", metavar="ID", help="track id, id prefix, path or title")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=run_show)
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print catalog statistics."""
+    catalog = open_catalog(settings_from(args), create=False)
+    stats = catalog.stats()
+    if args.json:
+        print_json({**stats, "skipped_files": catalog.skipped()})
+        return 0
+    for key in ("folder", "tracks", "skipped", "verdicts", "feedback", "audio_space", "text_space"):
+        print(f"{key:<12} {stats[key]}")
+    for name, count in stats["listeners"].items():
+        print(f"{'listener':<12} {name}: {count} tracks")
+    if args.skipped:
+        for skip in catalog.skipped():
+            print(f"skipped      {skip['path']}: {skip['reason']}")
+    return 0
+
+
+def format_track(track: Track) -> str:
+    """Human-readable view of one track record."""
+    m, s, p = track.measurements, track.summary, track.provenance
+    lines = [
+        f"{track.title}  [{track.id}]",
+        f"  path         {track.path}",
+        f"  artist       {track.artist or '-'}    genre tag: {track.genre_tag or '-'}",
+        f"  audio        {track.format}, {track.sample_rate} Hz, {track.channels} ch, "
+        f"{m.duration_s:.1f} s",
+        f"  tempo        {m.tempo_bpm:.1f} BPM (confidence {m.tempo_confidence:.2f})",
+        f"  key          {m.key} {m.mode} (confidence {m.key_confidence:.2f})",
+        f"  loudness     {m.loudness_db:.1f} dBFS, dynamics {m.dynamics_db:.1f} dB",
+        f"  energy       {m.energy:.2f} ({s.energy_level or '-'}), "
+        f"percussiveness {m.percussiveness:.2f}, onsets {m.onset_rate:.1f}/s",
+        f"  brightness   {m.brightness_hz:.0f} Hz, voice probability {m.voice_probability:.2f}",
+        f"  summary      {s.description}",
+        f"  mood/usages  {s.mood or '-'} / {', '.join(s.suitable_usages) or '-'}",
+        f"  caption      {track.caption}",
+        f"  provenance   listener {p.listener}"
+        + (f" ({p.listener_model}, prompt {p.prompt_version})" if p.listener_model else "")
+        + f", embedder {p.embedder_space}, text {p.text_space}, analysed {p.analysed_at}",
+    ]
+    if p.consistency is not None:
+        lines.append(
+            f"  fact-check   consistency {p.consistency:.2f}"
+            + (f"; {'; '.join(p.contradictions)}" if p.contradictions else "")
+        )
+    return "\n".join(lines)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print one track."""
+    catalog = open_catalog(settings_from(args), create=False)
+    track = catalog.resolve(args.ref)
+    if args.json:
+        print_json(track)
+    else:
+        print(format_track(track))
+    return 0
