@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pytest
 
+# huggingface_hub reads these when it is first imported, before any fixture runs; set
+# them at conftest import so no test can ever reach a model hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
 from tools.settings import Settings, load_settings
 
 DEMO_TRACKS = 120

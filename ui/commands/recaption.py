@@ -1,0 +1,54 @@
+"""``linernotes recaption``: hear again the tracks whose captions failed the fact-check."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ui.commands.common import add_parser, print_json, settings_from
+
+
+def register(sub: Any) -> None:
+    """Add the ``recaption`` command."""
+    parser = add_parser(sub, "recaption", "re-caption flagged or stale tracks")
+    parser.add_argument(
+        "--flagged", action="store_true", help="tracks whose caption contradicted the measurements"
+    )
+    parser.add_argument(
+        "--stale",
+        action="store_true",
+        help="tracks captioned by another listener model or prompt version",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.75,
+        help="consistency below which a caption counts as flagged",
+    )
+    parser.add_argument("--listener", choices=["mir", "openai", "hf"], default=None)
+    parser.add_argument("--listener-model", default=None)
+    parser.add_argument("--listener-url", default=None)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Select, re-caption, re-embed the captions and upsert; print the report."""
+    from tools.catalog import open_catalog
+    from tools.embed.factory import make_text_embedder
+    from tools.listen.cache import CachedListener, CaptionCache
+    from tools.listen.factory import make_listener
+    from tools.listen.recaption import recaption
+
+    settings = settings_from(args)  # --listener/--listener-model/--listener-url win
+    catalog = open_catalog(settings, create=False)
+    listener = CachedListener(make_listener(settings), CaptionCache.for_catalog(catalog.folder))
+    report = recaption(
+        catalog,
+        listener,
+        make_text_embedder(settings),
+        flagged=args.flagged or not args.stale,
+        stale=args.stale,
+        threshold=args.threshold,
+    )
+    print_json(report.model_dump())
+    return 1 if report.errors else 0
