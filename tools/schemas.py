@@ -7,7 +7,7 @@ reads or writes these records (structured outputs), so they are written for it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -215,6 +215,26 @@ class SearchHit(Record):
     score: float = Field(description="Similarity to the query, higher is closer.")
 
 
+class PlaylistItem(Record):
+    """One entry of the thread's playlist, in play order."""
+
+    track_id: str
+    path: str
+    title: str
+
+
+class Step(Record):
+    """One node or tool call of a turn, as shown in traces and the UI's "thoughts"."""
+
+    name: str = Field(description="Node or tool name, e.g. 'retrieve', 'judge_candidates'.")
+    kind: Literal["node", "tool"] = "node"
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    summary: str = Field("", description="One line saying what it found or did.")
+    backend: str | None = None
+    duration_ms: float = 0.0
+    status: Literal["done", "error"] = "done"
+
+
 class Answer(Record):
     """What a chat turn returns: the reply text, the picks and how they were made."""
 
@@ -223,3 +243,8 @@ class Answer(Record):
     picks: list[Pick] = Field(default_factory=list)
     anchor_id: str | None = None
     backends: dict[str, str] = Field(default_factory=dict)
+    thread: str | None = Field(None, description="Conversation thread this turn belongs to.")
+    playlist: list[PlaylistItem] = Field(
+        default_factory=list, description="The thread's playlist after this turn."
+    )
+    steps: list[Step] = Field(default_factory=list, description="What the agent did, in order.")
