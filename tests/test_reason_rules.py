@@ -1,0 +1,228 @@
+"""The rules reasoner: intent, anchor, context, constraints and count from one message."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tools.errors import TrackNotFoundError
+from tools.reason.rules import RulesReasoner
+from tools.schemas import Constraints
+
+
+@pytest.fixture(scope="module")
+def text_embedder():
+    from tools.embed.factory import make_text_embedder
+    from tools.settings import Settings
+
+    return make_text_embedder(Settings())
+
+
+@pytest.fixture(scope="module")
+def reasoner(text_embedder) -> RulesReasoner:
+    r = RulesReasoner(text_embedder)
+    r.understand("warm up for studying")  # embeds the contexts' example phrases once
+    return r
+
+
+class FakeCatalog:
+    """Just what the reasoner reads: ``tracks()`` and ``resolve(ref)`` by id prefix."""
+
+    def __init__(self, titles: dict[str, str]) -> None:
+        self._tracks = [SimpleNamespace(id=i, title=t) for i, t in titles.items()]
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def tracks(self):
+        return list(self._tracks)
+
+    def resolve(self, ref: str):
+        hits = [t for t in self._tracks if t.id.startswith(ref)]
+        if len(hits) != 1:
+            raise TrackNotFoundError(f"no track matches {ref!r}")
+        return hits[0]
+
+
+CATALOG = FakeCatalog(
+    {
+        "a1b2c3d4e5f60718": "Neon Rain",
+        "b2c3d4e5f6071829": "Music for Airports",
+        "c3d4e5f607182930": "Dusty Tape Loops",
+        "d4e5f60718293041": "Run",
+        "e5f6071829304152": "Midnight Study Session",
+    }
+)
+
+
+# -- intent ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("more like Neon Rain but for studying", "recommend"),
+        ("something to read to", "recommend"),
+        ("jazz with trumpet", "recommend"),
+        ("instrumental, not too loud, 90-110 bpm", "recommend"),
+        ("why did you pick #2?", "explain"),
+        ("explain the third one", "explain"),
+        ("describe Neon Rain", "describe"),
+        ("what does Neon Rain sound like?", "describe"),
+        ("swap the third one", "refine"),
+        ("give me two more", "refine"),
+        ("hello", "chat"),
+        ("thanks!", "chat"),
+        ("what can you do?", "chat"),
+    ],
+)
+def test_intent(reasoner: RulesReasoner, text: str, intent: str) -> None:
+    assert reasoner.understand(text).intent == intent
+
+
+# -- anchor ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("more like Neon Rain but for studying", "Neon Rain"),
+        ("something like 'Dusty Tape Loops', no vocals", "Dusty Tape Loops"),
+        ("play songs similar to “Neon Rain”", "Neon Rain"),
+        ("like track a1b2c3d4e5", "a1b2c3d4e5"),
+        ("more like /music/x/song.flac but faster", "/music/x/song.flac"),
+        ("why did you pick #2?", "#2"),
+        ("why the second one", "#2"),
+        ("something calmer for track 3", "#3"),
+        ("describe track 3", "#3"),
+        ("something to read to", None),
+        ("I'd like something calm", None),
+    ],
+)
+def test_anchor_without_catalog(reasoner: RulesReasoner, text: str, anchor: str | None) -> None:
+    assert reasoner.understand(text).anchor == anchor
+
+
+@pytest.mark.parametrize(
+    ("text", "track_id"),
+    [
+        ("more like Neon Rain but for studying", "a1b2c3d4e5f60718"),
+        ("more like neon rian for a run", "a1b2c3d4e5f60718"),  # misspelt: difflib
+        ("more like Music for Airports but for a run", "b2c3d4e5f6071829"),  # 'for' in title
+        ('10 tracks like "music for airport"', "b2c3d4e5f6071829"),
+        ("like track a1b2c3", "a1b2c3d4e5f60718"),  # id prefix
+        ("something like Midnight Study Session", "e5f6071829304152"),
+        ("give me something calmer than Dusty Tape Loops", "c3d4e5f607182930"),
+    ],
+)
+def test_anchor_resolved_against_catalog(reasoner: RulesReasoner, text: str, track_id: str) -> None:
+    assert reasoner.understand(text, catalog=CATALOG).anchor == track_id
+
+
+def test_title_with_for_keeps_the_context_after_it(reasoner: RulesReasoner) -> None:
+    req = reasoner.understand("more like Music for Airports but for a run", catalog=CATALOG)
+    assert req.context_name == "running"
+
+
+def test_short_title_is_not_found_inside_a_context(reasoner: RulesReasoner) -> None:
+    # "Run" is a title, but "for a run" is a context, not an anchor.
+    req = reasoner.understand("something energetic for a run", catalog=CATALOG)
+    assert req.anchor is None
+    assert req.context_name == "running"
+
+
+def test_unresolved_title_is_kept_raw(reasoner: RulesReasoner) -> None:
+    req = reasoner.understand("more like Totally Unknown Song", catalog=CATALOG)
+    assert req.anchor == "Totally Unknown Song"
+
+
+# -- context ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("more like Neon Rain but for studying", "studying"),
+        ("something to read to", "studying"),  # no keyword: sentence similarity
+        ("music for hitting the gym", "running"),
+        ("songs to fall asleep to", "sleep"),
+        ("something to keep me going on a long jog", "running"),
+        ("background music while I code", "studying"),
+        ("tracks to dance to", "party"),
+        ("music for my morning coffee", "morning"),
+        ("something for a rainy evening of coding", "studying"),
+        ("workout playlist", "running"),
+        ("something chill", "relaxing"),
+    ],
+)
+def test_context_maps_by_similarity(reasoner: RulesReasoner, text: str, context: str) -> None:
+    assert reasoner.understand(text).context_name == context
+
+
+@pytest.mark.parametrize(
+    "text", ["jazz with trumpet", "some dark ambient with piano", "more like Neon Rain", "hello"]
+)
+def test_no_context_where_none_is_named(reasoner: RulesReasoner, text: str) -> None:
+    assert reasoner.understand(text).context_name is None
+
+
+def test_context_keeps_the_users_words(reasoner: RulesReasoner) -> None:
+    req = reasoner.understand("more like Neon Rain but for hitting the gym, no vocals")
+    assert req.context == "hitting the gym"
+    assert req.constraints.no_vocals
+
+
+def test_without_embedder_keywords_still_map() -> None:
+    req = RulesReasoner().understand("more like Neon Rain but for studying")
+    assert req.context_name == "studying"
+
+
+# -- constraints -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("something like Neon Rain with no vocals", {"no_vocals": True}),
+        ("instrumental tracks for studying", {"no_vocals": True}),
+        ("only songs with vocals", {"vocals_only": True}),
+        ("something calmer", {"calmer": True}),
+        ("more energetic please", {"more_energetic": True}),
+        ("faster ones", {"faster": True}),
+        ("a bit slower", {"slower": True}),
+        ("under 100 bpm", {"max_bpm": 100.0}),
+        ("above 120 BPM", {"min_bpm": 120.0}),
+        ("90-110 bpm", {"min_bpm": 90.0, "max_bpm": 110.0}),
+        ("around 120 bpm", {"min_bpm": 112.0, "max_bpm": 128.0}),
+        ("not too loud", {"max_energy": "medium"}),
+        (
+            "five calmer instrumental ones under 100 bpm, not too loud",
+            {"calmer": True, "no_vocals": True, "max_bpm": 100.0, "max_energy": "medium"},
+        ),
+    ],
+)
+def test_constraints(reasoner: RulesReasoner, text: str, expected: dict) -> None:
+    got = reasoner.understand(text).constraints
+    assert got == Constraints(**expected)
+
+
+# -- count -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("10 tracks like Neon Rain", 10),
+        ("give me five", 5),
+        ("top 3 for studying", 3),
+        ("a dozen songs for a run", 12),
+        ("something calmer under 100 bpm", None),
+        ("something calmer for track 3", None),
+        ("give me 500 songs", None),
+    ],
+)
+def test_count(reasoner: RulesReasoner, text: str, count: int | None) -> None:
+    assert reasoner.understand(text).count == count
+
+
+# -- text query --------------------------------------------------------------------------
+def test_text_query_is_the_style_not_the_context(reasoner: RulesReasoner) -> None:
+    assert reasoner.understand("dark techno for a run").text_query == "dark techno"
+    assert reasoner.understand("something to read to").text_query is None
+    assert reasoner.understand("more like Neon Rain").text_query is None
+
+
+def test_less_intense_is_calmer_not_an_energy_floor(reasoner: RulesReasoner) -> None:
+    c = reasoner.understand("something less intense, not too loud").constraints
+    assert c.calmer and c.min_energy is None and c.max_energy == "medium"

@@ -1,0 +1,121 @@
+"""Vocabulary of the rules reasoner: the word lists and regular expressions it reads with.
+
+Kept apart from ``tools/reason/rules.py`` so the logic reads on one screen and the
+phrasings it understands can be extended in one place. Every pattern is compiled once
+at import, case-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.audio import AUDIO_EXTENSIONS
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "a dozen": 12, "a couple of": 2, "a couple": 2,
+    "a few": 3,
+}  # fmt: skip
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
+}  # fmt: skip
+NUM = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
+UNIT = r"(?:tracks?|songs?|picks?|pieces?|tunes?|recommendations?|suggestions?|options?|ones?)"
+
+EXPLAIN = re.compile(r"\b(why|explain|how come|what makes|reason)\b", re.I)
+DESCRIBE = re.compile(
+    r"\b(describe|tell me about|what does .+ sound like|what is .+ like|details? (on|of|about))\b",
+    re.I,
+)
+REFINE = re.compile(
+    r"\b(swap|replace|remove|drop|get rid of|instead of|shuffle|reorder|"
+    r"(add|give me) \w+ more|make (it|the playlist|them|these)|fewer|less of)\b",
+    re.I,
+)
+RECOMMEND = re.compile(
+    r"\b(like|similar|recommend|suggest|something|anything|some|music|tracks?|songs?|"
+    r"play|find|give me|playlist|need|want|looking for|more|calmer|faster|slower|tunes?)\b",
+    re.I,
+)
+CHAT = re.compile(
+    r"^\W*(hi|hello|hey|yo|thanks?|thank you|cheers|ok(ay)?|cool|great|nice|bye|goodbye|"
+    r"help|who are you|what are you|what can you do|how are you|good (morning|evening))\b",
+    re.I,
+)
+LEADS = re.compile(
+    r"(?:\bmore\s+like|\bsomething\s+like|\bsounds?\s+like|\bsimilar\s+to|\bin\s+the\s+style\s+of|"
+    r"\bbased\s+on|\bdescribe|\btell\s+me\s+about|\bwhy\s+did\s+you\s+(?:pick|choose)|"
+    r"(?<!'d )(?<!would )(?<!\bi )\blike)\s+"
+    r"(?:the\s+(?:track|song)\s+|(?:track|song)\s+(?!#?\d{1,3}\b))?",
+    re.I,
+)
+# Where an anchor phrase or a context phrase ends.
+STOP = re.compile(
+    r"\s+(?:but|for|while|whilst|when|during|with|without|that|and|under|below|over|above|"
+    r"to|please|except|though|only)\b|[,.;!?]|\s+-\s+|\s+\d+\s*bpm",
+    re.I,
+)
+CONTEXT_STOP = re.compile(
+    r"[,.;!?]|\s+(?:but|with|without|and\s+(?:no|not|make|keep)|under|below|over|above|"
+    r"please|that|which|not\s+too|no\s+vocals?|instrumental|at\s+(?:least|most))\b|"
+    rf"\s+{NUM}\s+{UNIT}\b|\s+\d+\s*bpm",
+    re.I,
+)
+CONTEXT_LEADS = re.compile(
+    r"\b(?:but\s+)?(?P<lead>for|while|whilst|when|during)\s+(?!(?:track|song|#)\b)(?P<a>.+)|"
+    r"\b(?:music|something|songs?|tracks?|tunes?|anything|stuff|playlist|sounds?)\s+"
+    r"to\s+(?P<b>.+)|^\s*to\s+(?P<c>.+)",
+    re.I,
+)
+POSITION = re.compile(
+    r"(?:#\s*(\d{1,3})\b|\b(?:number|no\.?|pick|track)\s+#?(\d{1,3})\b|"
+    r"\bthe\s+(" + "|".join(ORDINALS) + r")\s+(?:one|track|song|pick)\b)",
+    re.I,
+)
+TRACK_ID = re.compile(r"\b(?:track|id)\s+#?([0-9a-f]{6,64})\b", re.I)
+QUOTED = re.compile(r"[\"“”«]([^\"“”«»]{2,}?)[\"“”»]|(?:^|\s)'([^']{2,}?)'(?=$|\s|[,.;!?])")
+PATH = re.compile(
+    r"((?:~|\.{0,2}/)?[\w./~-]*?\.(?:"
+    + "|".join(sorted((e.lstrip(".") for e in AUDIO_EXTENSIONS), key=len, reverse=True))
+    + r"))\b",
+    re.I,
+)
+BPM = re.compile(
+    r"\b(?:(under|below|less than|slower than|max(?:imum)?|at most|up to|<)|"
+    r"(over|above|more than|faster than|min(?:imum)?|at least|>)|(around|about|~))\s*"
+    r"(\d{2,3})\s*bpm\b|\b(\d{2,3})\s*(?:-|to|and)\s*(\d{2,3})\s*bpm\b",
+    re.I,
+)
+COUNT = re.compile(
+    rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want)\s+(?:me\s+)?{NUM}\b"
+    rf"(?!\s*bpm)|\b{NUM}\s+(?:more\s+|other\s+|\w+\s+)?{UNIT}\b",
+    re.I,
+)
+FILLER = re.compile(
+    r"\b(please|can you|could you|i'?d like|i want|i need|give me|find me|show me|play me|"
+    r"play|find|some|something|anything|a few|tracks?|songs?|music|tunes?|stuff)\b",
+    re.I,
+)
+
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("no_vocals", re.compile(
+        r"\b(no|without|zero|minus|not? any|free of)\s+(vocals?|voices?|singing|lyrics|words)\b|"
+        r"\binstrumentals?\b|\bvocal-?free\b|\bno one singing\b|\bwordless\b", re.I)),
+    ("vocals_only", re.compile(
+        r"\b(with|has|having|featuring)\s+(vocals?|voices?|singing|lyrics|a singer)\b|"
+        r"\b(vocal|sung) (tracks?|songs?|music)\b", re.I)),
+    ("calmer", re.compile(
+        r"\b(calmer|mellower|softer|gentler|quieter|more relaxed|more relaxing|chiller|more chill|"
+        r"less (?:intense|energetic|busy|aggressive)|more laid[- ]back|more peaceful|"
+        r"tone it down|lower energy)\b", re.I)),
+    ("more_energetic", re.compile(
+        r"\b(more (?:energetic|energy|intense|upbeat|driving|punchy|aggressive|lively)|"
+        r"higher energy|punchier|harder|livelier|pump it up|amp it up)\b", re.I)),
+    ("faster", re.compile(r"\b(faster|quicker|higher tempo|more tempo|speed it up)\b", re.I)),
+    ("slower", re.compile(r"\b(slower|lower tempo|slow it down|less fast)\b", re.I)),
+    ("quiet", re.compile(r"\b(not too loud|not loud|quiet|soft|background|low[- ]key)\b", re.I)),
+    ("loud", re.compile(
+        r"(?<!less )(?<!not )(?<!too )\b(high[- ]energy|intense|banging|bangers?|loud)\b", re.I)),
+)  # fmt: skip

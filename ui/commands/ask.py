@@ -1,0 +1,60 @@
+"""``linernotes ask TEXT``: one chat turn from the command line, as text or JSON.
+
+The same ``agent.run.ask`` the UI calls, so what the CLI prints is what the chat shows.
+``--json`` prints the whole ``Answer`` (see README "JSON output") for scripts and tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from ui.commands.common import add_parser, print_json, settings_from
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"expected 1-100, got {value}")
+    return number
+
+
+def register(sub: Any) -> None:
+    """Add the ``ask`` command."""
+    parser = add_parser(sub, "ask", "ask for music in plain words; get explained picks")
+    parser.add_argument("text", metavar="TEXT", help='e.g. "more like Neon Rain but for studying"')
+    parser.add_argument(
+        "--anchor", metavar="ID_OR_PATH", help="track id, title, or any audio file to start from"
+    )
+    parser.add_argument("--count", type=_positive, metavar="N", help="how many picks (1-100)")
+    parser.add_argument(
+        "--thread", metavar="ID", help="conversation id: later turns can say 'why #2?'"
+    )
+    parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Answer one message and print the reply (or the Answer as JSON)."""
+    from agent.run import ask
+
+    settings = settings_from(args)
+    start = time.perf_counter()
+    answer = ask(args.text, settings, anchor=args.anchor, thread=args.thread, count=args.count)
+    took = time.perf_counter() - start
+    if args.json:
+        print_json(answer)
+        return 0
+    print(answer.reply)
+    if answer.picks:
+        print()
+        width = max(len(p.title) for p in answer.picks)
+        print(f"{'#':>3}  {'score':>5}  {'conf':>4}  {'title':<{width}}  path")
+        for p in answer.picks:
+            print(
+                f"{p.rank:>3}  {p.score:>5.2f}  {p.confidence:>4.2f}  {p.title:<{width}}  {p.path}"
+            )
+    used = ", ".join(f"{k}={v}" for k, v in sorted(answer.backends.items()))
+    print(f"\n[{used}; {took:.2f} s]")
+    return 0
