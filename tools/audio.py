@@ -64,7 +64,11 @@ def probe(path: str | Path) -> AudioInfo:
     try:
         info = sf.info(str(p))
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
-        raise InvalidAudioError(f"cannot decode {p}: {e}") from e
+        reason = str(e)
+        if "does not exist" in reason or "not a regular file" in reason:
+            # libsndfile's wording for bytes it cannot parse (e.g. a corrupt MP3 frame)
+            reason = "not a readable audio file (unknown format or corrupt data)"
+        raise InvalidAudioError(f"cannot decode {p}: {reason}") from e
     frames = int(info.frames)
     if frames <= 0 or info.samplerate <= 0:
         raise InvalidAudioError(f"cannot decode {p}: the file holds no audio frames")

@@ -1,0 +1,78 @@
+"""``linernotes ingest PATH...``: add folders of audio to the catalog, with a report.
+
+Progress goes to stderr, the summary (or ``--json``) to stdout. The exit code is 0 when
+at least one file was read (some bad files are normal in a real library and are listed
+with their reasons), 1 when there were files and not one of them could be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, get_args
+
+from tools.settings import ListenerName, load_settings
+from ui.commands.common import add_parser, overrides_from, print_json
+
+
+def register(sub: Any) -> None:
+    """Add the ``ingest`` command."""
+    parser = add_parser(sub, "ingest", "add audio files and folders (recursively) to the catalog")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--workers", type=_positive, help="worker processes (else settings.workers)"
+    )
+    parser.add_argument("--batch-size", type=_positive, help="tracks per catalog write")
+    parser.add_argument(
+        "--listener", choices=get_args(ListenerName), help="captioning backend (else settings)"
+    )
+    parser.add_argument("--listener-model", help="listener preset or model name")
+    parser.add_argument("--listener-url", help="OpenAI-compatible server of the listener")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Ingest the paths, print the summary, return 1 only if no file could be read."""
+    from tools.ingest import ingest
+
+    settings = load_settings(**overrides_from(args), batch_size=args.batch_size)
+    report = ingest(list(args.paths), settings, progress=not args.quiet)
+    if args.json:
+        print_json(report)
+    else:
+        print(format_report(report))
+    nothing_read = report.files > 0 and report.added == 0 and report.already_present == 0
+    return 1 if nothing_read else 0
+
+
+def format_report(report: Any) -> str:
+    """The human summary: counts, time, throughput, then every skipped file and why."""
+    lines = [
+        f"ingest into {report.catalog}: {report.files} files in {report.seconds:.1f} s"
+        + (f" ({report.tracks_per_min:.0f} tracks/min)" if report.added else ""),
+        f"  added            {report.added}",
+        f"  already present  {report.already_present}",
+        f"  skipped          {len(report.skipped)}",
+    ]
+    lines += [f"    {s.path}: {_short(s.reason, s.path)}" for s in report.skipped]
+    if report.files == 0:
+        lines.append("  no audio files found (extensions: wav, flac, ogg, mp3, aiff, opus...)")
+    return "\n".join(lines)
+
+
+def _short(reason: str, path: str) -> str:
+    """The reason without the path the line already starts with."""
+    return reason.replace(f" {path}:", ":").replace(path, Path(path).name)
