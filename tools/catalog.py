@@ -5,6 +5,9 @@ One catalog folder holds one embedded Chroma store (or points at a Chroma server
 demo, the audio itself. Vectors from different embedding spaces never share a collection:
 each collection is named after its space, and opening a catalog with another space than
 the one it was built with raises ``SpaceMismatchError`` naming both.
+
+Embedding adapters (``tools/adapter_store.py``) add spaces (``acoustic-v1+adapter-v2``),
+each in its own collection; meta ``spaces`` names the active one.
 """
 
 from __future__ import annotations
@@ -125,6 +128,38 @@ class Catalog:
             client = make_client(settings)
         return cls(folder, client, audio_space, text_space, records)
 
+    # -- spaces (embedding adapters) -----------------------------------------------------
+    def space_view(self, audio_space: str) -> Catalog:
+        """This catalog seen through another audio space's collection (created if absent).
+
+        For re-indexing and training only: it shares the folder, client and records, does
+        not change the active space, and its queries answer in ``audio_space``.
+        """
+        if audio_space == self.audio_space:
+            return self
+        return Catalog(self.folder, self.client, audio_space, self.text_space, self.records)
+
+    def upsert_audio(self, tracks: list[Track], audio_vecs: np.ndarray) -> None:
+        """Index existing tracks' audio vectors in this catalog's audio space (re-indexing).
+
+        Captions are untouched; each record's ``provenance.embedder_space`` becomes this
+        space, so a track record always names the space of the vector beside it.
+        """
+        from tools.store import bulk_upsert
+
+        space = {"embedder_space": self.audio_space}
+        moved = [t.model_copy(update={"provenance": t.provenance.model_copy(update=space)})
+                 for t in tracks]  # fmt: skip
+        bulk_upsert(
+            self._audio,
+            [t.id for t in moved],
+            np.asarray(audio_vecs, np.float32),
+            [track_metadata(t) for t in moved],
+            documents=[t.model_dump_json() for t in moved],
+        )
+        if self._tracks is not None:
+            self._tracks.update({t.id: t for t in moved})
+
     # -- writing ---------------------------------------------------------------------
     def upsert(self, tracks: list[Track], audio_vecs: np.ndarray, text_vecs: np.ndarray) -> None:
         """Insert or replace tracks with their audio and caption vectors (same order)."""
@@ -145,19 +180,21 @@ class Catalog:
 
         ids = [t.id for t in tracks]
         metas = [track_metadata(t) for t in tracks]
-        bulk_upsert(
-            self._audio,
-            ids,
-            np.asarray(audio_vecs, np.float32),
-            metas,
-            documents=[t.model_dump_json() for t in tracks],
-        )
+        # Captions first: existing_ids() reads the audio collection, so a kill between the
+        # two writes leaves a track that is re-ingested, never one without its caption.
         bulk_upsert(
             self._text,
             ids,
             np.asarray(text_vecs, np.float32),
             metas,
             documents=[t.caption for t in tracks],
+        )
+        bulk_upsert(
+            self._audio,
+            ids,
+            np.asarray(audio_vecs, np.float32),
+            metas,
+            documents=[t.model_dump_json() for t in tracks],
         )
         if self._tracks is not None:
             self._tracks.update({t.id: t for t in tracks})
@@ -276,8 +313,24 @@ class Catalog:
         k: int,
         where: dict[str, Any] | None = None,
         exclude: Iterable[str] = (),
+        *,
+        space: str | None = None,
     ) -> list[Candidate]:
-        """Nearest tracks to an audio-space vector, optionally filtered on metadata."""
+        """Nearest tracks to an audio-space vector, optionally filtered on metadata.
+
+        Pass ``space`` (the space of the embedder that made ``vec``) whenever ``vec`` did
+        not come from this catalog: a vector from another space (say adapter v1 against
+        an index built with v2) is refused instead of returning meaningless neighbours.
+
+        Raises:
+            SpaceMismatchError: ``space`` is given and is not this catalog's audio space.
+        """
+        if space is not None and space != self.audio_space:
+            raise SpaceMismatchError(
+                f"query vector is from space {space!r}, but this index of {self.folder} was "
+                f"built with {self.audio_space!r}; embed the query with the catalog's "
+                "embedder (or `linernotes adapter use` the other version)"
+            )
         return self._query(self._audio, vec, k, where, exclude, "audio")
 
     def query_text(
@@ -332,9 +385,15 @@ class Catalog:
 
 
 def open_catalog(settings: Settings, *, create: bool = True) -> Catalog:
-    """Open the catalog with the spaces of the embedders these settings choose."""
+    """Open the catalog with the spaces of the embedders these settings choose.
+
+    The audio embedder is wrapped in the catalog's active adapter (or the version
+    ``settings.adapter`` pins), so after ``linernotes train-adapter`` this keeps working
+    and a pinned version other than the active one is refused (``SpaceMismatchError``).
+    """
+    from tools.adapter_store import with_active_adapter
     from tools.embed.factory import make_audio_embedder, make_text_embedder
 
-    audio = make_audio_embedder(settings)
+    audio = with_active_adapter(make_audio_embedder(settings), settings)
     text = make_text_embedder(settings)
     return Catalog.open(settings, audio.space, text.space, create=create)

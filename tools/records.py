@@ -1,9 +1,10 @@
-"""Side records of a catalog kept in SQLite: skipped files, judge verdicts, user feedback.
+"""Side records of a catalog kept in SQLite: skips, judge verdicts, feedback, triplets.
 
 Vectors and track records live in Chroma (the system of record for retrieval); these
 records are relational and append-mostly (an ingest ledger, verdicts with their anchor
-and context, thumbs), so they sit in ``records.sqlite`` beside the Chroma files. SQLite
-in WAL mode survives ``kill -9`` mid-write: a re-run sees every committed row.
+and context, thumbs, mined training triplets), so they sit in ``records.sqlite`` beside
+the Chroma files. SQLite in WAL mode survives ``kill -9`` mid-write: a re-run sees every
+committed row.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tools.schemas import Verdict, utc_now
+from pydantic import Field
+
+from tools.schemas import Record, Verdict, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS skips (
@@ -28,7 +31,31 @@ CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, anchor_id TEXT, track_id TEXT NOT NULL,
     context TEXT, thumb INTEGER NOT NULL, thread TEXT, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS triplets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, anchor_id TEXT NOT NULL,
+    positive_id TEXT NOT NULL, negative_id TEXT NOT NULL, context TEXT NOT NULL,
+    source TEXT NOT NULL, space TEXT NOT NULL, gap REAL NOT NULL, backend TEXT NOT NULL,
+    at TEXT NOT NULL, UNIQUE (anchor_id, positive_id, negative_id, context, source));
 """
+
+
+class Triplet(Record):
+    """One training example of the feedback loop: the positive should beat the negative.
+
+    ``context`` is "" for context-free similarity (SQLite UNIQUE treats NULLs as
+    distinct, so the empty string keeps a re-mined triplet from being stored twice).
+    """
+
+    anchor_id: str
+    positive_id: str
+    negative_id: str
+    context: str = Field("", description="Context judged for; '' means similarity only.")
+    source: str = Field(description="'judge' (mined verdicts) or 'feedback' (user thumbs).")
+    round: int = Field(description="Mining round that produced it (1, 2, ...).")
+    space: str = Field(description="Embedding space the neighbours were taken from.")
+    gap: float = Field(description="Judge score of positive minus negative (1.0 for thumbs).")
+    backend: str = Field(description="Judge backend, or 'feedback'.")
+    created_at: str = Field(default_factory=utc_now)
 
 
 class Records:
@@ -140,6 +167,61 @@ class Records:
         )
         keys = ("anchor_id", "track_id", "context", "thumb", "thread", "at")
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- triplets (hard-negative mining) ---------------------------------------------
+    def add_triplets(self, triplets: list[Triplet]) -> int:
+        """Store mined triplets, ignoring ones already stored; return how many were new."""
+        with self._lock:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO triplets (round, anchor_id, positive_id, negative_id, "
+                "context, source, space, gap, backend, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        t.round,
+                        t.anchor_id,
+                        t.positive_id,
+                        t.negative_id,
+                        t.context,
+                        t.source,
+                        t.space,
+                        t.gap,
+                        t.backend,
+                        t.created_at,
+                    )
+                    for t in triplets
+                ],
+            )
+            self._db.commit()
+            return self._db.total_changes - before
+
+    def triplets(self, source: str | None = None) -> list[Triplet]:
+        """Stored triplets, oldest first, optionally from one source ('judge'/'feedback')."""
+        sql = (
+            "SELECT round, anchor_id, positive_id, negative_id, context, source, space, gap, "
+            "backend, at FROM triplets"
+        )
+        rows = self._read(
+            sql + (" WHERE source=? ORDER BY id" if source else " ORDER BY id"),
+            (source,) if source else (),
+        )
+        keys = (
+            "round",
+            "anchor_id",
+            "positive_id",
+            "negative_id",
+            "context",
+            "source",
+            "space",
+            "gap",
+            "backend",
+            "created_at",
+        )
+        return [Triplet(**dict(zip(keys, r, strict=True))) for r in rows]
+
+    def mining_rounds(self) -> int:
+        """The highest mining round stored (0 before the first ``linernotes mine``)."""
+        return int(self._read("SELECT COALESCE(MAX(round), 0) FROM triplets")[0][0])
 
     def close(self) -> None:
         """Close the database connection."""

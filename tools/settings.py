@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="Catalog folder: audio store, Chroma files, ingest ledger, threads.",
     )
     embedder: EmbedderName = Field("acoustic", description="Audio embedding backend.")
+    adapter: str | None = Field(
+        None,
+        description="Embedding adapter version ('v2') to pin, 'none' for the bare "
+        "embedder; unset follows the catalog's active space (`linernotes adapter use`).",
+    )
     embedder_weights: Path | None = Field(
         None, description="Local folder with the embedder's weights (production backends)."
     )
