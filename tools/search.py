@@ -92,8 +92,17 @@ _LOCK = threading.Lock()
 
 
 def _backend_key(settings: Settings) -> tuple[Any, ...]:
+    """Cache key of the backends: the settings that choose them and the catalog's space.
+
+    The catalog's active audio space is part of the key, so a long-running process (the
+    UI) picks up ``train-adapter`` / ``adapter rollback`` without a restart.
+    """
+    from tools.adapter_store import read_spaces
+
     keys = ("embedder", "embedder_weights", "text_embedder", "listener", "listener_model")
-    return tuple(str(getattr(settings, k)) for k in (*keys, "listener_url"))
+    chosen = tuple(str(getattr(settings, k)) for k in (*keys, "listener_url", "adapter"))
+    spaces = read_spaces(Path(settings.catalog)) or {}
+    return (*chosen, str(settings.catalog), spaces.get("audio"))
 
 
 def load_backends(settings: Settings) -> Backends:
