@@ -2,9 +2,10 @@
 
 Opening a catalog and loading embedders costs seconds; a turn must cost milliseconds.
 So everything expensive is built once per process and settings (a ``Session``): the
-catalog, the embedders, the reasoner, the judge and the compiled graphs (one without a
-checkpointer, one per thread store). Each turn then only invokes the graph with a
-fresh ``Context`` carrying its run-scoped choices (anchor and count overrides, top-k).
+catalog, the embedders, the reasoner, the judge, the planner's chat model and the
+compiled graphs (one without a checkpointer, one over the thread store). Each turn then
+only invokes the graph with a fresh ``Context`` carrying its run-scoped choices
+(anchor and count overrides, top-k) and a ``Tracer`` for the turn's trace.
 """
 
 from __future__ import annotations
@@ -16,19 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from agent.graph import build_graph
-from agent.state import SERIALISED_TYPES, Context
+from agent.planner_llm import route_of_tools
+from agent.state import SERIALISED_TYPES, Context, of_turn
+from agent.traces import Tracer, trace_file
 from tools.errors import BackendUnavailable
-from tools.schemas import Answer
+from tools.schemas import Answer, Request
 from tools.search import Backends, open_search
 from tools.settings import Settings
 
 REASONER_NAMES = ("rules", "openai")
 THREADS_FILE = "threads.sqlite"
 """Checkpoint database in the catalog folder: threads survive between CLI calls."""
+PLAYLISTS_DIR = "playlists"
+"""Where playlists are exported when the listener names no file."""
 
 
 def make_reasoner(settings: Settings, text_embedder: Any) -> Any:
-    """The reasoner that understands turns, by ``settings.reasoner``.
+    """The reasoner that understands turns for the offline planner, by ``settings.reasoner``.
 
     Raises:
         BackendUnavailable: the backend exists in settings but is not wired here yet.
@@ -41,12 +46,27 @@ def make_reasoner(settings: Settings, text_embedder: Any) -> Any:
             return RulesReasoner(text_embedder)
         case "openai":
             try:
-                from tools.reason.openai_chat import make_chat_reasoner  # type: ignore
+                from tools.reason.openai_chat import make_chat_reasoner
             except ImportError as e:
                 raise BackendUnavailable(
                     "the 'openai' reasoner is not available in this build; use reasoner='rules'"
                 ) from e
-            return make_chat_reasoner(settings)
+            return make_chat_reasoner(settings, text_embedder)
+        case other:
+            raise ValueError(
+                f"Unknown reasoner {other!r}. Expected one of: {', '.join(REASONER_NAMES)}"
+            )
+
+
+def make_planner(settings: Settings) -> tuple[str, Any]:
+    """The planner ``settings.reasoner`` implies: ("rules", None) or ("llm", chat model)."""
+    match settings.reasoner:
+        case "rules":
+            return "rules", None
+        case "openai":
+            from agent.chat_model import OpenAICompatibleChat
+
+            return "llm", OpenAICompatibleChat.from_settings(settings)
         case other:
             raise ValueError(
                 f"Unknown reasoner {other!r}. Expected one of: {', '.join(REASONER_NAMES)}"
@@ -69,6 +89,8 @@ class Session:
     reasoner: Any
     judge: Any
     listeners: str
+    planner: str = "rules"
+    chat_model: Any = None
     graphs: dict[str, Any] = field(default_factory=dict)
 
     def graph(self, thread: str | None) -> Any:
@@ -86,6 +108,13 @@ class Session:
         conn = sqlite3.connect(str(path), check_same_thread=False)
         serde = JsonPlusSerializer(allowed_msgpack_modules=list(SERIALISED_TYPES))
         return SqliteSaver(conn, serde=serde)
+
+    def tracer(self, thread: str | None, *, keep: bool = True) -> Tracer:
+        """A tracer for one turn, writing to the thread's trace file when ``keep``."""
+        model = getattr(self.chat_model, "model_name", None) if self.planner == "llm" else None
+        backend = "openai" if self.planner == "llm" else "rules"
+        file = trace_file(self.catalog.folder, thread) if keep else None
+        return Tracer(file=file, thread=thread, backend=backend, model=model)
 
 
 _SESSIONS: dict[str, Session] = {}
@@ -110,6 +139,7 @@ def session_for(settings: Settings) -> Session:
         if key not in _SESSIONS:
             catalog, backends = open_search(settings)
             listeners = ", ".join(sorted(catalog.stats()["listeners"])) or settings.listener
+            planner, chat_model = make_planner(settings)
             _SESSIONS[key] = Session(
                 settings=settings,
                 catalog=catalog,
@@ -117,6 +147,8 @@ def session_for(settings: Settings) -> Session:
                 reasoner=make_reasoner(settings, backends.text),
                 judge=_make_judge(settings),
                 listeners=listeners,
+                planner=planner,
+                chat_model=chat_model,
             )
         return _SESSIONS[key]
 
@@ -127,43 +159,21 @@ def reset_sessions() -> None:
         _SESSIONS.clear()
 
 
-def ask(
-    text: str,
-    settings: Settings,
-    *,
-    anchor: str | None = None,
-    thread: str | None = None,
-    count: int | None = None,
-) -> Answer:
-    """Answer one message with explained picks from the catalog.
+def answer_of(state: dict[str, Any], session: Session, tracer: Tracer, text: str) -> Answer:
+    """The ``Answer`` of a finished turn: reply, this turn's picks, playlist and steps.
 
-    Args:
-        text: the message ("more like Neon Rain but for studying").
-        settings: catalog and backends.
-        anchor: a track id, title or audio path to start from, beating the message's.
-        thread: a conversation id; turns with the same id share picks ("why #2?"),
-            kept in the catalog folder's ``threads.sqlite``.
-        count: how many picks, beating the message's count and ``settings.top_k``.
-
-    Returns:
-        The reply, the request as understood, the picks, and the backends that made them.
+    Picks are numbered by their place on the playlist, so "#3" in the next turn means
+    what the listener sees as 3.
     """
-    session = session_for(settings)
-    context = Context(
-        catalog=session.catalog,
-        backends=session.backends,
-        reasoner=session.reasoner,
-        judge=session.judge,
-        top_k=settings.top_k,
-        candidates_k=settings.candidates_k,
-        anchor=anchor,
-        count=count,
-    )
-    config = {"configurable": {"thread_id": thread}} if thread else None
-    state = session.graph(thread).invoke({"text": text}, config=config, context=context)
-    request = state["request"]
-    recommending = request.intent in ("recommend", "refine")
-    anchor_track = state.get("anchor")
+    turn = int(state.get("turn") or 0)
+    playlist = list(state.get("playlist") or [])
+    at = {it.track_id: i for i, it in enumerate(playlist, start=1)}
+    picks: dict[str, Any] = {}
+    for p in of_turn(state.get("picks"), turn):
+        if p.track_id in at:
+            picks[p.track_id] = p.model_copy(update={"rank": at[p.track_id]})
+    request = state.get("request") or Request(text=text, intent=route_of_tools(tracer.steps))
+    anchor = state.get("anchor")
     backends = {
         "embedder": session.backends.audio.space,
         "text_embedder": session.backends.text.space,
@@ -172,9 +182,64 @@ def ask(
         **(state.get("backends") or {}),
     }
     return Answer(
-        reply=state["reply"],
+        reply=state.get("reply") or "",
         request=request,
-        picks=(state.get("picks") or []) if recommending else [],
-        anchor_id=anchor_track.id if anchor_track is not None else None,
+        picks=sorted(picks.values(), key=lambda p: p.rank),
+        anchor_id=anchor.id if anchor is not None else None,
         backends=backends,
+        thread=tracer.thread,
+        playlist=playlist,
+        steps=list(tracer.steps),
     )
+
+
+def ask(
+    text: str,
+    settings: Settings,
+    *,
+    anchor: str | None = None,
+    thread: str | None = None,
+    count: int | None = None,
+    upload: Path | None = None,
+) -> Answer:
+    """Answer one message with explained picks from the catalog.
+
+    Args:
+        text: the message ("more like Neon Rain but for studying").
+        settings: catalog and backends.
+        anchor: a track id, title or audio path to start from, beating the message's.
+        thread: a conversation id; turns with the same id share the playlist, its liner
+            notes and standing constraints ("why #2?", "make it 10"), kept in the
+            catalog folder's ``threads.sqlite``; traces go to ``traces/<thread>.jsonl``.
+        count: how many picks, beating the message's count and ``settings.top_k``.
+        upload: an audio file sent with the message: analysed on the fly with the
+            catalog's backends and kept in the thread (not the catalog) as "my track".
+
+    Returns:
+        The reply, the request as understood, this turn's picks, the thread's playlist,
+        the steps taken and the backends that took them.
+    """
+    session = session_for(settings)
+    tracer = session.tracer(thread)
+    context = Context(
+        catalog=session.catalog,
+        backends=session.backends,
+        reasoner=session.reasoner,
+        judge=session.judge,
+        tracer=tracer,
+        planner=session.planner,  # type: ignore[arg-type]
+        chat_model=session.chat_model,
+        top_k=settings.top_k,
+        candidates_k=settings.candidates_k,
+        export_dir=Path(session.catalog.folder) / PLAYLISTS_DIR,
+        anchor=anchor,
+        count=count,
+    )
+    config = {"configurable": {"thread_id": thread}} if thread else None
+    inputs = {"text": text, "upload": str(upload) if upload is not None else None}
+    graph = session.graph(thread)
+    if thread:  # one checkpoint per turn, not per step: a turn is redone, not resumed
+        state = graph.invoke(inputs, config=config, context=context, durability="exit")
+    else:
+        state = graph.invoke(inputs, context=context)
+    return answer_of(state, session, tracer, text)

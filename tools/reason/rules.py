@@ -184,6 +184,8 @@ class RulesReasoner:
             found = m.group("a") or m.group("b") or m.group("c") or ""
             phrase = found[: _cut_at(found, vocab.CONTEXT_STOP)].strip(" '\"")
             phrase = re.sub(r"^(?:a|an|the|my|some)\s+", "", phrase, flags=re.I) or None
+            if phrase is not None and not _leftover(phrase):
+                phrase = None  # "for something calmer" is a constraint, not a situation
         if phrase is not None:
             # Framed like the contexts' example phrases ("music to read to"): a bare
             # "read to" is too short for sentence similarity to place reliably.

@@ -119,3 +119,90 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("loud", re.compile(
         r"(?<!less )(?<!not )(?<!too )\b(high[- ]energy|intense|banging|bangers?|loud)\b", re.I)),
 )  # fmt: skip
+
+# -- playlist edits and references (tools/reason/rules_edits.py) ------------------------
+STICKY = re.compile(
+    r"\b(from now on|going forward|from here on|for the rest of (?:the|this) (?:session|chat|"
+    r"playlist|conversation)|for now on|until i say otherwise|always|no more)\b",
+    re.I,
+)
+FORGET = re.compile(
+    r"\b(forget (?:the|my|those|these|all|about the) (?:constraints?|rules?|preferences?|"
+    r"filters?|limits?)|reset (?:the |my |all )?(?:constraints?|filters?|preferences?)|"
+    r"(?:vocals|singing|voices?) (?:are|is) (?:fine|ok|okay|welcome|allowed) again|"
+    r"anything goes)\b",
+    re.I,
+)
+EXPORT = re.compile(r"\b(export|save|write|download|dump)\b", re.I)
+EXPORT_FORMAT = re.compile(r"\b(m3u8|m3u|xspf|json)\b", re.I)
+EXPORT_PATH = re.compile(
+    r"[\"“']([^\"“”']+\.(?:m3u8|m3u|xspf|json))[\"”']|((?:~|\.{0,2}/)?[\w./~-]+\.(?:m3u8|m3u|xspf|json))\b",
+    re.I,
+)
+SHOW = re.compile(
+    r"\b(show|list|print|display|what'?s (?:in|on)|what is (?:in|on))\b.{0,20}\b(playlist|list)\b|"
+    r"^\W*playlist\W*$",
+    re.I,
+)
+RESIZE = re.compile(
+    rf"\b(?:make|cut|trim|shorten|extend|grow|expand|bring)\s+(?:it|the playlist|the list|them|"
+    rf"this|that|these)\s+(?:(?:down|up)\s+)?(?:to\s+)?(?:a\s+)?{NUM}(?:\s+{UNIT})?(?:\s+long)?\b|"
+    rf"\b(?:shorter|longer)\b[^.?!]{{0,24}}?\b(?:to\s+)?{NUM}(?:\s+{UNIT})?\b|"
+    rf"\b(?:i want|let'?s have|give me)\s+{NUM}\s+(?:{UNIT}\s+)?in total\b",
+    re.I,
+)
+MORE = re.compile(
+    rf"(?:\b{NUM}\s+more\b|\b(?:another|one more)\s*(?:{UNIT})?\b|"
+    r"\bmore\b(?=\s*(?:$|[,.!?]|please|of (?:those|these|them|that)|"
+    rf"(?:{UNIT})\b|like (?:these|those|them|this|that)\b)))",
+    re.I,
+)
+SWAP = re.compile(
+    r"\b(swap|replace|change|switch|exchange|substitute|instead of|(?:don'?t|do not|doesn'?t) "
+    r"(?:like|love|want|fit)|hate|not a fan of|not feeling)\b",
+    re.I,
+)
+REMOVE = re.compile(r"\b(remove|drop|delete|get rid of|take out|kick out|lose)\b", re.I)
+ORDINAL_LIST = re.compile(
+    r"\bthe\s+((?:"
+    + "|".join(ORDINALS)
+    + r")(?:\s*(?:,|and|&)\s*(?:the\s+)?(?:"
+    + "|".join(ORDINALS)
+    + r"))+)\s+(?:ones|tracks|songs|picks)\b",
+    re.I,
+)
+QUESTION = re.compile(r"^\W*(?:is|are|does|do|what|how|who|which|has|was|can)\b|\?\s*$", re.I)
+PRONOUN = re.compile(r"\b(it|that one|this one|that track|this track|that song|this song)\b", re.I)
+LAST_ONE = re.compile(
+    r"\b(?:that|the|this)\s+(?:very\s+)?last\s+(?:one|track|song|pick)\b|"
+    r"\bthe\s+last\s+(?:one|track|song|pick)\b",
+    re.I,
+)
+WITH_REF = re.compile(
+    r"\bthe\s+(?:one|track|song|pick|tune)\s+(?:with|that has|featuring|having)\s+"
+    r"(?:the\s+|a\s+|an\s+|some\s+)?(?P<w>[\w'-]+(?:\s+[\w'-]+)?)"
+    r"(?=\s*$|\s*[,.;!?]|\s+(?:for|with|and|but|to|instead|in|from|on)\b)|"
+    r"\bthe\s+(?P<s>[\w-]+(?:\s+[\w-]+)?)\s+(?:one|track|song|tune)\b",
+    re.I,
+)
+NOT_A_STYLE = frozenset(
+    {*ORDINALS, "other", "new", "next", "previous", "same", "very", "latest", "that", "this",
+     "best", "top", "only", "each", "every", "whole", "second-to-last", "final"}
+)  # fmt: skip
+UPLOAD_REF = re.compile(
+    r"\b(?:my|the)\s+(?:own\s+)?(?:track|song|file|upload|recording|tune|demo|audio)\b|"
+    r"\bthe\s+(?:file|track|song|audio)\s+i\s+(?:sent|uploaded|shared|gave you)\b|"
+    r"\b(?:uploaded|my)\s+(?:file|track|song)\b",
+    re.I,
+)
+WORD_FAMILIES: dict[str, tuple[str, ...]] = {
+    "strings": ("string", "violin", "viola", "cello", "strings", "quartet", "orchestral"),
+    "piano": ("piano", "keys", "keyboard", "rhodes"),
+    "guitar": ("guitar", "guitars"),
+    "drums": ("drums", "drum", "percussive", "beat"),
+    "vocals": ("vocals", "voice", "singing", "singer", "sung"),
+    "synth": ("synth", "synthesizer", "electronic", "techno"),
+    "brass": ("brass", "trumpet", "horn", "horns", "trombone", "orchestral"),
+    "bass": ("bass",),
+}
+"""Words a listener uses for an instrument -> words a summary or caption may use."""

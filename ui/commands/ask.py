@@ -1,13 +1,16 @@
 """``linernotes ask TEXT``: one chat turn from the command line, as text or JSON.
 
 The same ``agent.run.ask`` the UI calls, so what the CLI prints is what the chat shows.
-``--json`` prints the whole ``Answer`` (see README "JSON output") for scripts and tests.
+``--json`` prints the whole ``Answer`` (see README "JSON output") for scripts and tests:
+the reply, this turn's picks, the thread's playlist (ordered ids and paths) and the steps.
+``--thread ID`` continues a conversation ("why #2?", "make it 10").
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from typing import Any
 
 from ui.commands.common import add_parser, print_json, settings_from
@@ -31,6 +34,9 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--thread", metavar="ID", help="conversation id: later turns can say 'why #2?'"
     )
+    parser.add_argument(
+        "--upload", type=Path, metavar="AUDIO", help="an audio file to send with the message"
+    )
     parser.add_argument("--json", action="store_true", help="print the Answer as JSON")
     parser.set_defaults(func=run)
 
@@ -41,7 +47,14 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     start = time.perf_counter()
-    answer = ask(args.text, settings, anchor=args.anchor, thread=args.thread, count=args.count)
+    answer = ask(
+        args.text,
+        settings,
+        anchor=args.anchor,
+        thread=args.thread,
+        count=args.count,
+        upload=args.upload,
+    )
     took = time.perf_counter() - start
     if args.json:
         print_json(answer)
@@ -55,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{p.rank:>3}  {p.score:>5.2f}  {p.confidence:>4.2f}  {p.title:<{width}}  {p.path}"
             )
+    if args.thread and answer.playlist and not answer.picks:
+        from ui.commands.chat import print_playlist
+
+        print()
+        print_playlist(answer.playlist)
     used = ", ".join(f"{k}={v}" for k, v in sorted(answer.backends.items()))
     print(f"\n[{used}; {took:.2f} s]")
     return 0

@@ -1,0 +1,108 @@
+"""Offline planner, playlist route: edits that need no new tracks, or set up those that do.
+
+Export, show, remove, "make it 5" (trim), forgetting standing constraints and making a
+constraint sticky ("no vocals from now on") are done here with the playlist tools.
+A sticky constraint also sweeps the current playlist: entries that break it are handed
+to retrieve -> judge -> respond to be replaced in place, so the playlist obeys it now,
+not only from the next request on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.ops import Env, call
+from agent.ops_playlist import export_playlist, remember_constraints, remove_from_playlist
+from agent.refs import track_of
+from agent.state import Context, State, advance, combine
+from agent.traces import traced
+from agent.wording import constraint_words
+from tools.errors import LinernotesError
+from tools.judge_facts import facts
+from tools.judge_rules import violations
+from tools.playlist import format_playlist
+from tools.schemas import Constraints
+
+
+def _show(state: State) -> str:
+    playlist = state.get("playlist") or []
+    if not playlist:
+        return "The playlist is empty: ask for some music first."
+    words = constraint_words(state.get("sticky") or Constraints())
+    standing = f"\nStanding constraints: {', '.join(words)}." if words else ""
+    return f"The playlist ({len(playlist)} tracks):\n{format_playlist(playlist)}{standing}"
+
+
+def _breaking(state: dict[str, Any], env: Env) -> list[int]:
+    """Positions of playlist entries that break the standing constraints."""
+    sticky = state.get("sticky") or Constraints()
+    out = []
+    for i, it in enumerate(state.get("playlist") or [], start=1):
+        if violations(facts(track_of(it.track_id, state, env.ctx)), sticky):
+            out.append(i)
+    return out
+
+
+@traced("edit")
+def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Carry out a playlist operation that needs no new tracks.
+
+    A sticky sweep that finds breaking entries leaves them in ``plan.positions`` for
+    retrieve -> judge -> respond to replace.
+    """
+    ctx = runtime.context
+    plan, request = state["plan"], state["request"]
+    assert plan is not None and request is not None
+    env = Env(ctx, dict(state))
+    update: dict[str, Any] = {}
+    reply = ""
+    try:
+        match plan.op:
+            case "export":
+                out = call("export_playlist", export_playlist, env, format=plan.fmt, path=plan.path)
+                update, reply = out.update, out.text
+            case "show":
+                reply = _show(state)
+            case "forget":
+                out = call(
+                    "remember_constraints",
+                    remember_constraints,
+                    env,
+                    constraints=Constraints(),
+                    replace=True,
+                )
+                update, reply = out.update, out.text
+            case "resize" if not plan.positions:
+                reply = f"The playlist already has {len(state.get('playlist') or [])} tracks."
+            case "remove" | "resize":
+                out = call(
+                    "remove_from_playlist", remove_from_playlist, env, positions=plan.positions
+                )
+                update, reply = out.update, out.text
+            case "sticky":
+                out = call(
+                    "remember_constraints",
+                    remember_constraints,
+                    env,
+                    constraints=request.constraints,
+                )
+                update, reply = out.update, out.text
+                breaking = _breaking(advance(env.state, out.update), env)
+                if breaking:
+                    update = combine(
+                        update, {"plan": plan.model_copy(update={"positions": breaking})}
+                    )
+                else:
+                    reply += " The playlist already fits." if state.get("playlist") else ""
+    except LinernotesError as e:
+        reply = f"I could not do that: {str(e).rstrip('.')}."
+    return {**update, "reply": reply}
+
+
+def after_edit(state: State) -> str:
+    """A sticky sweep that found breaking entries goes on to replace them."""
+    plan = state.get("plan")
+    needs_tracks = plan is not None and plan.op == "sticky" and bool(plan.positions)
+    return "retrieve" if needs_tracks else "finish"

@@ -1,0 +1,187 @@
+"""Offline planner, recommend path: retrieve -> judge -> respond.
+
+The split mirrors the project's one idea: retrieval is fast and approximate (it
+proposes), the judge is slow and careful (it decides), and respond only puts what the
+judge decided on the playlist and writes it up, never re-ranking on its own. The same
+path serves a fresh recommendation (a new playlist), "more" and "make it 10" (add to
+it), and "swap #3" or a new sticky constraint (replace entries in place); the plan's
+operation says which. Every step is a tool call of ``agent/ops*.py``, the very tools
+the LLM planner calls, so both planners' traces read the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.ops import Env, call, judge_candidates, search_similar, search_text, without_relative
+from agent.ops_playlist import (
+    add_to_playlist,
+    remove_from_playlist,
+    replace_in_playlist,
+    start_playlist,
+)
+from agent.refs import track_of
+from agent.state import Context, State, advance, combine
+from agent.traces import traced
+from agent.wording import intro, pick_lines
+from tools.schemas import Constraints, Track, Verdict
+
+
+def _context(state: State) -> str | None:
+    request = state["request"]
+    assert request is not None  # understand always sets it before this path
+    return request.context_name or request.context
+
+
+@traced("retrieve")
+def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Gather candidates for the request, by sound or by words.
+
+    With an anchor: its audio neighbours (plain, filtered, by context); without one:
+    text matches of the request's words. Refinements skip tracks already shown in the
+    thread, so "more" brings new ones.
+    """
+    ctx = runtime.context
+    request, plan = state["request"], state["plan"]
+    assert request is not None and plan is not None
+    env = Env(ctx, dict(state))
+    skip: list[str] = []
+    if plan.op != "new":
+        ids = [it.track_id for it in state.get("playlist") or []]
+        skip = list(dict.fromkeys([*ids, *(state.get("shown") or [])]))
+    args: dict[str, Any] = {
+        "context": _context(state),
+        "constraints": request.constraints,
+        "than": plan.relative_to,
+        "exclude": skip,
+    }
+    if request.anchor:
+        out = call("search_similar", search_similar, env, track=request.anchor, **args)
+    else:
+        profile = state.get("context_profile")
+        query = request.text_query or (None if profile is not None else request.text)
+        out = call("search_text", search_text, env, query=query, **args)
+    return out.update
+
+
+@traced("judge")
+def judge(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Judge every candidate against (anchor, context, constraints); best first."""
+    ctx = runtime.context
+    request, plan = state["request"], state["plan"]
+    assert request is not None and plan is not None
+    env = Env(ctx, dict(state))
+    if not env.this_turn("candidates"):
+        return {}
+    constraints = request.constraints
+    if plan.relative_to and plan.relative_to != request.anchor:
+        constraints = without_relative(constraints)  # the search filter already enforced it
+    out = call(
+        "judge_candidates",
+        judge_candidates,
+        env,
+        anchor=request.anchor,
+        context=_context(state),
+        constraints=constraints,
+    )
+    return out.update
+
+
+def _usable(env: Env) -> list[Verdict]:
+    # A zero score means a hard constraint is broken: never shown, even to fill a list.
+    return [v for v in env.this_turn("verdicts") if v.score > 0]
+
+
+def _compare(old: Track, new: Track, c: Constraints) -> str:
+    """How a replacement differs where the listener asked it to ("calmer": energy)."""
+    if c.calmer or c.more_energetic:
+        return f" (energy {new.measurements.energy:.2f} vs {old.measurements.energy:.2f})"
+    if c.faster or c.slower:
+        return f" ({new.measurements.tempo_bpm:.0f} vs {old.measurements.tempo_bpm:.0f} BPM)"
+    return ""
+
+
+def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any], str]:
+    request = state["request"]
+    assert request is not None
+    wanted = request.count or ctx.top_k
+    chosen = _usable(env)[:wanted]
+    if not chosen:
+        return {}, "I found nothing in the catalog that fits this request."
+    out = call("start_playlist", start_playlist, env, tracks=[v.track_id for v in chosen])
+    lines = [intro(request, state.get("anchor"), state.get("context_profile"), len(out.data))]
+    lines += pick_lines(out.data)
+    if len(out.data) < wanted:
+        lines.append(f"(Only {len(out.data)} of the {wanted} asked for fit.)")
+    return out.update, "\n".join(lines)
+
+
+def _grow(state: State, env: Env, n: int) -> tuple[dict[str, Any], str]:
+    have = {it.track_id for it in state.get("playlist") or []}
+    fresh = [v.track_id for v in _usable(env) if v.track_id not in have][:n]
+    if not fresh:
+        return {}, "I found nothing more in the catalog that fits this playlist."
+    out = call("add_to_playlist", add_to_playlist, env, tracks=fresh)
+    total = len(have) + len(out.data)
+    lines = [f"Added {len(out.data)} (now {total} tracks):", *pick_lines(out.data)]
+    if len(out.data) < n:
+        lines.append(f"(Only {len(out.data)} of the {n} asked for fit.)")
+    return out.update, "\n".join(lines)
+
+
+def _replace(state: State, env: Env) -> tuple[dict[str, Any], str]:
+    """Replace the plan's positions in place; a sticky sweep drops what cannot be replaced."""
+    plan, request = state["plan"], state["request"]
+    assert plan is not None and request is not None
+    have = {it.track_id for it in state.get("playlist") or []}
+    fresh = iter(v for v in _usable(env) if v.track_id not in have)
+    update: dict[str, Any] = {}
+    lines, unreplaced = [], []
+    for position in plan.positions:
+        verdict = next(fresh, None)
+        old = track_of((env.state.get("playlist") or [])[position - 1].track_id, env.state, env.ctx)
+        if verdict is None:
+            unreplaced.append(position)
+            continue
+        out = call(
+            "replace_in_playlist",
+            replace_in_playlist,
+            env,
+            position=position,
+            track=verdict.track_id,
+        )
+        env.state = advance(env.state, out.update)
+        update = combine(update, out.update)
+        new = track_of(verdict.track_id, env.state, env.ctx)
+        how = _compare(old, new, request.constraints)
+        lines.append(f"#{position}: {old.title} → {new.title}{how} — {out.data.explanation}")
+    if unreplaced and plan.op == "sticky":
+        out = call("remove_from_playlist", remove_from_playlist, env, positions=unreplaced)
+        update = combine(update, out.update)
+        lines.append(f"Nothing else fits, so I removed {', '.join(f'#{p}' for p in unreplaced)}.")
+    elif unreplaced:
+        lines.append(
+            f"I found nothing else that fits for {', '.join(f'#{p}' for p in unreplaced)}."
+        )
+    done = len(plan.positions) - len(unreplaced)
+    head = (state.get("reply") or "") if plan.op == "sticky" else ""
+    title = f"Replaced {done}:" if done else ""
+    return update, "\n".join(x for x in (head, title, *lines) if x)
+
+
+@traced("respond")
+def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Put the judged picks on the playlist as the plan says, and write the reply."""
+    ctx = runtime.context
+    plan = state["plan"]
+    assert plan is not None
+    env = Env(ctx, dict(state))
+    if plan.op == "new":
+        update, reply = _new_playlist(state, env, ctx)
+    elif plan.op in ("more", "resize"):
+        update, reply = _grow(state, env, plan.count or 0)
+    else:
+        update, reply = _replace(state, env)
+    return {**update, "reply": reply}

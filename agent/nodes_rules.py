@@ -1,0 +1,237 @@
+"""Offline planner, first step: understand the turn and plan it (``understand``, ``route``).
+
+The rules reasoner reads *what music* is asked for (a ``Request``) and
+``tools.reason.rules_edits`` reads *what to do to the playlist* (an ``Edit``); this node
+puts them together with the thread state into a ``TurnPlan``: the route (recommend,
+refine the playlist, explain a pick, describe a track, chat), the operation, and every
+reference resolved to a track id ("#3", "that last one", "it", "the one with strings",
+"my track"). Refinements inherit the request the playlist answers (``basis``), so
+"swap #3 for something calmer" keeps the anchor and context and adds "calmer than #3".
+A reference that names nothing ends the turn with a plain answer naming what exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.ops import HARD, Env, call, profile_for
+from agent.ops_playlist import remember_constraints
+from agent.refs import resolve
+from agent.state import Context, Op, State, TurnPlan, Upload, combine
+from agent.traces import traced
+from tools.errors import InvalidAudioError, TrackNotFoundError
+from tools.playlist import position_of
+from tools.reason.rules_edits import Edit, read_edit
+from tools.schemas import Constraints, Request
+from tools.search import is_audio_path, resolve_query
+
+RELATIVE_WISHES = ("calmer", "more_energetic", "faster", "slower")
+ROUTES = {
+    "recommend": "retrieve",
+    "refine": "edit",
+    "explain": "explain",
+    "describe": "describe",
+    "chat": "chat",
+}
+
+
+def _positions(tokens: list[str], state: Any, ctx: Context) -> list[int]:
+    """Playlist positions the references point at, first mention first."""
+    playlist = state.get("playlist") or []
+    out: list[int] = []
+    for token in tokens:
+        if token == "upload":
+            continue
+        track_id = resolve(token, state, ctx)
+        at = position_of(playlist, track_id)
+        if at is None:
+            raise TrackNotFoundError(f"{token} is not on the playlist")
+        if at not in out:
+            out.append(at)
+    return out
+
+
+def inherit(basis: Request, turn: Request) -> Request:
+    """The request a refinement acts on.
+
+    It keeps what the playlist answers (anchor, context, query) and adds this turn's
+    constraints and count.
+    """
+    merged = {
+        **basis.constraints.model_dump(exclude_defaults=True),
+        **turn.constraints.model_dump(exclude_defaults=True),
+    }
+    return basis.model_copy(
+        update={
+            "text": turn.text,
+            "intent": "refine",
+            "context": turn.context or basis.context,
+            "context_name": turn.context_name or basis.context_name,
+            "constraints": Constraints(**merged),
+            "count": turn.count or basis.count,
+        }
+    )
+
+
+def _anchor(ref: str, state: Any, ctx: Context, extra: dict[str, Any]) -> str:
+    """An anchor reference -> a track id; an audio file outside the catalog becomes an upload."""
+    if is_audio_path(ref) and not ref.startswith("#"):
+        track, vec, in_catalog = resolve_query(ctx.catalog, ref, ctx.backends)
+        if not in_catalog:
+            up = Upload(track=track, vector=[float(x) for x in vec], name=track.title)
+            extra["uploads"] = {track.id: up}
+        ctx.tracer.references[ref] = track.id
+        return track.id
+    return resolve(ref, state, ctx)
+
+
+def plan_turn(
+    request: Request, edit: Edit, state: Any, ctx: Context
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """The plan of one turn, the request to act on, and extra state updates.
+
+    Raises:
+        TrackNotFoundError: a reference names nothing (the message says what exists).
+    """
+    tokens = list(edit.refs)
+    if request.anchor and request.anchor.startswith("#") and request.anchor not in tokens:
+        tokens.insert(0, request.anchor)
+    upload_now = state.get("focus") if state.get("upload") else None
+    intent = request.intent
+    if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")
+        plan = TurnPlan(route="refine", op="export", fmt=edit.fmt, path=edit.path)
+        return plan, request.model_copy(update={"intent": "refine"}), {}
+    if edit.bare and intent in ("recommend", "chat"):
+        intent = "describe"  # "the one with strings?" asks about that track
+    if intent in ("explain", "describe"):
+        fallback = "upload" if upload_now else ("it" if state.get("focus") else "#1")
+        extra: dict[str, Any] = {}
+        target = _anchor(tokens[0] if tokens else request.anchor or fallback, state, ctx, extra)
+        act = request.model_copy(update={"intent": intent})
+        return TurnPlan(route=intent, target=target), act, {**extra, "focus": target}
+    op = edit.op
+    if op == "more" and upload_now:
+        op = None  # "more like this" with a file attached asks about the file
+    if op == "sticky" and not any(
+        k in HARD for k in request.constraints.model_dump(exclude_defaults=True)
+    ):
+        op = None  # "from now on" with nothing to keep
+    if op in ("show", "forget", "sticky"):
+        return TurnPlan(route="refine", op=op), request.model_copy(update={"intent": "refine"}), {}
+    if op in ("remove", "swap", "resize", "more"):
+        return _plan_edit(op, request, edit, tokens, state, ctx)
+    if intent == "chat" and not upload_now and not ctx.anchor:
+        return TurnPlan(route="chat"), request, {}
+    return _plan_recommend(request, edit, tokens, upload_now, state, ctx)
+
+
+def _plan_edit(
+    op: Op, request: Request, edit: Edit, tokens: list[str], state: Any, ctx: Context
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """Remove, swap, resize or "more": positions resolved, the playlist's request inherited."""
+    playlist = state.get("playlist") or []
+    if not playlist:
+        raise TrackNotFoundError("there is no playlist yet: ask for some music first")
+    positions = _positions(tokens, state, ctx) if op in ("remove", "swap") else []
+    if op in ("remove", "swap") and not positions:
+        raise TrackNotFoundError(
+            f"which one? Say #1-#{len(playlist)}, “that last one” or “the one with …”"
+        )
+    basis = state.get("basis") or Request(
+        text="", intent="recommend", anchor=playlist[0].track_id
+    )  # a playlist the LLM planner built has no basis: start from its first track
+    wishes = any(getattr(request.constraints, w) for w in RELATIVE_WISHES)
+    relative_to = playlist[positions[0] - 1].track_id if op == "swap" and wishes else None
+    count = (edit.count or request.count or ctx.count or ctx.top_k) if op == "more" else None
+    if op == "resize" and edit.size is not None:
+        if edit.size > len(playlist):
+            count = edit.size - len(playlist)
+        else:
+            positions = list(range(edit.size + 1, len(playlist) + 1))
+    plan = TurnPlan(
+        route="refine",
+        op=op,
+        positions=positions,
+        count=count,
+        size=edit.size,
+        relative_to=relative_to,
+        remember=edit.sticky,
+    )
+    return plan, inherit(basis, request), ({"focus": relative_to} if relative_to else {})
+
+
+def _plan_recommend(
+    request: Request,
+    edit: Edit,
+    tokens: list[str],
+    upload_now: str | None,
+    state: Any,
+    ctx: Context,
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """A fresh playlist.
+
+    The anchor is resolved (a reference beats an unresolved phrase), and a request with
+    no anchor, context or query of its own refines the last one ("calmer ones").
+    """
+    extra: dict[str, Any] = {}
+    ref = ctx.anchor or request.anchor
+    if tokens and not ctx.anchor and (ref is None or not _is_track(ref, ctx)):
+        ref = tokens[0]  # "more like the one with strings", "more like my track"
+    anchor = _anchor(ref, state, ctx, extra) if ref else upload_now
+    act = request.model_copy(update={"intent": "recommend", "anchor": anchor})
+    if ctx.count:
+        act = act.model_copy(update={"count": ctx.count})
+    basis: Request | None = state.get("basis")
+    bare = anchor is None and not request.context and not request.text_query
+    if basis is not None and (request.intent == "refine" or bare):
+        act = inherit(basis, act).model_copy(update={"intent": "recommend"})
+        if anchor is not None:
+            act = act.model_copy(update={"anchor": anchor, "text_query": None})
+    extra["basis"] = act
+    plan = TurnPlan(route="recommend", op="new", count=act.count, remember=edit.sticky)
+    return plan, act, extra
+
+
+def _is_track(ref: str, ctx: Context) -> bool:
+    """A resolved catalog id or an audio file, as opposed to an unresolved phrase."""
+    return is_audio_path(ref) or bool(ctx.catalog.existing_ids([ref]))
+
+
+@traced("understand")
+def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Read the turn (request + playlist edit), resolve references, and plan the turn."""
+    ctx = runtime.context
+    text = state["text"]
+    request = ctx.reasoner.understand(text, catalog=ctx.catalog)
+    update: dict[str, Any] = {
+        "backends": {"reasoner": getattr(ctx.reasoner, "name", type(ctx.reasoner).__name__)}
+    }
+    try:
+        plan, act, extra = plan_turn(request, read_edit(text), state, ctx)
+    except (TrackNotFoundError, InvalidAudioError) as e:
+        problem = str(e).rstrip(".")
+        reply = f"I could not answer that: {problem}."
+        update.update(request=request, plan=TurnPlan(route="reject"), problem=problem, reply=reply)
+        return update
+    context = act.context_name or act.context
+    env = Env(ctx, dict(state))
+    update.update(extra, request=act, plan=plan, context_profile=profile_for(context, env))
+    if plan.remember and plan.op != "sticky":  # "..., and no vocals from now on"
+        out = call(
+            "remember_constraints", remember_constraints, env, constraints=request.constraints
+        )
+        update = combine(update, out.update)
+    return update
+
+
+def route(state: State) -> str:
+    """The node that carries out the plan; a refused turn goes straight to finish."""
+    plan = state.get("plan")
+    if plan is None or plan.route == "reject":
+        return "finish"
+    grows = plan.op in ("more", "swap") or (plan.op == "resize" and bool(plan.count))
+    if plan.route == "refine" and grows:
+        return "retrieve"
+    return ROUTES[plan.route]

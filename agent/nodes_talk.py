@@ -1,0 +1,56 @@
+"""Offline planner, talking routes: explain a pick, describe a track, open chat.
+
+Explaining reads the liner note kept when the track went on the playlist (the judge's
+verdict), so "why #2?" is answered from what decided the pick, not re-invented.
+Describing reads what the listener heard (the caption written at ingest, or on upload).
+Chat answers greetings, thanks and help without touching the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.ops import Env, call, listen_to_track
+from agent.ops_playlist import explain_pick
+from agent.state import Context, State
+from agent.traces import traced
+from agent.wording import HELP, THANKS
+from tools.errors import LinernotesError
+
+THANKS_WORDS = re.compile(r"\b(thanks?|thank you|cheers|great|perfect|nice|cool|awesome)\b", re.I)
+
+
+def _tool_reply(state: State, runtime: Runtime[Context], name: str, fn: Any) -> dict[str, Any]:
+    plan = state["plan"]
+    assert plan is not None and plan.target is not None
+    try:
+        out = call(name, fn, Env(runtime.context, dict(state)), track=plan.target)
+    except LinernotesError as e:
+        return {"reply": f"I could not answer that: {str(e).rstrip('.')}."}
+    return {**out.update, "reply": out.text}
+
+
+@traced("explain")
+def explain(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Why a track is on the playlist, from its liner note."""
+    return _tool_reply(state, runtime, "explain_pick", explain_pick)
+
+
+@traced("describe")
+def describe(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """What a track sounds like: facts and the listener's caption."""
+    return _tool_reply(state, runtime, "listen_to_track", listen_to_track)
+
+
+@traced("chat")
+def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Greetings, thanks and help; says what the playlist holds when there is one."""
+    text = state.get("text") or ""
+    reply = THANKS if THANKS_WORDS.search(text) else HELP
+    n = len(state.get("playlist") or [])
+    if n:
+        reply += f" The playlist has {n} tracks; say “show the playlist” to see it."
+    return {"reply": reply}

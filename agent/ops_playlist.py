@@ -1,0 +1,202 @@
+"""The agent's playlist tools: start, add, remove, replace, explain, export, remember.
+
+Same contract as ``agent/ops.py`` (``(env, **arguments) -> Out``), shared by both
+planners. Edits go into the state as ``PlaylistEdit`` s naming tracks by id, so tool
+calls a model sends together compose (see ``tools/playlist.py``). Every track put on
+the playlist keeps its liner note (the judge's verdict as a ``Pick``) in ``notes``, so
+"why #3?" can be answered turns later, after the list has been edited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.ops import HARD, Env, Out, merge_constraints
+from agent.refs import lookup, track_of
+from agent.wording import constraint_words, describe_track, explanation
+from tools.errors import CatalogError, LinernotesError, TrackNotFoundError
+from tools.playlist import (
+    PlaylistEdit,
+    format_playlist,
+    ids_at,
+    item_for,
+    position_of,
+)
+from tools.playlist import (
+    export_playlist as write_playlist,
+)
+from tools.schemas import Constraints, Pick, Track
+
+DEFAULT_EXPORT = "m3u"
+
+
+def _pick_for(env: Env, track: Track, rank: int) -> Pick:
+    """The pick for a track: from this turn's verdict, an earlier note, or a plain entry."""
+    verdict = next((v for v in env.this_turn("verdicts") if v.track_id == track.id), None)
+    if verdict is not None:
+        return Pick(
+            rank=rank,
+            track_id=track.id,
+            path=track.path,
+            title=track.title,
+            score=round(verdict.score, 4),
+            confidence=round(verdict.confidence, 4),
+            dimensions={k: round(v, 3) for k, v in verdict.dimensions.items()},
+            explanation=verdict.explanation,
+            shared=list(verdict.shared),
+            differences=list(verdict.differences),
+        )
+    note = (env.state.get("notes") or {}).get(track.id)
+    if note is not None:
+        return note.model_copy(update={"rank": rank})
+    return Pick(
+        rank=rank,
+        track_id=track.id,
+        path=track.path,
+        title=track.title,
+        score=0.0,
+        confidence=0.0,
+        dimensions={},
+        explanation=f"Added on request ({describe_track(track)}); not judged.",
+    )
+
+
+def _added(env: Env, picks: list[Pick], edit: PlaylistEdit) -> dict:
+    return {
+        "playlist": [edit],
+        "picks": {env.turn: picks},
+        "notes": {p.track_id: p for p in picks},
+        "shown": [p.track_id for p in picks],
+    }
+
+
+def _tracks(env: Env, refs: list[str]) -> list[Track]:
+    tracks: dict[str, Track] = {}
+    for ref in refs:
+        t = lookup(ref, env.state, env.ctx)
+        tracks.setdefault(t.id, t)
+    return list(tracks.values())
+
+
+def start_playlist(env: Env, tracks: list[str]) -> Out:
+    """Replace the playlist with these tracks, in this order (a fresh recommendation)."""
+    chosen = _tracks(env, tracks)
+    if not chosen:
+        raise CatalogError("start_playlist needs at least one track")
+    picks = [_pick_for(env, t, i) for i, t in enumerate(chosen, start=1)]
+    items = [item_for(t) for t in chosen]
+    summary = f"playlist of {len(items)}: " + ", ".join(t.title for t in chosen[:5])
+    text = f"New playlist ({len(items)} tracks):\n{format_playlist(items)}"
+    return Out(text, summary, _added(env, picks, PlaylistEdit(op="set", items=items)), picks)
+
+
+def add_to_playlist(env: Env, tracks: list[str], position: int | None = None) -> Out:
+    """Add tracks at a position (1-based; default: the end); tracks already there are skipped."""
+    playlist = env.state.get("playlist") or []
+    have = {it.track_id for it in playlist}
+    chosen = [t for t in _tracks(env, tracks) if t.id not in have]
+    if not chosen:
+        return Out("All of these are already on the playlist.", "nothing new to add")
+    before = None
+    start = len(playlist) + 1
+    if position is not None and 1 <= position <= len(playlist):
+        before, start = ids_at(playlist, [position])[0], position
+    picks = [_pick_for(env, t, start + i) for i, t in enumerate(chosen)]
+    edit = PlaylistEdit(op="add", items=[item_for(t) for t in chosen], before=before)
+    summary = f"added {len(chosen)} at #{start}: " + ", ".join(t.title for t in chosen[:5])
+    text = f"Added {len(chosen)}; the playlist now has {len(playlist) + len(chosen)} tracks."
+    return Out(text, summary, _added(env, picks, edit), picks)
+
+
+def remove_from_playlist(env: Env, positions: list[int]) -> Out:
+    """Take the tracks at these positions (as the listener sees them) off the playlist."""
+    playlist = env.state.get("playlist") or []
+    ids = ids_at(playlist, positions)
+    titles = [
+        f"#{n if n > 0 else len(playlist) + n + 1} {track_of(i, env.state, env.ctx).title}"
+        for n, i in zip(positions, ids, strict=True)
+    ]
+    left = len(playlist) - len(set(ids))
+    summary = f"removed {', '.join(titles)}; {left} left"
+    edit = PlaylistEdit(op="remove", track_ids=ids)
+    return Out(f"Removed {', '.join(titles)}; {left} tracks left.", summary, {"playlist": [edit]})
+
+
+def replace_in_playlist(env: Env, position: int, track: str) -> Out:
+    """Put a track in place of the one at a position; the others keep their places.
+
+    Raises:
+        TrackNotFoundError: no such position.
+        CatalogError: the new track is already elsewhere on the playlist.
+    """
+    playlist = env.state.get("playlist") or []
+    old = ids_at(playlist, [position])[0]
+    if position < 0:
+        position = len(playlist) + position + 1
+    new = lookup(track, env.state, env.ctx)
+    at = position_of(playlist, new.id)
+    if at is not None and new.id != old:
+        raise CatalogError(f"{new.title} is already #{at} on the playlist")
+    gone = track_of(old, env.state, env.ctx)
+    pick = _pick_for(env, new, position)
+    edit = PlaylistEdit(op="replace", items=[item_for(new)], track_ids=[old])
+    update = {**_added(env, [pick], edit), "focus": new.id}
+    summary = f"#{position}: {gone.title} -> {new.title}"
+    return Out(f"Replaced #{position} {gone.title} with {new.title}.", summary, update, pick)
+
+
+def explain_pick(env: Env, track: str) -> Out:
+    """Why a track is on the playlist: the judge's liner note, shared traits, differences."""
+    t = lookup(track, env.state, env.ctx)
+    playlist = env.state.get("playlist") or []
+    position = position_of(playlist, t.id)
+    note = (env.state.get("notes") or {}).get(t.id)
+    if note is None and position is None:
+        raise TrackNotFoundError(
+            f"{t.title} is not on the playlist, so I have no reason to give for it"
+        )
+    if note is None:
+        note = _pick_for(env, t, position or 0)
+    return Out(explanation(note, position), f"note of {t.title}", {"focus": t.id}, note)
+
+
+def export_playlist(env: Env, format: str | None = None, path: str | None = None) -> Out:
+    """Write the playlist to a file (M3U, M3U8, XSPF or JSON) a music player opens.
+
+    Raises:
+        ConfigError: an unknown format or an empty playlist.
+    """
+    playlist = env.state.get("playlist") or []
+    ctx = env.ctx
+    if path is None:
+        folder = Path(ctx.export_dir or Path(ctx.catalog.folder) / "playlists")
+        stem = ctx.tracer.thread or "playlist"
+        path = str(folder / f"{stem}.{(format or DEFAULT_EXPORT).lower()}")
+    elif format is None and not Path(path).suffix:
+        format = DEFAULT_EXPORT
+    tracks = {}
+    for it in playlist:
+        try:
+            tracks[it.track_id] = track_of(it.track_id, env.state, ctx)
+        except LinernotesError:
+            continue  # an entry whose record is gone still exports with its path
+    done = write_playlist(playlist, path, format, tracks=tracks)
+    text = f"Exported {done.written} tracks to {done.path} ({done.format.upper()})."
+    if done.missing:
+        text += f" Left out (file missing): {', '.join(done.missing)}."
+    return Out(text, f"{done.written} tracks -> {done.path}", {}, done)
+
+
+def remember_constraints(env: Env, constraints: Constraints, replace: bool = False) -> Out:
+    """Keep hard constraints for every later turn ("no vocals from now on").
+
+    Only hard limits stick (vocals, energy, tempo bounds): "calmer" means calmer than
+    something, which later turns cannot know. ``replace`` drops the earlier ones.
+    """
+    hard = Constraints(
+        **{k: v for k, v in constraints.model_dump(exclude_defaults=True).items() if k in HARD}
+    )
+    sticky = hard if replace else merge_constraints(env.state.get("sticky"), hard)
+    words = constraint_words(sticky)
+    text = f"From now on: {', '.join(words)}." if words else "No standing constraints now."
+    return Out(text, text, {"sticky": sticky}, sticky)

@@ -1,0 +1,87 @@
+"""How the agent words things: track facts, constraints, pick lists and help.
+
+Kept in one place so the offline replies, the tool results a model reads and the
+chat command say the same things the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tools.schemas import Constraints, Pick, Request, Track
+
+HELP = (
+    "I pick music from your catalog and explain why. Try: “more like <title> but for "
+    "studying”, “something to read to”, “give me five calmer ones under 100 bpm”, "
+    "“why #2?”, “swap #3 for something calmer”, “no vocals from now on”, “make it 10”, "
+    "“describe #1” or “export the playlist as m3u”."
+)
+THANKS = "You're welcome. Ask for more music whenever you like."
+
+
+def describe_track(track: Track) -> str:
+    """A short factual line about a track: genre, tempo, key, energy, vocals."""
+    s, m = track.summary, track.measurements
+    parts = [s.genre or track.genre_tag, f"{m.tempo_bpm:.0f} BPM", f"{m.key} {m.mode}"]
+    if s.energy_level:
+        parts.append(f"{s.energy_level.replace('_', ' ')} energy")
+    parts.append("vocals" if m.voice_probability >= 0.5 else "instrumental")
+    return ", ".join(p for p in parts if p)
+
+
+def constraint_words(c: Constraints) -> list[str]:
+    """Constraints as the listener would say them ("instrumental only", "at most 100 BPM")."""
+    words = []
+    if c.no_vocals:
+        words.append("instrumental only")
+    if c.vocals_only:
+        words.append("with vocals")
+    for flag, text in (
+        ("calmer", "calmer"),
+        ("more_energetic", "more energetic"),
+        ("faster", "faster"),
+        ("slower", "slower"),
+    ):
+        if getattr(c, flag):
+            words.append(text)
+    if c.min_bpm is not None:
+        words.append(f"at least {c.min_bpm:.0f} BPM")
+    if c.max_bpm is not None:
+        words.append(f"at most {c.max_bpm:.0f} BPM")
+    if c.max_energy:
+        words.append(f"energy up to {c.max_energy.replace('_', ' ')}")
+    if c.min_energy:
+        words.append(f"energy from {c.min_energy.replace('_', ' ')}")
+    return words
+
+
+def intro(request: Request, anchor: Track | None, profile: Any, n: int) -> str:
+    """One line naming what the picks answer: anchor, context, constraints."""
+    what = f"{n} pick{'s' if n != 1 else ''}"
+    if anchor is not None:
+        what += f" like “{anchor.title}” ({describe_track(anchor)})"
+    elif request.text_query:
+        what += f" for “{request.text_query}”"
+    if profile is not None:
+        what += f"{',' if anchor is not None or request.text_query else ''} for {profile.label}"
+    words = constraint_words(request.constraints)
+    if words:
+        what += f"; {', '.join(words)}"
+    return what + ":"
+
+
+def pick_lines(picks: Sequence[Pick]) -> list[str]:
+    """Numbered lines "3. Title — explanation", numbered by playlist position."""
+    return [f"{p.rank}. {p.title} — {p.explanation}" for p in picks]
+
+
+def explanation(pick: Pick, position: int | None) -> str:
+    """Why a track is on the playlist: its liner note, shared traits and differences."""
+    where = f"#{position} " if position else ""
+    text = f"{where}{pick.title}: {pick.explanation}"
+    if pick.shared:
+        text += f"\nShared: {', '.join(pick.shared)}."
+    if pick.differences:
+        text += f"\nDifferences: {', '.join(pick.differences)}."
+    return text

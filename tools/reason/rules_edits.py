@@ -1,0 +1,135 @@
+"""Offline reading of playlist edits and track references in a chat turn.
+
+``RulesReasoner.understand`` reads *what music* a turn asks for; a conversation also
+edits what is already there ("swap #3 for something calmer", "make it 10", "no vocals
+from now on", "export it as M3U") and points at tracks in many ways ("#3", "the third
+one", "that last one", "it", "the one with strings", "my track"). This module reads
+those, without resolving them: references come back as tokens the agent resolves
+against the thread's playlist and uploads (``agent/refs.py``):
+
+    "#3"            third playlist entry ("#-1": the last one)
+    "it"            the track last referred to in the thread
+    "with:strings"  a playlist entry whose instruments, genre or caption say "strings"
+    "upload"        the audio file the listener sent
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tools.reason import rules_vocab as vocab
+
+EditOp = Literal["more", "swap", "remove", "resize", "sticky", "forget", "export", "show"]
+
+
+class Edit(BaseModel):
+    """A playlist operation read from a turn, with unresolved track references."""
+
+    op: EditOp | None = Field(None, description="What to do to the playlist, if anything.")
+    refs: list[str] = Field(default_factory=list, description="Reference tokens, in order.")
+    count: int | None = Field(None, description="Tracks to add ('two more').")
+    size: int | None = Field(None, description="Playlist length asked for ('make it 10').")
+    fmt: str | None = Field(None, description="Export format (m3u, m3u8, xspf, json).")
+    path: str | None = Field(None, description="Export file, if named.")
+    sticky: bool = Field(False, description="The turn's constraints hold from now on.")
+    bare: bool = Field(False, description="The message only points at a track ('#3?').")
+
+
+def _number(token: str) -> int | None:
+    token = token.lower().strip()
+    if token.isdigit():
+        return int(token)
+    return vocab.NUMBER_WORDS.get(token)
+
+
+def references(text: str) -> list[str]:
+    """Reference tokens in order of appearance; "it" only when nothing more specific."""
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], token: str) -> None:
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            return
+        taken.append((m.start(), m.end()))
+        found.append((m.start(), token))
+
+    for m in vocab.ORDINAL_LIST.finditer(text):  # "the second and third ones"
+        for word in re.findall(r"[a-z]+", m.group(1).lower()):
+            if word in vocab.ORDINALS:
+                found.append((m.start(), f"#{vocab.ORDINALS[word]}"))
+        taken.append((m.start(), m.end()))
+    for m in vocab.POSITION.finditer(text):
+        digits = m.group(1) or m.group(2)
+        n = int(digits) if digits else vocab.ORDINALS[m.group(3).lower()]
+        add(m, f"#{n}")
+    for m in vocab.LAST_ONE.finditer(text):
+        add(m, "#-1")
+    for m in vocab.UPLOAD_REF.finditer(text):
+        add(m, "upload")
+    for m in vocab.WITH_REF.finditer(text):
+        words = (m.group("w") or m.group("s") or "").lower()
+        first = words.split()[0] if words else ""
+        if words and first not in vocab.NOT_A_STYLE and not first.isdigit():
+            add(m, f"with:{words}")
+    if not found:
+        for m in vocab.PRONOUN.finditer(text):
+            add(m, "it")
+            break
+    return [token for _, token in sorted(found, key=lambda f: f[0])]
+
+
+def read_edit(text: str) -> Edit:
+    """Read the playlist operation and track references of one message.
+
+    Operations are checked most specific first: forgetting constraints, exporting,
+    showing, resizing, swapping, removing, "more", then a bare sticky constraint.
+    """
+    clean = " ".join(text.split())
+    refs = references(clean)
+    sticky = bool(vocab.STICKY.search(clean))
+    if vocab.FORGET.search(clean):
+        return Edit(op="forget", refs=refs)
+    if vocab.EXPORT.search(clean) and (
+        vocab.EXPORT_FORMAT.search(clean) or re.search(r"\bplaylist\b", clean, re.I)
+    ):
+        path_m = vocab.EXPORT_PATH.search(clean)
+        path = (path_m.group(1) or path_m.group(2)) if path_m else None
+        fmt_m = vocab.EXPORT_FORMAT.search(clean)
+        fmt = fmt_m.group(1).lower() if fmt_m else None
+        if path and "." in path:
+            fmt = fmt if fmt and not path.lower().endswith(f".{fmt}") else None
+        return Edit(op="export", refs=[], fmt=fmt, path=path)
+    if vocab.SHOW.search(clean):
+        return Edit(op="show", refs=refs)
+    m = vocab.RESIZE.search(clean)
+    if m:
+        size = _number(next(g for g in m.groups() if g))
+        if size and 1 <= size <= 100:
+            return Edit(op="resize", refs=refs, size=size, sticky=sticky)
+    if vocab.SWAP.search(clean):
+        return Edit(op="swap", refs=refs, sticky=sticky)
+    if vocab.REMOVE.search(clean) and not sticky:
+        return Edit(op="remove", refs=refs)
+    m = vocab.MORE.search(clean)
+    if m and not re.search(r"\bmore\s+like\s+(?!these|those|them|this|that)", clean, re.I):
+        token = next((g for g in m.groups() if g), None)
+        count = _number(token) if token else None
+        if count is None and re.search(r"\b(another|one more)\b", clean, re.I):
+            count = 1
+        return Edit(op="more", refs=refs, count=count, sticky=sticky)
+    if sticky:
+        return Edit(op="sticky", refs=refs, sticky=True)
+    # "the one with strings?", "is #1 sung?": a question about a track, not a request
+    asks = bool(vocab.QUESTION.search(clean)) and not vocab.LEADS.search(clean)
+    return Edit(refs=refs, bare=bool(refs) and (asks or _only_references(clean)))
+
+
+def _only_references(text: str) -> bool:
+    """True when nothing but references and small talk is left ("and the third one?")."""
+    for pattern in (vocab.POSITION, vocab.LAST_ONE, vocab.UPLOAD_REF, vocab.WITH_REF):
+        text = pattern.sub(" ", text)
+    filler = {"what", "about", "how", "and", "then", "the", "one", "that", "this", "now"}
+    return not [w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in filler]
