@@ -122,3 +122,12 @@ def test_minilm_maps_unseen_phrasings(minilm: object, text: str, expected: str) 
 @pytest.mark.parametrize("text", ["noisy punk", "jazz with trumpet", "a track like Dusty Tape 3"])
 def test_minilm_refuses_music_descriptions(minilm: object, text: str) -> None:
     assert match_context(text, minilm) is None  # type: ignore[arg-type]
+
+
+def test_keyword_inside_a_longer_keyword_of_another_context_does_not_blend():
+    from tools.contexts import match_context
+
+    match = match_context("an instrumental dinner party")
+    assert match is not None and match.components == [("dinner", 1.0)]
+    both = match_context("a dinner with a party after")
+    assert both is not None and {n for n, _ in both.components} == {"dinner", "party"}

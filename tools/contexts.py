@@ -224,13 +224,26 @@ def _keyword_patterns(path: Path) -> dict[str, re.Pattern[str]]:
 
 
 def _keyword_hits(text: str, path: Path) -> list[tuple[str, int]]:
-    """Contexts whose keywords occur in ``text`` with the position of the last hit."""
-    hits = []
-    for name, pat in _keyword_patterns(path).items():
-        found = [m.start() for m in pat.finditer(text)]
-        if found:
-            hits.append((name, found[-1]))
-    return hits
+    """Contexts whose keywords occur in ``text`` with the position of the last hit.
+
+    A hit lying inside a longer hit of another context does not count: "dinner party" is
+    a dinner keyword, so the "party" in it must not blend in the party context.
+    """
+    spans = [
+        (name, m.start(), m.end())
+        for name, pat in _keyword_patterns(path).items()
+        for m in pat.finditer(text)
+    ]
+    kept = [
+        (name, a, b)
+        for name, a, b in spans
+        if not any(o != name and oa <= a and b <= ob and ob - oa > b - a
+                   for o, oa, ob in spans)
+    ]  # fmt: skip
+    last: dict[str, int] = {}
+    for name, a, _ in kept:
+        last[name] = max(last.get(name, -1), a)
+    return list(last.items())
 
 
 _EXAMPLE_CACHE: dict[tuple[str, str, str], tuple[list[str], np.ndarray]] = {}
