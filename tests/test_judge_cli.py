@@ -59,3 +59,13 @@ def test_bad_input_exits_2(catalog: Catalog, capsys: pytest.CaptureFixture) -> N
     assert main(["judge", "--anchor", "anchor", "--mode", "pairwise"]) == 2
     assert main(["judge", "--anchor", "anchor", "--mode", "attribute", "--dimensions", "x"]) == 2
     assert "unknown dimension 'x'" in capsys.readouterr().err
+
+
+def test_pairwise_verdict_is_stored(catalog: Catalog, capsys: pytest.CaptureFixture) -> None:
+    assert main(["judge", "--anchor", "anchor", "--candidates", "loud,twin", "--mode",
+                 "pairwise", "--context", "studying", "--json"]) == 0  # fmt: skip
+    printed = json.loads(capsys.readouterr().out)
+    stored = catalog.records.pair_verdicts(anchor_id="anchor")
+    assert len(stored) == 1 and stored[0]["winner"] == printed["winner"] == "B"
+    assert stored[0]["a_id"] == "loud" and stored[0]["b_id"] == "twin"
+    assert catalog.records.count("pair_verdicts") == 1

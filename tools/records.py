@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, anchor_id TEXT, track_id TEXT NOT NULL,
     context TEXT, thumb INTEGER NOT NULL, thread TEXT, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pair_verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, anchor_id TEXT, a_id TEXT NOT NULL,
+    b_id TEXT NOT NULL, context TEXT, winner TEXT NOT NULL, backend TEXT NOT NULL,
+    body TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS triplets (
     id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, anchor_id TEXT NOT NULL,
     positive_id TEXT NOT NULL, negative_id TEXT NOT NULL, context TEXT NOT NULL,
@@ -135,9 +139,28 @@ class Records:
         rows = self._read(sql + " ORDER BY id", tuple(args))
         return [Verdict.model_validate_json(r[0]) for r in rows]
 
+    def add_pair_verdicts(self, pairs: list[Any]) -> None:
+        """Store pairwise judgments (``tools.judge_schemas.PairVerdict``), both orders in one."""
+        self._write(
+            "INSERT INTO pair_verdicts (anchor_id, a_id, b_id, context, winner, backend, body,"
+            " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (p.anchor_id, p.a_id, p.b_id, p.context, p.winner, p.backend,
+                 p.model_dump_json(), p.created_at)
+                for p in pairs
+            ],
+        )  # fmt: skip
+
+    def pair_verdicts(self, anchor_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored pairwise judgments as JSON dicts, oldest first."""
+        sql, args = "SELECT body FROM pair_verdicts", ()
+        if anchor_id is not None:
+            sql, args = sql + " WHERE anchor_id=?", (anchor_id,)
+        return [json.loads(r[0]) for r in self._read(sql + " ORDER BY id", args)]
+
     def count(self, table: str) -> int:
         """Row count of one of the record tables."""
-        if table not in {"skips", "verdicts", "feedback"}:
+        if table not in {"skips", "verdicts", "feedback", "pair_verdicts"}:
             raise ValueError(f"unknown record table {table!r}")
         return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
 

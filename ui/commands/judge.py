@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     """Resolve tracks, judge, store the verdicts, print; exit 2 on a bad reference."""
     from tools.catalog import open_catalog
     from tools.judge import judge_mode, make_judge, resolve_context, verdicts_of
+    from tools.judge_schemas import PairVerdict
 
     settings = settings_from(args)
     try:
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not args.no_store and verdicts_of(result):
         catalog.add_verdicts(verdicts_of(result), args.mode)
+    if not args.no_store and isinstance(result, PairVerdict):
+        catalog.records.add_pair_verdicts([result])
     if args.json:
         print_json(result)
         return 0
