@@ -243,3 +243,23 @@ def ask(
     else:
         state = graph.invoke(inputs, context=context)
     return answer_of(state, session, tracer, text)
+
+
+def set_playlist(thread: str, items: list[Any], settings: Settings) -> list[Any]:
+    """Replace a thread's playlist with ``items`` (the UI's reorder / remove / clear).
+
+    The edit goes through the same ``PlaylistEdit`` reducer as the agent's own edits, so
+    "#3" in the next turn means the third track the listener sees.
+
+    Returns:
+        The thread's playlist after the edit.
+    """
+    from tools.playlist import PlaylistEdit
+
+    session = session_for(settings)
+    graph = session.graph(thread)
+    config = {"configurable": {"thread_id": thread}}
+    graph.update_state(
+        config, {"playlist": [PlaylistEdit(op="set", items=list(items))]}, as_node="finish"
+    )
+    return list(graph.get_state(config).values.get("playlist") or [])
