@@ -153,7 +153,8 @@ class Records:
 
     def pair_verdicts(self, anchor_id: str | None = None) -> list[dict[str, Any]]:
         """Stored pairwise judgments as JSON dicts, oldest first."""
-        sql, args = "SELECT body FROM pair_verdicts", tuple[str, ...]()
+        sql = "SELECT body FROM pair_verdicts"
+        args: tuple[str, ...] = ()
         if anchor_id is not None:
             sql, args = sql + " WHERE anchor_id=?", (anchor_id,)
         return [json.loads(r[0]) for r in self._read(sql + " ORDER BY id", args)]
