@@ -30,7 +30,9 @@ ToolCtx = ToolRuntime[Context, dict]
 """What LangGraph injects into a tool: run context, thread state, tool-call id."""
 
 
-def _run(runtime: ToolCtx, name: str, fn: Callable[..., ops.Out], **args: Any) -> Command:
+def _run(runtime: ToolCtx, fn: Callable[..., ops.Out], **args: Any) -> Command:
+    """Run the ops function a tool wraps; each tool is named after its ops function."""
+    name = fn.__name__
     env = ops.Env(runtime.context, dict(runtime.state))
     out = ops.call(name, fn, env, call_id=runtime.tool_call_id, **args)
     message = ToolMessage(out.text, tool_call_id=runtime.tool_call_id, name=name)
@@ -57,7 +59,6 @@ def search_similar(
     """
     return _run(
         runtime,
-        "search_similar",
         ops.search_similar,
         track=track,
         context=context,
@@ -85,7 +86,6 @@ def search_text(
     """
     return _run(
         runtime,
-        "search_text",
         ops.search_text,
         query=query,
         context=context,
@@ -113,7 +113,6 @@ def judge_candidates(
     """
     return _run(
         runtime,
-        "judge_candidates",
         ops.judge_candidates,
         anchor=anchor,
         context=context,
@@ -130,7 +129,7 @@ def get_track(track: str, runtime: ToolCtx) -> Command:
         track: '#3', 'upload', a title or a track id.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(runtime, "get_track", ops.get_track, track=track)
+    return _run(runtime, ops.get_track, track=track)
 
 
 @tool(parse_docstring=True)
@@ -141,7 +140,7 @@ def listen_to_track(track: str, runtime: ToolCtx) -> Command:
         track: '#3', 'upload', a title or a track id.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(runtime, "listen_to_track", ops.listen_to_track, track=track)
+    return _run(runtime, ops.listen_to_track, track=track)
 
 
 @tool(parse_docstring=True)
@@ -152,7 +151,7 @@ def start_playlist(tracks: list[str], runtime: ToolCtx) -> Command:
         tracks: track ids (or titles) from judge_candidates, best first.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(runtime, "start_playlist", ops_playlist.start_playlist, tracks=tracks)
+    return _run(runtime, ops_playlist.start_playlist, tracks=tracks)
 
 
 @tool(parse_docstring=True)
@@ -164,9 +163,7 @@ def add_to_playlist(tracks: list[str], runtime: ToolCtx, position: int | None = 
         position: insert before this 1-based position; default: at the end.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(
-        runtime, "add_to_playlist", ops_playlist.add_to_playlist, tracks=tracks, position=position
-    )
+    return _run(runtime, ops_playlist.add_to_playlist, tracks=tracks, position=position)
 
 
 @tool(parse_docstring=True)
@@ -177,9 +174,7 @@ def remove_from_playlist(positions: list[int], runtime: ToolCtx) -> Command:
         positions: e.g. [3] or [2, 5]; -1 is the last track.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(
-        runtime, "remove_from_playlist", ops_playlist.remove_from_playlist, positions=positions
-    )
+    return _run(runtime, ops_playlist.remove_from_playlist, positions=positions)
 
 
 @tool(parse_docstring=True)
@@ -193,7 +188,6 @@ def replace_in_playlist(position: int, track: str, runtime: ToolCtx) -> Command:
     """
     return _run(
         runtime,
-        "replace_in_playlist",
         ops_playlist.replace_in_playlist,
         position=position,
         track=track,
@@ -208,7 +202,7 @@ def explain_pick(track: str, runtime: ToolCtx) -> Command:
         track: '#2', a title or a track id.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(runtime, "explain_pick", ops_playlist.explain_pick, track=track)
+    return _run(runtime, ops_playlist.explain_pick, track=track)
 
 
 @tool(parse_docstring=True)
@@ -222,7 +216,7 @@ def export_playlist(
         path: where to write it; default: the catalog's playlists folder.
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    return _run(runtime, "export_playlist", ops_playlist.export_playlist, format=format, path=path)
+    return _run(runtime, ops_playlist.export_playlist, format=format, path=path)
 
 
 @tool(parse_docstring=True)
@@ -238,7 +232,6 @@ def remember_constraints(
     """
     return _run(
         runtime,
-        "remember_constraints",
         ops_playlist.remember_constraints,
         constraints=constraints,
         replace=replace,

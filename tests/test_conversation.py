@@ -4,19 +4,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from cli_runner import run_cli
 
 from tools.playlist import read_m3u
 
-ROOT = Path(__file__).resolve().parents[1]
 SESSION = [
     "more like {lofi} but for studying",
     "swap #3 for something calmer",
@@ -82,25 +79,11 @@ def test_six_turn_session_in_process(demo_catalog, tmp_path) -> None:
     _assert_playable_m3u(out, ten.playlist)
 
 
-def _cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "ui.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_six_turn_session_through_chat_stdin(demo_catalog, tmp_path) -> None:
     out = tmp_path / "my list.m3u"
     lines = [SESSION[0].format(lofi=_lofi(demo_catalog)), *SESSION[1:], f"/export m3u {out}", ""]
     lines += ["why #99?", "/quit"]
-    proc = _cli(
+    proc = run_cli(
         ["chat", "--catalog", str(demo_catalog.settings.catalog), "--thread", _thread()],
         stdin="\n".join(lines) + "\n",
     )

@@ -5,23 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
+from factories import measurements
 from fake_openai_server import FakeOpenAIServer, Reply, dead_url
 from pydantic import BaseModel
 
 from tools.errors import BackendUnavailable, LLMReplyError
 from tools.extract import CaptionFields, extract_summary, extraction_messages, rules_summary
 from tools.reason.openai_chat import OpenAIChat
-from tools.schemas import Measurements, Tags
+from tools.schemas import Tags
 
 pytestmark = pytest.mark.server
 
-M = Measurements(
+M = measurements(
     duration_s=200,
     tempo_bpm=152,
-    tempo_confidence=0.8,
     key="D",
-    mode="minor",
-    key_confidence=0.7,
     loudness_db=-8,
     energy=0.88,
     brightness_hz=3000,

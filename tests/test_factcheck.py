@@ -6,18 +6,18 @@ import random
 from pathlib import Path
 
 import pytest
+from factories import measurements
 
 from tools.factcheck import check_result, fact_check
 from tools.listen.labels import energy_level, has_vocals, measured_tempo_class
 from tools.listen.mir import MirListener
 from tools.schemas import Measurements, Tags, TrackSummary
 
-PUNK = Measurements(
+PUNK = measurements(
     duration_s=150,
     tempo_bpm=176,
     tempo_confidence=0.85,
     key="E",
-    mode="minor",
     key_confidence=0.6,
     loudness_db=-7,
     energy=0.94,

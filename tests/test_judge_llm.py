@@ -9,10 +9,11 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
+from factories import make_track
 from fake_openai_server import FakeOpenAIServer, dead_url
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from test_judge_rules import ANCHOR, LOUD_TWIN, POOL, STUDY_TWIN, make_track
+from test_judge_rules import ANCHOR, LOUD_TWIN, POOL, STUDY_TWIN
 
 from prompts import list_prompts, load_prompt
 from tools.contexts import get_context

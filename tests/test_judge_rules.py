@@ -5,45 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from factories import make_track
 
 from tools.contexts import get_context, match_context
 from tools.judge_rules import RulesJudge, normalise_dimensions
-from tools.schemas import DIMENSIONS, Constraints, Measurements, Provenance, Track, TrackSummary
-
-
-def make_track(
-    tid: str,
-    *,
-    title: str | None = None,
-    bpm: float = 90.0,
-    energy: float = 0.3,
-    voice: float = 0.1,
-    key: str = "A",
-    mode: str = "minor",
-    bright: float = 1800.0,
-    perc: float = 0.3,
-    genre: str | None = None,
-    instruments: list[str] | None = None,
-) -> Track:
-    """A catalog track built from a few measurements (what the judge reads)."""
-    m = Measurements(
-        duration_s=120.0, tempo_bpm=bpm, tempo_confidence=0.8, key=key, mode=mode,
-        key_confidence=0.7, loudness_db=-20.0 + 12 * energy, energy=energy,
-        brightness_hz=bright, percussiveness=perc, dynamics_db=10.0, onset_rate=2 + 4 * energy,
-        voice_probability=voice,
-    )  # fmt: skip
-    s = TrackSummary(
-        description="test track", genre=genre, instruments=instruments or [],
-        vocals="instrumental" if voice < 0.35 else "lead vocals" if voice > 0.65 else None,
-        tempo_bpm=bpm, energy=energy,
-    )  # fmt: skip
-    return Track(
-        id=tid, path=f"/music/{tid}.flac", title=title or f"Track {tid}", genre_tag=genre,
-        format="FLAC", sample_rate=44100, channels=2, measurements=m, summary=s,
-        caption="test", provenance=Provenance(listener="mir", embedder_space="acoustic-v1",
-                                              text_space="minilm-l6-v2"),
-    )  # fmt: skip
-
+from tools.schemas import DIMENSIONS, Constraints
 
 ANCHOR = make_track("anchor", title="Dusty Tape 3", bpm=82, energy=0.22, genre="lo-fi hip-hop",
                     instruments=["piano", "drums"], perc=0.4)  # fmt: skip

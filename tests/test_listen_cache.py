@@ -5,20 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from factories import measurements
 
 from tools.listen.base import ListenResult
 from tools.listen.cache import CachedListener, CaptionCache
 from tools.listen.mir import MirListener
 from tools.listen.recaption import is_flagged, recaption
-from tools.schemas import Measurements, Provenance, Tags, Track, TrackSummary
+from tools.schemas import Provenance, Tags, Track, TrackSummary
 
-M = Measurements(
+M = measurements(
     duration_s=100,
     tempo_bpm=170,
     tempo_confidence=0.9,
-    key="A",
-    mode="minor",
-    key_confidence=0.7,
     loudness_db=-7,
     energy=0.93,
     brightness_hz=3400,

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from factories import measurements
 
 from tools.listen.hf_audio import HFAudioListener
 from tools.listen.presets import Preset
-from tools.schemas import Measurements, Tags
+from tools.schemas import Tags
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -59,19 +60,13 @@ WORDS = [
     ".",
 ]
 CLIP_S = 2.0  # the tiny encoder hears 2 s (the real one 30 s)
-M = Measurements(
+M = measurements(
     duration_s=5,
     tempo_bpm=100,
-    tempo_confidence=0.8,
     key="C",
     mode="major",
     key_confidence=0.6,
     loudness_db=-12,
-    energy=0.5,
-    brightness_hz=2000,
-    percussiveness=0.4,
-    dynamics_db=8,
-    onset_rate=3,
     voice_probability=0.5,
 )
 

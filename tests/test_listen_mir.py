@@ -7,35 +7,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from factories import measurements
 
 from tools.listen import Listener, ListenResult, make_listener
 from tools.listen.labels import genre_from_tag, instruments_in
 from tools.listen.mir import CAPTION_PREFIX, MirListener
-from tools.schemas import Measurements, Tags, TrackSummary
+from tools.schemas import Tags, TrackSummary
 from tools.settings import load_settings
 
-
-def meas(**kw) -> Measurements:
-    base = dict(
-        duration_s=180.0,
-        tempo_bpm=120.0,
-        tempo_confidence=0.8,
-        key="A",
-        mode="minor",
-        key_confidence=0.7,
-        loudness_db=-14.0,
-        energy=0.5,
-        brightness_hz=2000.0,
-        percussiveness=0.4,
-        dynamics_db=8.0,
-        onset_rate=3.0,
-        voice_probability=0.1,
-    )
-    base.update(kw)
-    return Measurements(**base)
-
-
-PUNK = meas(
+PUNK = measurements(
     tempo_bpm=172,
     energy=0.93,
     percussiveness=0.75,
@@ -44,7 +24,7 @@ PUNK = meas(
     brightness_hz=3500,
     mode="major",
 )
-AMBIENT = meas(
+AMBIENT = measurements(
     tempo_bpm=66,
     energy=0.12,
     percussiveness=0.08,
@@ -93,13 +73,13 @@ def test_numbers_are_copied(mir):
 
 @pytest.mark.parametrize("p", [0.4, 0.5, 0.6])
 def test_vocals_null_when_unsure(mir, p):
-    assert mir.summarise(meas(voice_probability=p), Tags()).vocals is None
+    assert mir.summarise(measurements(voice_probability=p), Tags()).vocals is None
 
 
 def test_no_tempo_class_when_tempo_unreliable(mir):
-    s = mir.summarise(meas(tempo_confidence=0.05), Tags())
+    s = mir.summarise(measurements(tempo_confidence=0.05), Tags())
     assert s.tempo is None and s.tempo_bpm == 120
-    assert "uncertain tempo" in mir.caption(meas(tempo_confidence=0.05), Tags(), s)
+    assert "uncertain tempo" in mir.caption(measurements(tempo_confidence=0.05), Tags(), s)
 
 
 def test_genre_only_from_tag_never_invented(mir):
@@ -149,7 +129,7 @@ def test_grid_always_validates(mir):
         [0.0, 0.9],
     )
     for bpm, energy, voice, mode, conf in grid:
-        m = meas(
+        m = measurements(
             tempo_bpm=bpm,
             energy=energy,
             voice_probability=voice,

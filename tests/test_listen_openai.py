@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from factories import measurements
 from fake_openai_server import FakeOpenAIServer, Reply, dead_url
 
 from tools.errors import BackendUnavailable, InvalidAudioError
@@ -21,17 +22,15 @@ from tools.listen import make_listener
 from tools.listen.openai_audio import OpenAIAudioListener
 from tools.listen.presets import PRESETS, resolve_preset
 from tools.reason.openai_chat import OpenAIChat
-from tools.schemas import Measurements, Tags
+from tools.schemas import Tags
 from tools.settings import load_settings
 
 pytestmark = pytest.mark.server
 
-M = Measurements(
+M = measurements(
     duration_s=75,
     tempo_bpm=172,
-    tempo_confidence=0.8,
     key="E",
-    mode="minor",
     key_confidence=0.6,
     loudness_db=-8,
     energy=0.92,

@@ -9,16 +9,12 @@ the picks by path, never by title. Every demo track is an anchor once per contex
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from tools.schemas import Answer
 
-ROOT = Path(__file__).resolve().parents[1]
 MIN_SHARE = 0.8
 
 
@@ -84,24 +80,14 @@ def test_context_picks_still_follow_the_anchor(demo_catalog, answers) -> None:
 
 def test_cli_ask_json_for_a_lofi_anchor(demo_catalog) -> None:
     lofi = next(r for r in demo_catalog.rows if "lo-fi" in r["style"])
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    proc = subprocess.run(
+    proc = run_cli(
         [
-            sys.executable,
-            "-m",
-            "ui.cli",
             "ask",
             "--catalog",
             str(demo_catalog.settings.catalog),
             "--json",
             f"more like {lofi['title']} but for studying",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-        check=False,
+        ]
     )
     assert proc.returncode == 0, proc.stderr
     answer = Answer.model_validate(json.loads(proc.stdout))

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from factories import measurements
 
-from tools.schemas import Measurements, Provenance, Tags, Track
+from tools.schemas import Provenance, Tags, Track
 
 AUDIO_SPACE = "fake-audio-v1"
 TEXT_SPACE = "fake-text-v1"
@@ -92,12 +93,8 @@ def make_tracks(root: Path) -> tuple[list[Track], np.ndarray]:
         for i in range(COUNTS[group.name]):
             title = f"{group.name.title()} {i + 1}"
             energy = min(0.99, group.energy + 0.02 * i)
-            m = Measurements(
-                duration_s=180.0,
+            m = measurements(
                 tempo_bpm=group.bpm + i,
-                tempo_confidence=0.8,
-                key="A",
-                mode="minor",
                 key_confidence=0.6,
                 loudness_db=-30 + 20 * energy,
                 energy=energy,

@@ -48,7 +48,9 @@ __all__ = [
     "DESCRIPTOR_DIM",
     "DESCRIPTOR_NAMES",
     "ENERGY_BOUNDS",
+    "ENERGY_ORDER",
     "TEMPO_BOUNDS",
+    "TEMPO_ORDER",
     "Analysis",
     "analyse",
     "analyse_file",
@@ -59,8 +61,8 @@ __all__ = [
 ANALYSIS_SR = 22050
 ENERGY_BOUNDS = (0.30, 0.55, 0.78)  # energy 0-1 -> low | medium | high | very_high
 TEMPO_BOUNDS = (80.0, 110.0, 140.0)  # BPM -> slow | moderate | fast | very_fast
-_ENERGY_LEVELS: tuple[EnergyLevel, ...] = ("low", "medium", "high", "very_high")
-_TEMPO_CLASSES: tuple[TempoClass, ...] = ("slow", "moderate", "fast", "very_fast")
+ENERGY_ORDER: tuple[EnergyLevel, ...] = ("low", "medium", "high", "very_high")
+TEMPO_ORDER: tuple[TempoClass, ...] = ("slow", "moderate", "fast", "very_fast")
 
 # Energy is a logistic blend of what listeners call "intense": loud, dense in onsets,
 # drum-driven, bright. Features: (loudness dBFS + 20) / 10, log2(onsets per second + 0.5),
@@ -89,7 +91,7 @@ class Analysis:
 
 def energy_level(m: Measurements) -> EnergyLevel:
     """Name the energy class of measured energy (low | medium | high | very_high)."""
-    for bound, level in zip(ENERGY_BOUNDS, _ENERGY_LEVELS, strict=False):
+    for bound, level in zip(ENERGY_BOUNDS, ENERGY_ORDER, strict=False):
         if m.energy < bound:
             return level
     return "very_high"
@@ -97,7 +99,7 @@ def energy_level(m: Measurements) -> EnergyLevel:
 
 def tempo_class(bpm: float) -> TempoClass:
     """Name the tempo class of a BPM value (slow | moderate | fast | very_fast)."""
-    for bound, cls in zip(TEMPO_BOUNDS, _TEMPO_CLASSES, strict=False):
+    for bound, cls in zip(TEMPO_BOUNDS, TEMPO_ORDER, strict=False):
         if bpm < bound:
             return cls
     return "very_fast"

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from tools.analysis import ENERGY_BOUNDS, ENERGY_ORDER, TEMPO_BOUNDS, TEMPO_ORDER
 from tools.listen.claims import (
     CALM_WORDS,
     DRUMS,
@@ -33,11 +34,7 @@ from tools.listen.claims import (
 from tools.listen.labels import (
     ACTIVE_USAGES,
     CALM_USAGES,
-    ENERGY_BOUNDS,
-    ENERGY_ORDER,
     MIN_TEMPO_CONFIDENCE,
-    TEMPO_BOUNDS,
-    TEMPO_ORDER,
     energy_level,
     has_vocals,
     tempo_class,

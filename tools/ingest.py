@@ -128,6 +128,44 @@ def title_for(tags: Tags, path: Path) -> str:
     return " ".join(path.stem.replace("_", " ").split()) or path.name
 
 
+def track_record(
+    track_id: str, item: Analysed, heard: ListenResult, *, embedder_space: str, text_space: str
+) -> Track:
+    """The ``Track`` of one analysed, captioned file (ingest, and files outside the catalog).
+
+    Args:
+        track_id: the file's content id.
+        item: what the ingest worker measured and read from the file.
+        heard: the listener's summary and caption of it.
+        embedder_space: the audio embedder's space, recorded in the provenance.
+        text_space: the text embedder's space, recorded in the provenance.
+    """
+    path = Path(item.path)
+    return Track(
+        id=track_id,
+        path=item.path,
+        title=title_for(item.tags, path),
+        artist=item.tags.artist,
+        album=item.tags.album,
+        genre_tag=item.tags.genre,
+        format=item.format,
+        sample_rate=item.sample_rate,
+        channels=item.channels,
+        measurements=item.analysis.measurements,
+        summary=heard.summary,
+        caption=heard.caption,
+        provenance=Provenance(
+            listener=heard.listener,
+            listener_model=heard.model,
+            prompt_version=heard.prompt_version,
+            embedder_space=embedder_space,
+            text_space=text_space,
+            consistency=heard.consistency,
+            contradictions=list(heard.contradictions),
+        ),
+    )
+
+
 def _hash_all(
     files: Sequence[Path], threads: int, show: bool
 ) -> Iterator[tuple[Path, str | None, str | None]]:
@@ -230,29 +268,12 @@ class _Run:
 
     def _track(self, item: Analysed, heard: ListenResult) -> Track:
         """The catalog record of one analysed, captioned file."""
-        path = Path(item.path)
-        return Track(
-            id=self.ids[item.path],
-            path=item.path,
-            title=title_for(item.tags, path),
-            artist=item.tags.artist,
-            album=item.tags.album,
-            genre_tag=item.tags.genre,
-            format=item.format,
-            sample_rate=item.sample_rate,
-            channels=item.channels,
-            measurements=item.analysis.measurements,
-            summary=heard.summary,
-            caption=heard.caption,
-            provenance=Provenance(
-                listener=heard.listener,
-                listener_model=heard.model,
-                prompt_version=heard.prompt_version,
-                embedder_space=self.audio_embedder.space,
-                text_space=self.text_embedder.space,
-                consistency=heard.consistency,
-                contradictions=list(heard.contradictions),
-            ),
+        return track_record(
+            self.ids[item.path],
+            item,
+            heard,
+            embedder_space=self.audio_embedder.space,
+            text_space=self.text_embedder.space,
         )
 
 

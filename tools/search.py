@@ -23,7 +23,7 @@ import numpy as np
 from tools.audio import AUDIO_EXTENSIONS
 from tools.contexts import ENERGY_ORDER
 from tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
-from tools.schemas import Candidate, Constraints, EnergyLevel, Provenance, SearchHit, Track
+from tools.schemas import Candidate, Constraints, EnergyLevel, SearchHit, Track
 from tools.settings import Settings
 
 QUERY_CACHE = 256
@@ -153,7 +153,7 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
     catalog's and the summary reads like theirs. Cached per (path, mtime, space).
     """
     from tools.audio import content_hash
-    from tools.ingest import title_for
+    from tools.ingest import track_record
     from tools.ingest_worker import Failed, analyse_path
 
     p = Path(path).expanduser().resolve()
@@ -167,28 +167,12 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
     analysis, tags = item.analysis, item.tags
     heard = backends.listener.listen(p, analysis.measurements, tags)
     vec = np.asarray(backends.audio.embed_audio(p, analysis), dtype=np.float32)
-    track = Track(
-        id=content_hash(p),
-        path=str(p),
-        title=title_for(tags, p),
-        artist=tags.artist,
-        album=tags.album,
-        genre_tag=tags.genre,
-        format=item.format,
-        sample_rate=item.sample_rate,
-        channels=item.channels,
-        measurements=analysis.measurements,
-        summary=heard.summary,
-        caption=heard.caption,
-        provenance=Provenance(
-            listener=heard.listener,
-            listener_model=heard.model,
-            prompt_version=heard.prompt_version,
-            embedder_space=backends.audio.space,
-            text_space=backends.text.space,
-            consistency=heard.consistency,
-            contradictions=list(heard.contradictions),
-        ),
+    track = track_record(
+        content_hash(p),
+        item,
+        heard,
+        embedder_space=backends.audio.space,
+        text_space=backends.text.space,
     )
     backends._external[key] = (track, vec)
     return track, vec

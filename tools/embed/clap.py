@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tools.audio import excerpt_starts, load_audio, probe
 from tools.embed import compat
+from tools.embed.clips import l2_normalise, load_clips
 from tools.errors import BackendUnavailable, ConfigError
 from tools.settings import Settings
 
@@ -74,11 +74,6 @@ def load_clap(source: str | Path, device: str = "cpu") -> tuple[Any, Any]:
 def _features(out: Any) -> Any:
     """Take the features: a ModelOutput's ``pooler_output`` (transformers 5) or a tensor."""
     return getattr(out, "pooler_output", out)
-
-
-def _l2(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 class ClapEmbedder:
@@ -144,21 +139,13 @@ class ClapEmbedder:
                     is_longer=is_longer.to(self.device),
                 )
                 out.append(_features(feats).float().cpu().numpy())
-        return _l2(_l2(np.concatenate(out)).mean(axis=0))
+        return l2_normalise(l2_normalise(np.concatenate(out)).mean(axis=0))
 
     def embed_audio(self, path: Path, analysis: Analysis | None = None) -> np.ndarray:
         """Embed a track: up to ``max_clips`` clips of 10 s at 48 kHz mono, averaged."""
-        info = probe(path)
-        clips = [
-            load_audio(
-                path,
-                self.sample_rate,
-                offset_s=start,
-                duration_s=self.clip_s,
-                max_duration_s=self.settings.max_duration_s,
-            ).samples
-            for start in excerpt_starts(info.duration_s, self.clip_s, self.max_clips)
-        ]
+        clips = load_clips(
+            path, self.sample_rate, self.clip_s, self.max_clips, self.settings.max_duration_s
+        )
         return self.embed_clips(clips)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
@@ -178,4 +165,4 @@ class ClapEmbedder:
                     attention_mask=enc["attention_mask"].to(self.device),
                 )
                 out.append(_features(feats).float().cpu().numpy())
-        return _l2(np.concatenate(out))
+        return l2_normalise(np.concatenate(out))

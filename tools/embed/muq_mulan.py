@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tools.audio import excerpt_starts, load_audio, probe
 from tools.embed import compat
+from tools.embed.clips import l2_normalise, load_clips
 from tools.errors import BackendUnavailable, ConfigError
 from tools.settings import Settings
 
@@ -146,11 +146,6 @@ def fit_clip(samples: np.ndarray, length: int) -> np.ndarray:
     return np.resize(samples, length).astype(np.float32)
 
 
-def _l2(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-
-
 class MuQMuLanEmbedder:
     """AudioEmbedder over MuQ-MuLan-large: audio and text in one 512-d space.
 
@@ -211,21 +206,13 @@ class MuQMuLanEmbedder:
                 x = torch.from_numpy(batch[start : start + self.batch_size]).to(self.device)
                 out = self.model.mulan_module.get_audio_latents(x)
                 latents.append(out.float().cpu().numpy())
-        return _l2(np.concatenate(latents).mean(axis=0))
+        return l2_normalise(np.concatenate(latents).mean(axis=0))
 
     def embed_audio(self, path: Path, analysis: Analysis | None = None) -> np.ndarray:
         """Embed a track: up to ``max_clips`` 10 s clips at 24 kHz mono, averaged."""
-        info = probe(path)
-        clips = [
-            load_audio(
-                path,
-                self.sample_rate,
-                offset_s=start,
-                duration_s=self.clip_s,
-                max_duration_s=self.settings.max_duration_s,
-            ).samples
-            for start in excerpt_starts(info.duration_s, self.clip_s, self.max_clips)
-        ]
+        clips = load_clips(
+            path, self.sample_rate, self.clip_s, self.max_clips, self.settings.max_duration_s
+        )
         return self.embed_clips(clips)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
@@ -244,4 +231,4 @@ class MuQMuLanEmbedder:
             for text in texts:
                 latents = self.model.mulan_module.get_text_latents(raw_texts=[str(text)])
                 out.append(latents.float().cpu().numpy())
-        return _l2(np.concatenate(out))
+        return l2_normalise(np.concatenate(out))

@@ -5,52 +5,20 @@ into the other (writing a summary from measurements, checking a model's caption 
 them, rule-based extraction) must use the same thresholds, or the fact-checker would
 flag the offline captioner's own words. So the mapping lives here, once.
 
-``energy_level``, ``tempo_class`` and their bounds come from ``tools/analysis.py`` when
-that module provides them (the analysis engineer owns the measurement scale); the
-fallbacks below are only for a checkout without it.
+``energy_level`` and ``tempo_class`` (with their bounds and class orders) are those of
+``tools/analysis.py``, which owns the measurement scale; they are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
 
+from tools.analysis import energy_level, tempo_class
 from tools.schemas import EnergyLevel, Measurements, TempoClass
 
-ENERGY_ORDER: tuple[EnergyLevel, ...] = ("low", "medium", "high", "very_high")
-TEMPO_ORDER: tuple[TempoClass, ...] = ("slow", "moderate", "fast", "very_fast")
-ENERGY_BOUNDS = (0.30, 0.55, 0.78)  # energy 0-1 -> low | medium | high | very_high
-TEMPO_BOUNDS = (80.0, 110.0, 140.0)  # BPM -> slow | moderate | fast | very_fast
 VOICE_BOUNDS = (0.35, 0.65)  # below: instrumental; above: vocals; between: unknown
 MIN_TEMPO_CONFIDENCE = 0.15  # below this the beat tracker is guessing: no tempo class
 MIN_KEY_CONFIDENCE = 0.25  # below this the mode is not used for mood
-
-
-def _fallback_energy_level(m: Measurements) -> EnergyLevel:
-    """Map measured energy (0-1) to an energy class."""
-    for bound, level in zip(ENERGY_BOUNDS, ENERGY_ORDER, strict=False):
-        if m.energy < bound:
-            return level
-    return "very_high"
-
-
-def _fallback_tempo_class(bpm: float) -> TempoClass:
-    """Map a tempo in BPM to a tempo class."""
-    for bound, cls in zip(TEMPO_BOUNDS, TEMPO_ORDER, strict=False):
-        if bpm < bound:
-            return cls
-    return "very_fast"
-
-
-try:  # the analysis engineer's helpers and bounds win when present: one scale everywhere
-    from tools.analysis import (  # type: ignore[attr-defined]
-        ENERGY_BOUNDS,
-        TEMPO_BOUNDS,
-        energy_level,
-        tempo_class,
-    )
-except ImportError:  # analysis not written yet, or without the helpers
-    energy_level = _fallback_energy_level
-    tempo_class = _fallback_tempo_class
 
 
 def measured_tempo_class(m: Measurements) -> TempoClass | None:

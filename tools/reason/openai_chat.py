@@ -236,6 +236,16 @@ class OpenAIChat:
             },
         ]
 
+    def _parse_repaired(self, text: str, schema: type[M]) -> M:
+        """Validate the reply to the repair request; a second invalid reply is final."""
+        try:
+            return parse_json_reply(text, schema)
+        except ValidationError as e2:
+            raise LLMReplyError(
+                f"{self.model} at {self.url}: reply is not a valid {schema.__name__} after "
+                f"one repair: {str(e2).splitlines()[0]}; reply was {text[:200]!r}"
+            ) from e2
+
     @overload
     def chat(
         self,
@@ -273,14 +283,7 @@ class OpenAIChat:
             return parse_json_reply(text, schema)
         except ValidationError as e:
             body["messages"] = self._repair_messages(messages, text, e)
-            text = reply_text(self.post(body), self.url)
-            try:
-                return parse_json_reply(text, schema)
-            except ValidationError as e2:
-                raise LLMReplyError(
-                    f"{self.model} at {self.url}: reply is not a valid {schema.__name__} after "
-                    f"one repair: {str(e2).splitlines()[0]}; reply was {text[:200]!r}"
-                ) from e2
+            return self._parse_repaired(reply_text(self.post(body), self.url), schema)
 
     async def achat(
         self,
@@ -303,14 +306,9 @@ class OpenAIChat:
             return parse_json_reply(text, schema)
         except ValidationError as e:
             body["messages"] = self._repair_messages(messages, text, e)
-            text = reply_text(await self.apost(body, client), self.url)
-            try:
-                return parse_json_reply(text, schema)
-            except ValidationError as e2:
-                raise LLMReplyError(
-                    f"{self.model} at {self.url}: reply is not a valid {schema.__name__} after "
-                    f"one repair: {str(e2).splitlines()[0]}; reply was {text[:200]!r}"
-                ) from e2
+            return self._parse_repaired(
+                reply_text(await self.apost(body, client), self.url), schema
+            )
 
     def describe(self) -> dict[str, Any]:
         """What a trace records about this backend."""
