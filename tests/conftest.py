@@ -7,7 +7,6 @@ developing; CI always builds it fresh.
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,14 +52,6 @@ class DemoCatalog:
         raise KeyError(path)
 
 
-def _read_manifest(manifest: Path) -> list[dict[str, str]]:
-    with manifest.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        row["path"] = str((manifest.parent / row["path"]).resolve())
-    return rows
-
-
 @pytest.fixture(scope="session")
 def demo_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path to the manifest of the rendered 120-track demo (not ingested)."""
@@ -78,4 +69,6 @@ def demo_catalog(demo_manifest: Path) -> DemoCatalog:
 
     settings = load_settings(catalog=demo_manifest.parent.parent / "catalog", workers=2)
     ingest([demo_manifest.parent], settings, progress=False)
-    return DemoCatalog(settings, _read_manifest(demo_manifest), demo_manifest)
+    from tools.demo import read_manifest
+
+    return DemoCatalog(settings, read_manifest(demo_manifest), demo_manifest)
