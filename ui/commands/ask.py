@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(answer)
         return 0
+    print_answer(answer, took, show_playlist=bool(args.thread))
+    return 0
+
+
+def print_answer(answer: Any, took: float | None = None, *, show_playlist: bool = False) -> None:
+    """Print the reply (picks with their liner notes), a table of picks and the backends."""
     print(answer.reply)
     if answer.picks:
         print()
@@ -68,11 +74,10 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{p.rank:>3}  {p.score:>5.2f}  {p.confidence:>4.2f}  {p.title:<{width}}  {p.path}"
             )
-    if args.thread and answer.playlist and not answer.picks:
+    if show_playlist and answer.playlist and not answer.picks:
         from ui.commands.chat import print_playlist
 
         print()
         print_playlist(answer.playlist)
     used = ", ".join(f"{k}={v}" for k, v in sorted(answer.backends.items()))
-    print(f"\n[{used}; {took:.2f} s]")
-    return 0
+    print(f"\n[{used}" + (f"; {took:.2f} s]" if took is not None else "]"))

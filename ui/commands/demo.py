@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
+from ui.commands.ask import print_answer
 from ui.commands.common import add_parser, settings_from
 
 DEMO_FOLDER = "demo-audio"
@@ -81,14 +81,3 @@ def run(args: argparse.Namespace) -> int:
 
     launch(settings)
     return 0
-
-
-def print_answer(answer: Any) -> None:
-    """Print the reply, then each pick: rank, title, score and its liner note."""
-    print(answer.reply)
-    for pick in answer.picks:
-        print(f"\n#{pick.rank}  {pick.title}  (score {pick.score:.2f})")
-        note = textwrap.fill(
-            pick.explanation, width=88, initial_indent="    ", subsequent_indent="    "
-        )
-        print(note)
