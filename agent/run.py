@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from agent.planner_llm import route_of_tools
 from agent.state import SERIALISED_TYPES, Context, of_turn
 from agent.traces import Tracer, trace_file
 from tools.errors import BackendUnavailable
-from tools.schemas import Answer, Request
+from tools.schemas import Answer, Request, Step
 from tools.search import Backends, open_search
 from tools.settings import Settings
 
@@ -109,12 +110,18 @@ class Session:
         serde = JsonPlusSerializer(allowed_msgpack_modules=list(SERIALISED_TYPES))
         return SqliteSaver(conn, serde=serde)
 
-    def tracer(self, thread: str | None, *, keep: bool = True) -> Tracer:
+    def tracer(
+        self,
+        thread: str | None,
+        *,
+        keep: bool = True,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> Tracer:
         """A tracer for one turn, writing to the thread's trace file when ``keep``."""
         model = getattr(self.chat_model, "model_name", None) if self.planner == "llm" else None
         backend = "openai" if self.planner == "llm" else "rules"
         file = trace_file(self.catalog.folder, thread) if keep else None
-        return Tracer(file=file, thread=thread, backend=backend, model=model)
+        return Tracer(file=file, thread=thread, backend=backend, model=model, on_step=on_step)
 
 
 _SESSIONS: dict[str, Session] = {}
@@ -201,6 +208,7 @@ def ask(
     thread: str | None = None,
     count: int | None = None,
     upload: Path | None = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> Answer:
     """Answer one message with explained picks from the catalog.
 
@@ -214,13 +222,14 @@ def ask(
         count: how many picks, beating the message's count and ``settings.top_k``.
         upload: an audio file sent with the message: analysed on the fly with the
             catalog's backends and kept in the thread (not the catalog) as "my track".
+        on_step: called with each node or tool step as it finishes (live UI thoughts).
 
     Returns:
         The reply, the request as understood, this turn's picks, the thread's playlist,
         the steps taken and the backends that took them.
     """
     session = session_for(settings)
-    tracer = session.tracer(thread)
+    tracer = session.tracer(thread, on_step=on_step)
     context = Context(
         catalog=session.catalog,
         backends=session.backends,

@@ -73,11 +73,17 @@ class Tracer:
     steps: list[Step] = field(default_factory=list)
     references: dict[str, str] = field(default_factory=dict)
     group: int = 0
+    on_step: Callable[[Step], None] | None = None
     _calls: int = 0
 
     def record(self, step: Step, **extra: Any) -> Step:
-        """Keep a step and append its trace record (``extra``: tokens, call ids...)."""
+        """Keep a step and append its trace record (``extra``: tokens, call ids...).
+
+        ``on_step`` (the UI's live "thoughts") hears of each step as it finishes.
+        """
         self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
         if self.file is not None:
             row = {
                 "ts": utc_now(),

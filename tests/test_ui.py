@@ -303,3 +303,26 @@ def test_panel_edits_are_saved_to_the_sessions_thread(catalog: FakeCatalog) -> N
     out = _edit(services, partial(pl.remove, index=0), session, data)
     assert [d["title"] for d in out] == ["Track 2", "Track 3"]
     assert saved == [("t9", ["Track 2", "Track 3"])]
+
+
+def test_steps_show_live_while_the_agent_works(settings: Any) -> None:
+    """Each step the agent finishes appears in the pending thought before the answer."""
+    inner = FakeAgent()
+
+    def live(text: str, settings: Any, *, on_step: Any, **kw: Any) -> Answer:
+        answer = inner(text, settings, **kw)
+        for step in answer.steps:
+            on_step(step)
+            time.sleep(0.2)  # several polls per step
+        return answer
+
+    views = list(chat.chat_turn("more like x", [], chat.new_session(), [], [],
+                                settings=settings, ask_fn=live))  # fmt: skip
+    pending = [v.history[-1] for v in views
+               if (v.history[-1].metadata or {}).get("status") == "pending"]  # fmt: skip
+    shown = [m.content for m in pending]
+    assert "understand" in shown
+    assert "understand → retrieve" in shown
+    assert "understand → retrieve → judge" in shown
+    assert shown.index("understand") < shown.index("understand → retrieve")
+    assert views[-1].picks and len(views[-1].picks) == 5

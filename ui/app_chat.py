@@ -9,7 +9,9 @@ reply, instead of a frozen box for the seconds a cold catalog takes to open.
 
 from __future__ import annotations
 
+import inspect
 import mimetypes
+import queue
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +32,7 @@ UPLOAD_MAX_MB = 100.0
 """Largest upload accepted as an anchor: ten minutes of CD-quality WAV fits."""
 UPLOAD_CHECK_S = 30.0
 """Seconds decoded to prove an upload is audio (the anchor's analysis reads its own excerpt)."""
-POLL_S = 1.0
+POLL_S = 0.25
 """How often the pending thought's clock ticks while the agent works."""
 DEFAULT_UPLOAD_TEXT = "more like this"
 
@@ -157,7 +159,17 @@ def reply_text(answer: Answer) -> str:
     return "\n".join([headline, "", *items, "", note])
 
 
-def _run(ask_fn: AskFn, text: str, settings: Any, thread: str, upload: Path | None) -> Answer:
+def _run(
+    ask_fn: AskFn,
+    text: str,
+    settings: Any,
+    thread: str,
+    upload: Path | None,
+    on_step: Callable[[Step], None],
+) -> Answer:
+    """Call the agent, passing ``on_step`` when it takes one (the real agent does)."""
+    if "on_step" in inspect.signature(ask_fn).parameters:
+        return ask_fn(text, settings, thread=thread, upload=upload, on_step=on_step)
     return ask_fn(text, settings, thread=thread, upload=upload)
 
 
@@ -245,17 +257,23 @@ def _answer(
         gr.ChatMessage(role="assistant", content="", metadata={"title": title, "status": "pending"})
     )
     yield TurnView(list(history), session, picks, playlist)
+    done: queue.SimpleQueue[Step] = queue.SimpleQueue()  # steps, live, from the agent thread
+    names: list[str] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linernotes-ask") as pool:
-        future: Future[Answer] = pool.submit(_run, ask_fn, text, settings, session.thread, upload)
+        future: Future[Answer] = pool.submit(
+            _run, ask_fn, text, settings, session.thread, upload, done.put
+        )
         while True:
             try:
                 answer = future.result(timeout=POLL_S)
                 break
             except TimeoutError:
+                while not done.empty():
+                    names.append(done.get().name)
                 seconds = time.perf_counter() - start
                 history[pending] = gr.ChatMessage(
                     role="assistant",
-                    content="",
+                    content=" → ".join(names),
                     metadata={"title": title, "status": "pending", "log": f"{seconds:.0f} s"},
                 )
                 yield TurnView(list(history), session, picks, playlist)

@@ -1,4 +1,4 @@
-"""The UI's playlist edits land in the agent's thread, so '#N' means what the panel shows."""
+"""Hooks the UI needs from the agent: playlist edits land in the thread; steps stream live."""
 
 from agent.run import ask, set_playlist
 
@@ -27,3 +27,12 @@ def test_set_playlist_on_a_new_thread(demo_catalog):
     assert [i.track_id for i in set_playlist("fresh-ui-thread", items, settings)] == [
         i.track_id for i in items
     ]
+
+
+def test_on_step_hears_every_step_as_it_happens(demo_catalog):
+    seen = []
+    answer = ask(
+        "more like Salt Canyon but for studying", demo_catalog.settings, on_step=seen.append
+    )
+    assert [s.name for s in seen] == [s.name for s in answer.steps]
+    assert {"understand", "retrieve", "judge"} <= {s.name for s in seen}
