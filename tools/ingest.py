@@ -81,6 +81,11 @@ class IngestReport(Record):
     skipped: list[Skip] = Field(default_factory=list, description="Files that were refused.")
     seconds: float = Field(0.0, description="Wall-clock time of the run.")
     catalog: str = Field("", description="Catalog folder written to.")
+    listener_fallback: str | None = Field(
+        None,
+        description="Why the configured listener was replaced by the offline captioner "
+        "part-way (its server went down); None when it never was.",
+    )
 
     @property
     def tracks_per_min(self) -> float:
@@ -162,6 +167,7 @@ def track_record(
             text_space=text_space,
             consistency=heard.consistency,
             contradictions=list(heard.contradictions),
+            notes=list(heard.notes),
         ),
     )
 
@@ -199,17 +205,17 @@ class _Run:
         from tools.adapter_store import with_active_adapter
         from tools.catalog import Catalog
         from tools.embed.factory import make_audio_embedder, make_text_embedder
-        from tools.listen.factory import make_listener
+        from tools.listen.fallback import make_ingest_listener
 
         self.settings = settings
         self.report = report
         # The same embedder search uses: under the catalog's active adapter, if any.
         self.audio_embedder = with_active_adapter(make_audio_embedder(settings), settings)
         self.text_embedder = make_text_embedder(settings)
-        self.listener = make_listener(settings)
         self.catalog: Catalog = Catalog.open(
             settings, self.audio_embedder.space, self.text_embedder.space
         )
+        self.listener = make_ingest_listener(settings, self.catalog.folder)
         self.previously_skipped = {s["path"] for s in self.catalog.skipped()}
         self.ids: dict[str, str] = {}  # path analysed -> its content id
         self.bar: Any = None
@@ -236,18 +242,26 @@ class _Run:
 
     def write_batch(self, batch: list[Analysed], twins: dict[str, list[str]]) -> None:
         """Embed, caption and upsert one batch of analysed files."""
-        tracks: list[Track] = []
-        audio_vecs: list[np.ndarray] = []
+        embedded: list[tuple[Analysed, np.ndarray]] = []
         for item in batch:
-            path = Path(item.path)
             try:
-                vec = self.audio_embedder.embed_audio(path, item.analysis)
-                heard = self.listener.listen(path, item.analysis.measurements, item.tags)
+                vec = self.audio_embedder.embed_audio(Path(item.path), item.analysis)
             except PER_FILE_ERRORS as e:
                 self.skip(twins[item.path], str(e))
                 continue
+            embedded.append((item, np.asarray(vec, dtype=np.float32)))
+        heard_all = self.listener.listen_batch(
+            [(self.ids[i.path], Path(i.path), i.analysis.measurements, i.tags) for i, _ in embedded]
+        )
+        tracks: list[Track] = []
+        audio_vecs: list[np.ndarray] = []
+        for (item, vec), heard in zip(embedded, heard_all, strict=True):
+            if isinstance(heard, LinernotesError):
+                self.skip(twins[item.path], str(heard))
+                continue
             tracks.append(self._track(item, heard))
-            audio_vecs.append(np.asarray(vec, dtype=np.float32))
+            audio_vecs.append(vec)
+        self.report.listener_fallback = self.listener.failure
         if not tracks:
             return
         text_vecs = self.text_embedder.embed([t.caption for t in tracks])

@@ -113,6 +113,9 @@ class Provenance(Record):
         None, description="Caption fact-check score 0-1 against the measurements."
     )
     contradictions: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="How it was made, fallbacks included."
+    )
 
 
 class Track(Record):

@@ -68,6 +68,11 @@ def format_report(report: Any) -> str:
         f"  skipped          {len(report.skipped)}",
     ]
     lines += [f"    {s.path}: {_short(s.reason, s.path)}" for s in report.skipped]
+    if report.listener_fallback:
+        lines.append(
+            "  listener         unavailable part-way; the rest was captioned offline (mir), "
+            f"marked as fallback in the catalog: {report.listener_fallback}"
+        )
     if report.files == 0:
         lines.append("  no audio files found (extensions: wav, flac, ogg, mp3, aiff, opus...)")
     return "\n".join(lines)
