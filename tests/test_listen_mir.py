@@ -44,7 +44,7 @@ def test_is_a_listener_and_names_itself(mir):
     assert isinstance(mir, Listener)
     r = mir.listen(Path("/nonexistent.wav"), PUNK, Tags())
     assert isinstance(r, ListenResult)
-    assert (r.listener, r.model, r.prompt_version) == ("mir", None, "mir-v1")
+    assert (r.listener, r.model, r.prompt_version) == ("mir", None, "mir-v2")
     assert r.caption.startswith(CAPTION_PREFIX)
 
 

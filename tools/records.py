@@ -161,7 +161,7 @@ class Records:
 
     def count(self, table: str) -> int:
         """Row count of one of the record tables."""
-        if table not in {"skips", "verdicts", "feedback", "pair_verdicts"}:
+        if table not in {"skips", "verdicts", "feedback", "pair_verdicts", "triplets"}:
             raise ValueError(f"unknown record table {table!r}")
         return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
 

@@ -31,7 +31,7 @@ from tools.listen.labels import (
 )
 from tools.schemas import Measurements, Tags, TrackSummary
 
-PROMPT_VERSION = "mir-v1"
+PROMPT_VERSION = "mir-v2"
 CAPTION_PREFIX = "[Written from signal measurements; no model listened to this track.]"
 
 _ENERGY_WORDS = {
@@ -181,7 +181,7 @@ class MirListener:
         level = summary.energy_level or "medium"
         sentences = [
             CAPTION_PREFIX,
-            f"This {m.duration_s / 60:.1f}-minute piece has {tempo_words} "
+            f"This {_length(m.duration_s)} piece has {tempo_words} "
             f"and is {sure}in {m.key} {m.mode}.",
             f"Its energy is {level.replace('_', ' ')} ({m.energy:.2f} on a 0-1 scale) "
             f"and its mood reads as {summary.mood}.",
@@ -215,3 +215,10 @@ class MirListener:
             prompt_version=self.prompt_version,
         )
         return check_result(result, measurements)  # 1.0 by construction; recorded all the same
+
+
+def _length(seconds: float) -> str:
+    """A track length as people say it: '24-second', '3.5-minute'."""
+    if seconds < 90:
+        return f"{seconds:.0f}-second"
+    return f"{seconds / 60:.1f}-minute"

@@ -31,13 +31,24 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**stats, "skipped_files": catalog.skipped()})
         return 0
-    for key in ("folder", "tracks", "skipped", "verdicts", "feedback", "audio_space", "text_space"):
-        print(f"{key:<12} {stats[key]}")
+    for key in (
+        "folder",
+        "tracks",
+        "skipped",
+        "verdicts",
+        "pair_verdicts",
+        "feedback",
+        "triplets",
+        "mining_rounds",
+        "audio_space",
+        "text_space",
+    ):
+        print(f"{key:<14} {stats[key]}")
     for name, count in stats["listeners"].items():
-        print(f"{'listener':<12} {name}: {count} tracks")
+        print(f"{'listener':<14} {name}: {count} tracks")
     if args.skipped:
         for skip in catalog.skipped():
-            print(f"skipped      {skip['path']}: {skip['reason']}")
+            print(f"skipped        {skip['path']}: {skip['reason']}")
     return 0
 
 
