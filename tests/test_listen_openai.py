@@ -184,13 +184,13 @@ def test_factory_and_presets():
     s = load_settings(
         listener="openai",
         listener_model="qwen3-omni-captioner",
-        listener_url="http://10.0.0.1:9000/v1",
+        listener_url="http://127.0.0.1:9000/v1",
         reasoner="openai",
     )
     lst = make_listener(s)
     assert isinstance(lst, OpenAIAudioListener)
     assert lst.model == "Qwen/Qwen3-Omni-30B-A3B-Captioner" and lst.preset.prompt is None
-    assert lst.chat.url == "http://10.0.0.1:9000/v1/chat/completions"
+    assert lst.chat.url == "http://127.0.0.1:9000/v1/chat/completions"
     assert lst.extractor is not None and lst.extractor.model == s.reasoner_model
     assert resolve_preset("Qwen/Qwen2-Audio-7B-Instruct").name == "qwen2-audio"
     other = resolve_preset("my/audio-model")
