@@ -109,3 +109,136 @@ def test_energy_label_is_audible_in_loudness(demo_manifest):
         loud[row["energy"]].append(20 * np.log10(np.sqrt(np.mean(y**2)) + 1e-9))
     assert max(loud["low"]) < min(loud["high"])
     assert np.median(loud["low"]) < np.median(loud["medium"]) < np.median(loud["high"])
+
+
+# ---- plan-level label and instrumentation rules (no rendering) --------------------------
+
+
+def test_plan_parameters_are_in_range():
+    from tools.demo.plan import style_named
+    from tools.demo.theory import PITCH_NAMES
+
+    for s in plan_catalog(120, 0):
+        style = style_named(s.style)
+        assert style.bpm[0] <= s.bpm <= style.bpm[1], s.title
+        assert 20.0 <= s.duration_s <= 30.0, s.title
+        assert s.key in PITCH_NAMES and s.energy in style.energy
+        assert s.parts, s.title
+
+
+def test_voice_is_mixed_within_styles_and_presets_only_on_sung_tracks():
+    from tools.demo.styles import VOICE_DOUBLES
+
+    specs = plan_catalog(120, 0)
+    voiced = Counter(s.style for s in specs if s.has_voice)
+    for style in STYLES:
+        if 0 < style.voice < 1:
+            assert 0 < voiced[style.name] < 10, style.name  # never all one way
+    for s in specs:
+        assert not any(p.program in VOICE_DOUBLES and not p.is_drum for p in s.parts)
+        assert ("voice" in s.instruments) == s.has_voice
+
+
+def test_study_and_workout_never_overlap():
+    specs = plan_catalog(120, 0)
+    assert not any(s.study_ok and s.workout_ok for s in specs)
+
+
+def test_harmony_is_diatonic_and_cadences_on_the_tonic():
+    import numpy as np
+
+    from tools.demo.theory import HARMONIC_MINOR_FAMILIES, PROGRESSIONS, chord_plan, scale_pcs
+
+    rng = np.random.default_rng(0)
+    for family in PROGRESSIONS:
+        for mode in ("major", "minor"):
+            chords = chord_plan(family, 9, mode, 8, 1, rng)
+            allowed = set(scale_pcs(9, mode))
+            if mode == "minor" and family in HARMONIC_MINOR_FAMILIES:
+                allowed.add((9 + 11) % 12)  # the raised leading tone of the dominant
+            assert all(set(c.pcs) <= allowed for c in chords), (family, mode)
+            assert chords[0].degree == 0 and chords[-1].degree == 0
+
+
+def test_plan_rejects_an_empty_catalog():
+    import pytest
+
+    with pytest.raises(ValueError, match="at least 1"):
+        plan_catalog(0)
+
+
+# ---- files, parameters, command ---------------------------------------------------------
+
+
+def test_manifest_paths_are_relative_and_tags_name_the_band(demo_manifest):
+    with demo_manifest.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows[::11]:
+        assert not Path(row["path"]).is_absolute()
+        tags = read_tags(demo_manifest.parent / row["path"])
+        assert tags.artist == row["artist"] and tags.artist.startswith("linernotes demo band")
+        assert tags.album == row["album"]
+
+
+def test_other_parameters_replace_the_old_files(tmp_path):
+    folder = tmp_path / "demo"
+    build_demo(folder, n_tracks=2, seed=5, progress=False)
+    manifest = build_demo(folder, n_tracks=1, seed=6, progress=False)
+    with manifest.open(newline="") as fh:
+        kept = {row["path"] for row in csv.DictReader(fh)}
+    assert {p.name for p in folder.glob("*.flac")} == kept
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_demo_command_builds_ingests_and_answers(demo_manifest, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from ui import cli
+    from ui.commands import demo
+
+    calls: dict[str, object] = {}
+
+    def fake_ingest(paths, settings, progress=True):
+        calls["ingest"] = paths
+        return SimpleNamespace(added=0, already_present=120, skipped=[], seconds=0.1)
+
+    def fake_ask(text, settings, **kwargs):
+        calls["ask"] = text
+        pick = SimpleNamespace(
+            rank=1,
+            title="Some Track",
+            score=0.81,
+            confidence=0.7,
+            path="/x.flac",
+            explanation="Calm.",
+        )
+        return SimpleNamespace(
+            reply="1. Some Track: Calm.", picks=[pick], playlist=[], backends={"judge": "rules"}
+        )
+
+    monkeypatch.setattr("tools.ingest.ingest", fake_ingest)
+    monkeypatch.setattr("agent.run.ask", fake_ask)
+    catalog = demo_manifest.parent.parent
+    started = time.perf_counter()
+    code = cli.main(["demo", "--tracks", "120", "--no-ui", "--catalog", str(catalog)])
+    assert time.perf_counter() - started < 10  # the rendered demo is reused, not redone
+    out = capsys.readouterr().out
+    assert code == 0
+    assert calls["ingest"] == [catalog / demo.DEMO_FOLDER]
+    rows = read_manifest(demo_manifest)
+    lofi = [r for r in rows if r["style"] == "lo-fi hip-hop" and r["has_voice"] == "0"]
+    assert calls["ask"] == f"more like {lofi[0]['title']} but for studying"
+    assert "Some Track" in out and "0.81" in out and "Calm." in out
+
+
+def test_anchor_title_prefers_an_instrumental_lofi_track():
+    from ui.commands.demo import anchor_title
+
+    rows = [
+        {"style": "metal", "has_voice": "0", "title": "A"},
+        {"style": "lo-fi hip-hop", "has_voice": "1", "title": "B"},
+        {"style": "lo-fi hip-hop", "has_voice": "0", "title": "C"},
+    ]
+    assert anchor_title(rows) == "C"
+    assert anchor_title(rows[:2]) == "B"
+    assert anchor_title(rows[:1]) == "A"
