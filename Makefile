@@ -41,7 +41,11 @@ test-all: setup  ## run every test, slow and browser ones included
 lint: setup  ## ruff and mypy
 	$(BIN)/ruff check agent tools ui prompts tests bench
 	$(BIN)/ruff format --check agent tools ui prompts tests bench
-	$(BIN)/mypy
+	@# mypy reads the installed layout (linernotes.agent -> agent/, ...) through a
+	@# folder of links, since it cannot follow setuptools' editable import hook.
+	@mkdir -p build/typecheck/linernotes
+	@for d in agent tools ui prompts; do ln -sfn ../../../$$d build/typecheck/linernotes/$$d; done
+	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p linernotes
 
 bench: setup  ## run every benchmark; each prints one JSON object on its last line
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

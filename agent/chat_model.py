@@ -21,8 +21,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict
 
-from tools.errors import LLMReplyError
-from tools.reason.openai_chat import OpenAIChat
+from linernotes.tools.errors import LLMReplyError
+from linernotes.tools.reason.openai_chat import OpenAIChat
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 

@@ -18,8 +18,8 @@ from typing import Any, Literal
 import soundfile as sf
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.playlist import read_m3u
-from tools.schemas import Answer
+from linernotes.tools.playlist import read_m3u
+from linernotes.tools.schemas import Answer
 
 TrajectoryMode = Literal["strict", "unordered", "subset", "superset"]
 

@@ -27,9 +27,9 @@ import soundfile as sf
 import yaml
 from pydantic import Field
 
-from agent.eval_checks import Expect, Spec, check_turn, route_of
-from tools.errors import ConfigError, LinernotesError
-from tools.schemas import Answer
+from linernotes.agent.eval_checks import Expect, Spec, check_turn, route_of
+from linernotes.tools.errors import ConfigError, LinernotesError
+from linernotes.tools.schemas import Answer
 
 PLACEHOLDER = re.compile(r"\{(title|path):\s*([^}]+)\}")
 DEMO_SUITE = "demo.yaml"
@@ -62,7 +62,7 @@ class Suite(Spec):
 
 def default_suite() -> Path:
     """The suite shipped for the demo catalog (package data)."""
-    return Path(str(resources.files("agent") / "scenarios" / DEMO_SUITE))
+    return Path(str(resources.files("linernotes.agent") / "scenarios" / DEMO_SUITE))
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -91,7 +91,7 @@ class Manifest:
     """Demo manifest rows by absolute path, and selection by labels."""
 
     def __init__(self, path: Path):
-        from tools.demo import read_manifest
+        from linernotes.tools.demo import read_manifest
 
         try:
             self.rows = read_manifest(path)
@@ -163,7 +163,7 @@ def run_suite(
     """
     import time
 
-    from agent.run import ask, session_for
+    from linernotes.agent.run import ask, session_for
 
     ask_fn = ask_fn or ask
     if energy is None:

@@ -13,14 +13,14 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 
-from agent.nodes_intake import after_intake, finish, intake
-from agent.nodes_playlist import after_edit, edit
-from agent.nodes_recommend import judge, respond, retrieve
-from agent.nodes_rules import route, understand
-from agent.nodes_talk import chat, describe, explain
-from agent.planner_llm import after_plan, plan
-from agent.state import Context, State
-from agent.tools import make_tool_node
+from linernotes.agent.nodes_intake import after_intake, finish, intake
+from linernotes.agent.nodes_playlist import after_edit, edit
+from linernotes.agent.nodes_recommend import judge, respond, retrieve
+from linernotes.agent.nodes_rules import route, understand
+from linernotes.agent.nodes_talk import chat, describe, explain
+from linernotes.agent.planner_llm import after_plan, plan
+from linernotes.agent.state import Context, State
+from linernotes.agent.tools import make_tool_node
 
 
 def build_graph(checkpointer: Any = None) -> Any:

@@ -18,14 +18,14 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from agent.planner_llm import route_of_tools
-from agent.state import Context, State, Upload
-from agent.traces import traced
-from agent.wording import HELP
-from tools.audio import AUDIO_EXTENSIONS
-from tools.errors import InvalidAudioError
-from tools.schemas import Step
-from tools.search import analyse_external
+from linernotes.agent.planner_llm import route_of_tools
+from linernotes.agent.state import Context, State, Upload
+from linernotes.agent.traces import traced
+from linernotes.agent.wording import HELP
+from linernotes.tools.audio import AUDIO_EXTENSIONS
+from linernotes.tools.catalog.search import analyse_external
+from linernotes.tools.errors import InvalidAudioError
+from linernotes.tools.schemas import Step
 
 MAX_CHARS = 4000
 """Longest message read as a request; longer ones are refused with a clear answer."""

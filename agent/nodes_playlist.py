@@ -13,17 +13,21 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.ops import Env, call
-from agent.ops_playlist import export_playlist, remember_constraints, remove_from_playlist
-from agent.refs import track_of
-from agent.state import Context, State, advance, combine
-from agent.traces import traced
-from agent.wording import constraint_words
-from tools.errors import LinernotesError
-from tools.judge_facts import facts
-from tools.judge_rules import violations
-from tools.playlist import format_playlist
-from tools.schemas import Constraints
+from linernotes.agent.ops import Env, call
+from linernotes.agent.ops_playlist import (
+    export_playlist,
+    remember_constraints,
+    remove_from_playlist,
+)
+from linernotes.agent.refs import track_of
+from linernotes.agent.state import Context, State, advance, combine
+from linernotes.agent.traces import traced
+from linernotes.agent.wording import constraint_words
+from linernotes.tools.errors import LinernotesError
+from linernotes.tools.judge.facts import facts
+from linernotes.tools.judge.rules import violations
+from linernotes.tools.playlist import format_playlist
+from linernotes.tools.schemas import Constraints
 
 
 def _show(state: State) -> str:

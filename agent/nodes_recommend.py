@@ -15,18 +15,25 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.ops import Env, call, judge_candidates, search_similar, search_text, without_relative
-from agent.ops_playlist import (
+from linernotes.agent.ops import (
+    Env,
+    call,
+    judge_candidates,
+    search_similar,
+    search_text,
+    without_relative,
+)
+from linernotes.agent.ops_playlist import (
     add_to_playlist,
     remove_from_playlist,
     replace_in_playlist,
     start_playlist,
 )
-from agent.refs import track_of
-from agent.state import Context, State, advance, combine
-from agent.traces import traced
-from agent.wording import intro, pick_lines
-from tools.schemas import Constraints, Track, Verdict
+from linernotes.agent.refs import track_of
+from linernotes.agent.state import Context, State, advance, combine
+from linernotes.agent.traces import traced
+from linernotes.agent.wording import intro, pick_lines
+from linernotes.tools.schemas import Constraints, Track, Verdict
 
 
 def _context(state: State) -> str | None:

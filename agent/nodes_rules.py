@@ -16,16 +16,16 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.ops import HARD, Env, call, profile_for
-from agent.ops_playlist import remember_constraints
-from agent.refs import resolve
-from agent.state import Context, Op, State, TurnPlan, Upload, combine
-from agent.traces import traced
-from tools.errors import InvalidAudioError, TrackNotFoundError
-from tools.playlist import position_of
-from tools.reason.rules_edits import Edit, read_edit
-from tools.schemas import Constraints, Request
-from tools.search import is_audio_path, resolve_query
+from linernotes.agent.ops import HARD, Env, call, profile_for
+from linernotes.agent.ops_playlist import remember_constraints
+from linernotes.agent.refs import resolve
+from linernotes.agent.state import Context, Op, State, TurnPlan, Upload, combine
+from linernotes.agent.traces import traced
+from linernotes.tools.catalog.search import is_audio_path, resolve_query
+from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
+from linernotes.tools.playlist import position_of
+from linernotes.tools.reason.rules_edits import Edit, read_edit
+from linernotes.tools.schemas import Constraints, Request
 
 RELATIVE_WISHES = ("calmer", "more_energetic", "faster", "slower")
 ROUTES = {

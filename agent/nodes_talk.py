@@ -13,12 +13,12 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.ops import Env, call, listen_to_track
-from agent.ops_playlist import explain_pick
-from agent.state import Context, State
-from agent.traces import traced
-from agent.wording import HELP, THANKS
-from tools.errors import LinernotesError
+from linernotes.agent.ops import Env, call, listen_to_track
+from linernotes.agent.ops_playlist import explain_pick
+from linernotes.agent.state import Context, State
+from linernotes.agent.traces import traced
+from linernotes.agent.wording import HELP, THANKS
+from linernotes.tools.errors import LinernotesError
 
 THANKS_WORDS = re.compile(r"\b(thanks?|thank you|cheers|great|perfect|nice|cool|awesome)\b", re.I)
 

@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.refs import lookup, track_of, vector_of
-from agent.state import of_turn
-from agent.wording import describe_track
-from tools.contexts import ContextProfile
-from tools.errors import CatalogError, LinernotesError
-from tools.schemas import Candidate, Constraints, Step, Track, Verdict
-from tools.search import constraints_to_where, fuse
-from tools.search import search_text as text_search
+from linernotes.agent.refs import lookup, track_of, vector_of
+from linernotes.agent.state import of_turn
+from linernotes.agent.wording import describe_track
+from linernotes.tools.catalog.search import constraints_to_where, fuse
+from linernotes.tools.catalog.search import search_text as text_search
+from linernotes.tools.errors import CatalogError, LinernotesError
+from linernotes.tools.reason.contexts import ContextProfile
+from linernotes.tools.schemas import Candidate, Constraints, Step, Track, Verdict
 
 AUDIO_LISTS = ("audio", "filtered")
 """Candidate lists whose similarity is an audio-space cosine to the anchor."""
@@ -101,7 +101,7 @@ def profile_for(context: str | None, env: Env) -> ContextProfile | None:
     """A known context name or the listener's words -> a context profile (or None)."""
     if not context:
         return None
-    from tools.contexts import load_contexts, match_context
+    from linernotes.tools.reason.contexts import load_contexts, match_context
 
     known = load_contexts()
     if context in known:

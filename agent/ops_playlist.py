@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.ops import HARD, Env, Out, merge_constraints
-from agent.refs import lookup, track_of
-from agent.wording import constraint_words, describe_track, explanation
-from tools.errors import CatalogError, LinernotesError, TrackNotFoundError
-from tools.playlist import (
+from linernotes.agent.ops import HARD, Env, Out, merge_constraints
+from linernotes.agent.refs import lookup, track_of
+from linernotes.agent.wording import constraint_words, describe_track, explanation
+from linernotes.tools.errors import CatalogError, LinernotesError, TrackNotFoundError
+from linernotes.tools.playlist import (
     PlaylistEdit,
     format_playlist,
     ids_at,
     item_for,
     position_of,
 )
-from tools.playlist import (
+from linernotes.tools.playlist import (
     export_playlist as write_playlist,
 )
-from tools.schemas import Constraints, Pick, Track
+from linernotes.tools.schemas import Constraints, Pick, Track
 
 DEFAULT_EXPORT = "m3u"
 

@@ -19,13 +19,13 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from agent.state import Context, State
-from agent.tools import TOOLS
-from agent.wording import constraint_words, describe_track
-from prompts import render_prompt
-from tools.errors import BackendUnavailable, LLMReplyError
-from tools.playlist import format_playlist
-from tools.schemas import Constraints, Intent, Step
+from linernotes.agent.state import Context, State
+from linernotes.agent.tools import TOOLS
+from linernotes.agent.wording import constraint_words, describe_track
+from linernotes.prompts import render_prompt
+from linernotes.tools.errors import BackendUnavailable, LLMReplyError
+from linernotes.tools.playlist import format_playlist
+from linernotes.tools.schemas import Constraints, Intent, Step
 
 HISTORY_TURNS = 6
 

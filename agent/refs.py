@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from tools.errors import TrackNotFoundError
-from tools.playlist import ids_at
-from tools.reason.rules_vocab import WORD_FAMILIES
-from tools.schemas import Track
-from tools.search import is_audio_path, resolve_query
+from linernotes.tools.catalog.search import is_audio_path, resolve_query
+from linernotes.tools.errors import TrackNotFoundError
+from linernotes.tools.playlist import ids_at
+from linernotes.tools.reason.rules_vocab import WORD_FAMILIES
+from linernotes.tools.schemas import Track
 
 POSITION = re.compile(r"^#\s*(-?\d{1,3})$")
 VOICE_WORDS = frozenset(WORD_FAMILIES["vocals"])

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.graph import build_graph
-from agent.planner_llm import route_of_tools
-from agent.state import SERIALISED_TYPES, Context, of_turn
-from agent.traces import Tracer, trace_file
-from tools.errors import BackendUnavailable
-from tools.schemas import Answer, Request, Step
-from tools.search import Backends, open_search
-from tools.settings import Settings
+from linernotes.agent.graph import build_graph
+from linernotes.agent.planner_llm import route_of_tools
+from linernotes.agent.state import SERIALISED_TYPES, Context, of_turn
+from linernotes.agent.traces import Tracer, trace_file
+from linernotes.tools.catalog.search import Backends, open_search
+from linernotes.tools.errors import BackendUnavailable
+from linernotes.tools.schemas import Answer, Request, Step
+from linernotes.tools.settings import Settings
 
 REASONER_NAMES = ("rules", "openai")
 THREADS_FILE = "threads.sqlite"
@@ -42,12 +42,12 @@ def make_reasoner(settings: Settings, text_embedder: Any) -> Any:
     """
     match settings.reasoner:
         case "rules":
-            from tools.reason.rules import RulesReasoner
+            from linernotes.tools.reason.rules import RulesReasoner
 
             return RulesReasoner(text_embedder)
         case "openai":
             try:
-                from tools.reason.openai_chat import make_chat_reasoner
+                from linernotes.tools.reason.openai_chat import make_chat_reasoner
             except ImportError as e:
                 raise BackendUnavailable(
                     "the 'openai' reasoner is not available in this build; use reasoner='rules'"
@@ -65,7 +65,7 @@ def make_planner(settings: Settings) -> tuple[str, Any]:
         case "rules":
             return "rules", None
         case "openai":
-            from agent.chat_model import OpenAICompatibleChat
+            from linernotes.agent.chat_model import OpenAICompatibleChat
 
             return "llm", OpenAICompatibleChat.from_settings(settings)
         case other:
@@ -75,7 +75,7 @@ def make_planner(settings: Settings) -> tuple[str, Any]:
 
 
 def _make_judge(settings: Settings) -> Any:
-    from tools.judge import make_judge
+    from linernotes.tools.judge.base import make_judge
 
     return make_judge(settings)
 
@@ -263,7 +263,7 @@ def set_playlist(thread: str, items: list[Any], settings: Settings) -> list[Any]
     Returns:
         The thread's playlist after the edit.
     """
-    from tools.playlist import PlaylistEdit
+    from linernotes.tools.playlist import PlaylistEdit
 
     session = session_for(settings)
     graph = session.graph(thread)

@@ -24,10 +24,10 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from pydantic import Field
 
-from agent.traces import Tracer
-from tools.contexts import ContextProfile
-from tools.playlist import PlaylistEdit, apply_edits
-from tools.schemas import (
+from linernotes.agent.traces import Tracer
+from linernotes.tools.playlist import PlaylistEdit, apply_edits
+from linernotes.tools.reason.contexts import ContextProfile
+from linernotes.tools.schemas import (
     Candidate,
     Constraints,
     Pick,
@@ -167,10 +167,10 @@ class Context:
     """Run-scoped choices and resources, given to ``graph.invoke(..., context=...)``.
 
     Attributes:
-        catalog: the open catalog (``tools.catalog.Catalog``).
-        backends: embedders and listener of that catalog (``tools.search.Backends``).
+        catalog: the open catalog (``tools.catalog.catalog.Catalog``).
+        backends: embedders and listener of that catalog (``tools.catalog.search.Backends``).
         reasoner: understands turns for the offline planner (``understand(text, catalog=)``).
-        judge: scores candidates (``tools.judge.Judge``).
+        judge: scores candidates (``tools.judge.base.Judge``).
         tracer: records every node and tool call of the turn (in memory by default).
         planner: "rules" (offline) or "llm" (a tool-calling chat model).
         chat_model: the LangChain chat model of the "llm" planner.

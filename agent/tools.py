@@ -21,10 +21,10 @@ from langgraph.prebuilt import ToolNode, ToolRuntime
 from langgraph.prebuilt.tool_node import ToolInvocationError
 from langgraph.types import Command
 
-from agent import ops, ops_playlist
-from agent.state import Context
-from tools.errors import LinernotesError
-from tools.schemas import Constraints
+from linernotes.agent import ops, ops_playlist
+from linernotes.agent.state import Context
+from linernotes.tools.errors import LinernotesError
+from linernotes.tools.schemas import Constraints
 
 ToolCtx = ToolRuntime[Context, dict]
 """What LangGraph injects into a tool: run context, thread state, tool-call id."""

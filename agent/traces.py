@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tools.schemas import Step, utc_now
+from linernotes.tools.schemas import Step, utc_now
 
 TRACES_DIR = "traces"
 UNTHREADED = "_unthreaded"

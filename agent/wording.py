@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tools.schemas import Constraints, Pick, Request, Track
+from linernotes.tools.schemas import Constraints, Pick, Request, Track
 
 HELP = (
     "I pick music from your catalog and explain why. Try: “more like <title> but for "

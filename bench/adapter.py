@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from tools.adapter import TrainConfig, l2_normalise, train_adapter
+from linernotes.tools.feedback.adapter import TrainConfig, l2_normalise, train_adapter
 
 
 def synthetic(n_tracks: int, dim: int, n_triplets: int, seed: int = 0):

@@ -32,8 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.analysis import ANALYSIS_SR, analyse
-from tools.audio import excerpt_starts, load_audio, probe
+from linernotes.tools.analysis.measure import ANALYSIS_SR, analyse
+from linernotes.tools.audio import excerpt_starts, load_audio, probe
 
 EXCERPT_S = 30.0
 
@@ -99,7 +99,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         manifest = args.manifest
         if manifest is None:
-            from tools.demo import build_demo
+            from linernotes.tools.demo import build_demo
 
             manifest = build_demo(Path(tmp) / "demo", n_tracks=args.tracks, seed=0, progress=False)
         clips = load_excerpts(manifest, args.tracks)

@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.run import ask, session_for
-from tools.search import search_text, similar_to_track
-from tools.settings import load_settings
+from linernotes.agent.run import ask, session_for
+from linernotes.tools.catalog.search import search_text, similar_to_track
+from linernotes.tools.settings import load_settings
 
 TARGET_P95_MS = 300.0
 TEMPLATES = (
@@ -53,8 +53,8 @@ FREE = (
 
 def demo_catalog(cache: Path) -> Path:
     """Render and ingest the demo into ``cache`` (idempotent: reruns reuse it)."""
-    from tools.demo import build_demo
-    from tools.ingest import ingest
+    from linernotes.tools.demo import build_demo
+    from linernotes.tools.ingest.pipeline import ingest
 
     manifest = build_demo(cache / "demo-audio", n_tracks=120, seed=0, progress=True)
     folder = cache / "catalog"

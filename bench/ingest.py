@@ -28,8 +28,8 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.ingest import ingest
-from tools.settings import load_settings
+from linernotes.tools.ingest.pipeline import ingest
+from linernotes.tools.settings import load_settings
 
 SR = 44100
 

@@ -32,12 +32,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from prompts import load_prompt
-from tools.contexts import get_context
-from tools.judge_llm import request_block, track_block
-from tools.judge_rules import RulesJudge
-from tools.judge_schemas import ListwiseReply, PairwiseReply
-from tools.schemas import (
+from linernotes.prompts import load_prompt
+from linernotes.tools.judge.llm import request_block, track_block
+from linernotes.tools.judge.rules import RulesJudge
+from linernotes.tools.judge.schemas import ListwiseReply, PairwiseReply
+from linernotes.tools.reason.contexts import get_context
+from linernotes.tools.schemas import (
     Constraints,
     Measurements,
     Provenance,

@@ -32,10 +32,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_openai_server import FakeOpenAIServer  # noqa: E402
 
-from tools.listen.openai_audio import OpenAIAudioListener  # noqa: E402
-from tools.listen.presets import PRESETS  # noqa: E402
-from tools.reason.openai_chat import OpenAIChat  # noqa: E402
-from tools.schemas import Measurements, Tags  # noqa: E402
+from linernotes.tools.listen.openai_audio import OpenAIAudioListener  # noqa: E402
+from linernotes.tools.listen.presets import PRESETS  # noqa: E402
+from linernotes.tools.reason.openai_chat import OpenAIChat  # noqa: E402
+from linernotes.tools.schemas import Measurements, Tags  # noqa: E402
 
 M = Measurements(
     duration_s=30, tempo_bpm=120, tempo_confidence=0.8, key="C", mode="major",

@@ -12,9 +12,9 @@ noise). Filters, cycled over queries, span the selectivities the agent uses: one
 narrow three-way filter (0.5 %).
 
 Measured, all in one run: top-k latency p50/p95 unfiltered and filtered for
-``tools.vecindex.VectorIndex`` (filter evaluation included), Chroma's own ``query`` with
+``tools.catalog.vecindex.VectorIndex`` (filter evaluation included), Chroma's own ``query`` with
 ``where``, and an exact numpy scan (matmul + mask + full argsort); recall@k of each
-against the exact filtered result; Chroma insert rate with ``tools.store.bulk_upsert``
+against the exact filtered result; Chroma insert rate with ``tools.catalog.store.bulk_upsert``
 vs ingest-sized batches of 16 (on the first ``--naive-insert`` vectors, which is
 generous to it: its rate falls as the index grows); the time to load the index from
 Chroma. The machine is shared: the load average is printed next to the figures.
@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from tools.store import bulk_upsert, vector_collection
-from tools.vecindex import VectorIndex
+from linernotes.tools.catalog.store import bulk_upsert, vector_collection
+from linernotes.tools.catalog.vecindex import VectorIndex
 
 DIM = 512
 FILTERS: list[tuple[str, dict[str, Any]]] = [

@@ -32,9 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.run import ask, session_for
-from tools.search import similar_to_track
-from tools.settings import load_settings
+from linernotes.agent.run import ask, session_for
+from linernotes.tools.catalog.search import similar_to_track
+from linernotes.tools.settings import load_settings
 
 TURNS = (
     ("recommend", "more like {title} but for studying"),
@@ -55,8 +55,8 @@ STYLES = ("lo-fi hip-hop", "ambient", "techno", "jazz piano trio", "acoustic fol
 
 def demo_catalog(cache: Path) -> tuple[Path, Path]:
     """Render and ingest the demo into ``cache`` (idempotent); return (catalog, manifest)."""
-    from tools.demo import build_demo
-    from tools.ingest import ingest
+    from linernotes.tools.demo import build_demo
+    from linernotes.tools.ingest.pipeline import ingest
 
     manifest = build_demo(cache / "demo-audio", n_tracks=120, seed=0, progress=True)
     folder = cache / "catalog"
@@ -88,7 +88,7 @@ def main() -> None:
     else:
         folder, manifest = demo_catalog(args.cache)
     settings = load_settings(catalog=folder)
-    from tools.demo import read_manifest
+    from linernotes.tools.demo import read_manifest
 
     rows = read_manifest(manifest)
     anchors = [next(r["title"] for r in rows if r["style"] == s) for s in STYLES]

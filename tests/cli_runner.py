@@ -14,7 +14,7 @@ def run_cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedPr
     """``python -m ui.cli ARGS`` with the Hugging Face hubs offline; output captured as text."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "ui.cli", *args],
+        [sys.executable, "-m", "linernotes.ui.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

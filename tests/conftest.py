@@ -18,7 +18,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-from tools.settings import Settings, load_settings
+from linernotes.tools.settings import Settings, load_settings
 
 DEMO_TRACKS = 120
 
@@ -55,7 +55,7 @@ class DemoCatalog:
 @pytest.fixture(scope="session")
 def demo_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path to the manifest of the rendered 120-track demo (not ingested)."""
-    from tools.demo import build_demo
+    from linernotes.tools.demo import build_demo
 
     cache = os.environ.get("LINERNOTES_TEST_CACHE")
     root = Path(cache) if cache else tmp_path_factory.mktemp("demo")
@@ -65,10 +65,10 @@ def demo_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_catalog(demo_manifest: Path) -> DemoCatalog:
     """The demo rendered and ingested with the offline backends, built once per session."""
-    from tools.ingest import ingest
+    from linernotes.tools.ingest.pipeline import ingest
 
     settings = load_settings(catalog=demo_manifest.parent.parent / "catalog", workers=2)
     ingest([demo_manifest.parent], settings, progress=False)
-    from tools.demo import read_manifest
+    from linernotes.tools.demo import read_manifest
 
     return DemoCatalog(settings, read_manifest(demo_manifest), demo_manifest)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.schemas import Measurements, Provenance, Track, TrackSummary
+from linernotes.tools.schemas import Measurements, Provenance, Track, TrackSummary
 
 NEUTRAL: dict[str, Any] = {
     "duration_s": 180.0,

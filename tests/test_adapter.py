@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.adapter import (
+from linernotes.tools.catalog.catalog import collection_name, open_catalog
+from linernotes.tools.errors import CatalogError, ConfigError, SpaceMismatchError
+from linernotes.tools.feedback.adapter import (
     AdapterWeights,
     TrainConfig,
     l2_normalise,
@@ -17,7 +19,7 @@ from tools.adapter import (
     train_adapter,
     triplet_accuracy,
 )
-from tools.adapter_store import (
+from linernotes.tools.feedback.adapter_store import (
     AdapterEmbedder,
     list_cards,
     load_adapter,
@@ -25,14 +27,12 @@ from tools.adapter_store import (
     split_space,
     use_version,
 )
-from tools.adapter_train import train_catalog_adapter
-from tools.catalog import collection_name, open_catalog
-from tools.contexts import get_context
-from tools.errors import CatalogError, ConfigError, SpaceMismatchError
-from tools.judge import RulesJudge
-from tools.mining import MiningConfig, mine
-from tools.settings import Settings, load_settings
-from ui.cli import main
+from linernotes.tools.feedback.adapter_train import train_catalog_adapter
+from linernotes.tools.feedback.mining import MiningConfig, mine
+from linernotes.tools.judge.base import RulesJudge
+from linernotes.tools.reason.contexts import get_context
+from linernotes.tools.settings import Settings, load_settings
+from linernotes.ui.cli import main
 
 FAST = TrainConfig(epochs=40, patience=8)
 
@@ -166,8 +166,8 @@ def test_use_and_rollback_switch_spaces_in_one_command(catalog_copy: Settings) -
 
 
 def test_ingest_under_an_adapter_and_switch_back(catalog_copy: Settings, tmp_path: Path) -> None:
-    from tools.demo import build_demo
-    from tools.ingest import ingest
+    from linernotes.tools.demo import build_demo
+    from linernotes.tools.ingest.pipeline import ingest
 
     catalog = open_catalog(catalog_copy, create=False)
     card, catalog = train_catalog_adapter(catalog, catalog_copy, FAST)

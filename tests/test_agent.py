@@ -8,11 +8,11 @@ import pytest
 import tiny_catalog
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.graph import build_graph
-from agent.state import Context
-from agent.traces import Tracer, export_openai, read_trace, tool_names
-from tools.judge import make_judge
-from tools.reason.rules import RulesReasoner
+from linernotes.agent.graph import build_graph
+from linernotes.agent.state import Context
+from linernotes.agent.traces import Tracer, export_openai, read_trace, tool_names
+from linernotes.tools.judge.base import make_judge
+from linernotes.tools.reason.rules import RulesReasoner
 
 RECOMMEND = ["intake", "understand", "retrieve", "judge", "respond", "finish"]
 
@@ -257,7 +257,7 @@ def test_traces_are_written_and_export_as_openai_messages(tiny, tmp_path) -> Non
 
 
 def test_ask_returns_an_answer_and_keeps_threads_on_disk(tiny, monkeypatch) -> None:
-    import agent.run as run
+    import linernotes.agent.run as run
 
     settings, catalog, backends, t = tiny
     session = run.Session(

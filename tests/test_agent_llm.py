@@ -13,13 +13,13 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.chat_model import OpenAICompatibleChat, parse_reply
-from agent.graph import build_graph
-from agent.state import Context
-from agent.tools import TOOLS
-from tools.judge import make_judge
-from tools.reason.openai_chat import OpenAIChat
-from tools.reason.rules import RulesReasoner
+from linernotes.agent.chat_model import OpenAICompatibleChat, parse_reply
+from linernotes.agent.graph import build_graph
+from linernotes.agent.state import Context
+from linernotes.agent.tools import TOOLS
+from linernotes.tools.judge.base import make_judge
+from linernotes.tools.reason.openai_chat import OpenAIChat
+from linernotes.tools.reason.rules import RulesReasoner
 
 _ids = count(1)
 
@@ -199,7 +199,7 @@ def test_step_limit_ends_politely(tiny) -> None:
 
 
 def test_tokens_and_model_are_traced(tiny, tmp_path) -> None:
-    from agent.traces import Tracer, read_trace
+    from linernotes.agent.traces import Tracer, read_trace
 
     reply = AIMessage(
         content="hello", usage_metadata={"input_tokens": 12, "output_tokens": 3, "total_tokens": 15}

@@ -1,6 +1,6 @@
 """Hooks the UI needs from the agent: playlist edits land in the thread; steps stream live."""
 
-from agent.run import ask, set_playlist
+from linernotes.agent.run import ask, set_playlist
 
 
 def test_set_playlist_reorders_and_removes_in_the_thread(demo_catalog):
@@ -19,8 +19,8 @@ def test_set_playlist_reorders_and_removes_in_the_thread(demo_catalog):
 def test_set_playlist_on_a_new_thread(demo_catalog):
     settings = demo_catalog.settings
     tracks = demo_catalog.rows[:2]
-    from tools.catalog import open_catalog
-    from tools.playlist import item_for
+    from linernotes.tools.catalog.catalog import open_catalog
+    from linernotes.tools.playlist import item_for
 
     catalog = open_catalog(settings, create=False)
     items = [item_for(catalog.resolve(r["path"])) for r in tracks]

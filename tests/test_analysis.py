@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tools.analysis import (
+from linernotes.tools.analysis.measure import (
     ANALYSIS_SR,
     DESCRIPTOR_DIM,
     Analysis,
@@ -19,8 +19,8 @@ from tools.analysis import (
     energy_level,
     tempo_class,
 )
-from tools.errors import InvalidAudioError
-from tools.schemas import Measurements
+from linernotes.tools.errors import InvalidAudioError
+from linernotes.tools.schemas import Measurements
 
 SR = ANALYSIS_SR
 
@@ -143,7 +143,7 @@ def test_steady_or_narrow_vibrato_is_not_voice(cents: float) -> None:
 def test_median9_matches_scipy() -> None:
     from scipy.ndimage import median_filter
 
-    from tools.analysis_spectrum import median9
+    from linernotes.tools.analysis.spectrum import median9
 
     x = np.random.default_rng(2).random((301, 57)).astype(np.float32)
     np.testing.assert_array_equal(median9(x, 0), median_filter(x, size=(9, 1), mode="nearest"))

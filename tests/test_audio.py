@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tools.audio import (
+from linernotes.tools.audio import (
     content_hash,
     excerpt_starts,
     excerpts,
@@ -12,7 +12,7 @@ from tools.audio import (
     read_tags,
     to_wav_bytes,
 )
-from tools.errors import InvalidAudioError
+from linernotes.tools.errors import InvalidAudioError
 
 
 def tone(seconds=2.0, sr=22050, freq=440.0, channels=1):

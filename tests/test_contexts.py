@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from tools import contexts as ctxmod
-from tools.contexts import ContextProfile, blend_contexts, get_context, load_contexts, match_context
-from tools.errors import BackendUnavailable
-from tools.schemas import DIMENSIONS
+from linernotes.tools.reason import contexts as ctxmod
+from linernotes.tools.errors import BackendUnavailable
+from linernotes.tools.reason.contexts import (
+    ContextProfile,
+    blend_contexts,
+    get_context,
+    load_contexts,
+    match_context,
+)
+from linernotes.tools.schemas import DIMENSIONS
 
 REQUIRED = {"studying", "running", "sleep", "party", "commute", "dinner", "meditation",
             "gaming", "driving", "heartbreak", "morning"}  # fmt: skip
@@ -100,7 +106,7 @@ def test_embedding_path_thresholds_and_caches(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def minilm() -> object:
-    text = pytest.importorskip("tools.embed.text")
+    text = pytest.importorskip("linernotes.tools.embed.text")
     try:
         emb = text.MiniLMTextEmbedder()
         emb.embed(["warm up"])
@@ -125,7 +131,7 @@ def test_minilm_refuses_music_descriptions(minilm: object, text: str) -> None:
 
 
 def test_keyword_inside_a_longer_keyword_of_another_context_does_not_blend():
-    from tools.contexts import match_context
+    from linernotes.tools.reason.contexts import match_context
 
     match = match_context("an instrumental dinner party")
     assert match is not None and match.components == [("dinner", 1.0)]

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 from cli_runner import run_cli
 
-from tools.playlist import read_m3u
+from linernotes.tools.playlist import read_m3u
 
 SESSION = [
     "more like {lofi} but for studying",
@@ -44,7 +44,7 @@ def _assert_playable_m3u(path: Path, playlist) -> None:
 
 
 def test_six_turn_session_in_process(demo_catalog, tmp_path) -> None:
-    from agent.run import ask, session_for
+    from linernotes.agent.run import ask, session_for
 
     settings = demo_catalog.settings
     catalog = session_for(settings).catalog
@@ -101,8 +101,8 @@ def test_six_turn_session_through_chat_stdin(demo_catalog, tmp_path) -> None:
 
 
 def test_ask_continues_a_thread_as_json(demo_catalog, capsys) -> None:
-    from tools.schemas import Answer
-    from ui.cli import main
+    from linernotes.tools.schemas import Answer
+    from linernotes.ui.cli import main
 
     thread, catalog = _thread(), str(demo_catalog.settings.catalog)
     lofi = _lofi(demo_catalog)
@@ -136,7 +136,7 @@ def upload(demo_catalog, tmp_path) -> Path:
 
 
 def test_upload_is_the_anchor_and_stays_in_the_thread(demo_catalog, upload) -> None:
-    from agent.run import ask, session_for
+    from linernotes.agent.run import ask, session_for
 
     settings, thread = demo_catalog.settings, _thread()
     first = ask("more like this but for studying", settings, thread=thread, upload=upload)
@@ -154,7 +154,7 @@ def test_upload_is_the_anchor_and_stays_in_the_thread(demo_catalog, upload) -> N
 
 
 def test_bad_input_gets_clear_answers_and_the_thread_goes_on(demo_catalog, tmp_path) -> None:
-    from agent.run import ask
+    from linernotes.agent.run import ask
 
     settings, thread = demo_catalog.settings, _thread()
     first = ask(f"more like {_lofi(demo_catalog)}", settings, thread=thread)

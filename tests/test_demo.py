@@ -10,8 +10,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from tools.audio import read_tags
-from tools.demo import MANIFEST_COLUMNS, STYLES, build_demo, plan_catalog, read_manifest
+from linernotes.tools.audio import read_tags
+from linernotes.tools.demo import MANIFEST_COLUMNS, STYLES, build_demo, plan_catalog, read_manifest
 
 SWUNG = {"lo-fi hip-hop", "jazz piano trio"}
 
@@ -115,8 +115,8 @@ def test_energy_label_is_audible_in_loudness(demo_manifest):
 
 
 def test_plan_parameters_are_in_range():
-    from tools.demo.plan import style_named
-    from tools.demo.theory import PITCH_NAMES
+    from linernotes.tools.demo.plan import style_named
+    from linernotes.tools.demo.theory import PITCH_NAMES
 
     for s in plan_catalog(120, 0):
         style = style_named(s.style)
@@ -127,7 +127,7 @@ def test_plan_parameters_are_in_range():
 
 
 def test_voice_is_mixed_within_styles_and_presets_only_on_sung_tracks():
-    from tools.demo.styles import VOICE_DOUBLES
+    from linernotes.tools.demo.styles import VOICE_DOUBLES
 
     specs = plan_catalog(120, 0)
     voiced = Counter(s.style for s in specs if s.has_voice)
@@ -147,7 +147,12 @@ def test_study_and_workout_never_overlap():
 def test_harmony_is_diatonic_and_cadences_on_the_tonic():
     import numpy as np
 
-    from tools.demo.theory import HARMONIC_MINOR_FAMILIES, PROGRESSIONS, chord_plan, scale_pcs
+    from linernotes.tools.demo.theory import (
+        HARMONIC_MINOR_FAMILIES,
+        PROGRESSIONS,
+        chord_plan,
+        scale_pcs,
+    )
 
     rng = np.random.default_rng(0)
     for family in PROGRESSIONS:
@@ -193,8 +198,8 @@ def test_other_parameters_replace_the_old_files(tmp_path):
 def test_demo_command_builds_ingests_and_answers(demo_manifest, monkeypatch, capsys):
     from types import SimpleNamespace
 
-    from ui import cli
-    from ui.commands import demo
+    from linernotes.ui import cli
+    from linernotes.ui.commands import demo
 
     calls: dict[str, object] = {}
 
@@ -216,8 +221,8 @@ def test_demo_command_builds_ingests_and_answers(demo_manifest, monkeypatch, cap
             reply="1. Some Track: Calm.", picks=[pick], playlist=[], backends={"judge": "rules"}
         )
 
-    monkeypatch.setattr("tools.ingest.ingest", fake_ingest)
-    monkeypatch.setattr("agent.run.ask", fake_ask)
+    monkeypatch.setattr("linernotes.tools.ingest.pipeline.ingest", fake_ingest)
+    monkeypatch.setattr("linernotes.agent.run.ask", fake_ask)
     catalog = demo_manifest.parent.parent
     started = time.perf_counter()
     code = cli.main(["demo", "--tracks", "120", "--no-ui", "--catalog", str(catalog)])
@@ -232,7 +237,7 @@ def test_demo_command_builds_ingests_and_answers(demo_manifest, monkeypatch, cap
 
 
 def test_anchor_title_prefers_an_instrumental_lofi_track():
-    from ui.commands.demo import anchor_title
+    from linernotes.ui.commands.demo import anchor_title
 
     rows = [
         {"style": "metal", "has_voice": "0", "title": "A"},

@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tools.embed import compat
-from tools.errors import BackendUnavailable
-from tools.settings import Settings
+from linernotes.tools.embed import compat
+from linernotes.tools.errors import BackendUnavailable
+from linernotes.tools.settings import Settings
 
 compat.ensure_torchaudio()  # transformers imports torchaudio when it is installed
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from tools.embed.clap import ClapEmbedder, space_name  # noqa: E402
+from linernotes.tools.embed.clap import ClapEmbedder, space_name  # noqa: E402
 
 WORDS = ["calm", "piano", "for", "studying", "drums", "workout", "the", "sound", "of", "a"]
 

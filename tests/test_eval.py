@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from agent.eval_checks import LabelCheck, trajectory_match
-from agent.evaluate import default_suite, load_suite
-from agent.traces import tool_names
-from tools.errors import ConfigError
+from linernotes.agent.eval_checks import LabelCheck, trajectory_match
+from linernotes.agent.evaluate import default_suite, load_suite
+from linernotes.agent.traces import tool_names
+from linernotes.tools.errors import ConfigError
 
 ROUTES = {"recommend", "refine", "explain", "describe", "chat", "reject"}
 
@@ -59,7 +59,7 @@ def test_label_checks() -> None:
 @pytest.fixture(scope="module")
 def report(demo_catalog, tmp_path_factory):
     """``linernotes eval`` on the shipped suite with the offline planner (in process)."""
-    from ui.cli import main
+    from linernotes.ui.cli import main
 
     out = tmp_path_factory.mktemp("eval")
     catalog = str(demo_catalog.settings.catalog)
@@ -87,7 +87,7 @@ def test_offline_planner_passes_the_demo_suite(report, capsys) -> None:
 
 
 def test_traces_export_cli(report, demo_catalog, capsys) -> None:
-    from ui.cli import main
+    from linernotes.ui.cli import main
 
     _, _, data = report
     thread = f"eval-demo-study-session-{data['run']}"

@@ -9,10 +9,15 @@ from factories import measurements
 from fake_openai_server import FakeOpenAIServer, Reply, dead_url
 from pydantic import BaseModel
 
-from tools.errors import BackendUnavailable, LLMReplyError
-from tools.extract import CaptionFields, extract_summary, extraction_messages, rules_summary
-from tools.reason.openai_chat import OpenAIChat
-from tools.schemas import Tags
+from linernotes.tools.errors import BackendUnavailable, LLMReplyError
+from linernotes.tools.listen.extract import (
+    CaptionFields,
+    extract_summary,
+    extraction_messages,
+    rules_summary,
+)
+from linernotes.tools.reason.openai_chat import OpenAIChat
+from linernotes.tools.schemas import Tags
 
 pytestmark = pytest.mark.server
 
@@ -174,7 +179,7 @@ def test_caption_fields_schema_is_track_summary_without_numbers():
 
 # --- the 'openai' reasoner (understanding a chat turn) ----------------------------------
 def test_chat_reasoner_reads_the_turn_and_falls_back_to_rules(caplog):
-    from tools.reason.openai_chat import ChatReasoner
+    from linernotes.tools.reason.openai_chat import ChatReasoner
 
     reading = json.dumps(
         {

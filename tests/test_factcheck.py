@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from factories import measurements
 
-from tools.factcheck import check_result, fact_check
-from tools.listen.labels import energy_level, has_vocals, measured_tempo_class
-from tools.listen.mir import MirListener
-from tools.schemas import Measurements, Tags, TrackSummary
+from linernotes.tools.listen.factcheck import check_result, fact_check
+from linernotes.tools.listen.labels import energy_level, has_vocals, measured_tempo_class
+from linernotes.tools.listen.mir import MirListener
+from linernotes.tools.schemas import Measurements, Tags, TrackSummary
 
 PUNK = measurements(
     duration_s=150,
@@ -164,8 +164,8 @@ def test_check_result_fills_listen_result():
 @pytest.fixture(scope="module")
 def demo_measurements(tmp_path_factory):
     """Measurements of a few rendered demo tracks (realistic values, not synthetic)."""
-    demo = pytest.importorskip("tools.demo")
-    from tools.analysis import analyse_file
+    demo = pytest.importorskip("linernotes.tools.demo")
+    from linernotes.tools.analysis.measure import analyse_file
 
     manifest = demo.build_demo(tmp_path_factory.mktemp("demo"), n_tracks=8, seed=3, progress=False)
     paths = sorted(p for p in manifest.parent.iterdir() if p.suffix in (".flac", ".wav"))

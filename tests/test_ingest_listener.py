@@ -6,9 +6,10 @@ from pathlib import Path
 
 from test_ingest import _open, write_track
 
-from tools.errors import BackendUnavailable, LLMReplyError
-from tools.ingest import ingest
-from tools.settings import load_settings
+import linernotes.tools.listen.factory
+from linernotes.tools.errors import BackendUnavailable, LLMReplyError
+from linernotes.tools.ingest.pipeline import ingest
+from linernotes.tools.settings import load_settings
 
 
 class _PickyListener:
@@ -17,7 +18,7 @@ class _PickyListener:
     name, model = "picky", None
 
     def __init__(self, settings, down: bool = False):
-        from tools.listen.mir import MirListener
+        from linernotes.tools.listen.mir import MirListener
 
         self.inner, self.down = MirListener(), down
 
@@ -30,12 +31,11 @@ class _PickyListener:
 
 
 def test_listener_errors_skip_one_file_or_fall_back_visibly(tmp_path, monkeypatch):
-    import tools.listen.factory
 
     for name in ("bad_reply.wav", "good.wav"):
         write_track(tmp_path / "audio" / name, seed=len(name))
     settings = load_settings(catalog=tmp_path / "catalog", workers=1)
-    monkeypatch.setattr(tools.listen.factory, "make_listener", _PickyListener)
+    monkeypatch.setattr(linernotes.tools.listen.factory, "make_listener", _PickyListener)
     report = ingest([tmp_path / "audio"], settings, progress=False, in_process=True)
     assert report.added == 1 and report.listener_fallback is None
     assert [(Path(s.path).name, s.reason) for s in report.skipped] == [
@@ -48,7 +48,7 @@ def test_listener_errors_skip_one_file_or_fall_back_visibly(tmp_path, monkeypatc
     write_track(tmp_path / "audio" / "new.wav", seed=99)
     write_track(tmp_path / "audio" / "newer.wav", seed=98)
     monkeypatch.setattr(
-        tools.listen.factory, "make_listener", lambda s: _PickyListener(s, down=True)
+        linernotes.tools.listen.factory, "make_listener", lambda s: _PickyListener(s, down=True)
     )
     report = ingest([tmp_path / "audio"], settings, progress=False, in_process=True)
     assert report.added == 3  # new, newer, and bad_reply (the offline captioner hears it)

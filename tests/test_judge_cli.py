@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from test_judge_rules import ANCHOR, POOL
 
-from tools.catalog import Catalog
-from tools.settings import load_settings
-from ui.cli import main
+from linernotes.tools.catalog.catalog import Catalog
+from linernotes.tools.settings import load_settings
+from linernotes.ui.cli import main
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Catalog:
     vecs = rng.standard_normal((len(tracks), 8)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     cat.upsert(tracks, vecs, vecs.copy())
-    monkeypatch.setattr("tools.catalog.open_catalog", lambda s, create=True: cat)
+    monkeypatch.setattr("linernotes.tools.catalog.catalog.open_catalog", lambda s, create=True: cat)
     return cat
 
 

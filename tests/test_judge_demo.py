@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tools.contexts import get_context
-from tools.judge_rules import RulesJudge
-from tools.schemas import Constraints, Track
+from linernotes.tools.judge.rules import RulesJudge
+from linernotes.tools.reason.contexts import get_context
+from linernotes.tools.schemas import Constraints, Track
 
 TOP_K = 8
 
@@ -24,7 +24,7 @@ TOP_K = 8
 @pytest.fixture(scope="module")
 def labelled(demo_catalog: Any) -> tuple[list[Track], dict[str, dict[str, str]], Any]:
     """Catalog tracks, their manifest rows by track id, and the catalog."""
-    from tools.catalog import open_catalog
+    from linernotes.tools.catalog.catalog import open_catalog
 
     catalog = open_catalog(demo_catalog.settings, create=False)
     tracks = catalog.tracks()
@@ -40,7 +40,7 @@ def _picks(judge: RulesJudge, anchor: Track, pool: list[Track], context: str) ->
 
 def _retrieved(catalog: Any, anchor: Track, context: str, by_id: dict[str, Track]) -> list[Track]:
     """Roughly what the recommender retrieves: audio neighbours, plain and context-filtered."""
-    from tools.search import constraints_to_where
+    from linernotes.tools.catalog.search import constraints_to_where
 
     vec = catalog.audio_vector(anchor.id)
     where = constraints_to_where(Constraints(), get_context(context), anchor)

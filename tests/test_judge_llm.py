@@ -15,13 +15,13 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from test_judge_rules import ANCHOR, LOUD_TWIN, POOL, STUDY_TWIN
 
-from prompts import list_prompts, load_prompt
-from tools.contexts import get_context
-from tools.errors import BackendUnavailable
-from tools.judge import RulesJudge, judge_mode, make_judge
-from tools.judge_llm import LLMJudge, request_block, track_block
-from tools.schemas import Constraints
-from tools.settings import load_settings
+from linernotes.prompts import list_prompts, load_prompt
+from linernotes.tools.errors import BackendUnavailable
+from linernotes.tools.judge.base import RulesJudge, judge_mode, make_judge
+from linernotes.tools.judge.llm import LLMJudge, request_block, track_block
+from linernotes.tools.reason.contexts import get_context
+from linernotes.tools.schemas import Constraints
+from linernotes.tools.settings import load_settings
 
 JUDGE_PROMPTS = [n for n in list_prompts() if n.startswith("judge_")]
 

@@ -7,9 +7,9 @@ import time
 import pytest
 from factories import make_track
 
-from tools.contexts import get_context, match_context
-from tools.judge_rules import RulesJudge, normalise_dimensions
-from tools.schemas import DIMENSIONS, Constraints
+from linernotes.tools.judge.rules import RulesJudge, normalise_dimensions
+from linernotes.tools.reason.contexts import get_context, match_context
+from linernotes.tools.schemas import DIMENSIONS, Constraints
 
 ANCHOR = make_track("anchor", title="Dusty Tape 3", bpm=82, energy=0.22, genre="lo-fi hip-hop",
                     instruments=["piano", "drums"], perc=0.4)  # fmt: skip

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from factories import measurements
 
-from tools.listen.base import ListenResult
-from tools.listen.cache import CachedListener, CaptionCache
-from tools.listen.mir import MirListener
-from tools.listen.recaption import is_flagged, recaption
-from tools.schemas import Provenance, Tags, Track, TrackSummary
+from linernotes.tools.listen.base import ListenResult
+from linernotes.tools.listen.cache import CachedListener, CaptionCache
+from linernotes.tools.listen.mir import MirListener
+from linernotes.tools.listen.recaption import is_flagged, recaption
+from linernotes.tools.schemas import Provenance, Tags, Track, TrackSummary
 
 M = measurements(
     duration_s=100,
@@ -60,7 +60,7 @@ def test_cache_reuses_by_content_hash_and_separates_versions(tmp_path):
 
 
 def cached_id(path: Path) -> str:
-    from tools.audio import content_hash
+    from linernotes.tools.audio import content_hash
 
     return content_hash(path)
 

@@ -14,9 +14,9 @@ import pytest
 import soundfile as sf
 from factories import measurements
 
-from tools.listen.hf_audio import HFAudioListener
-from tools.listen.presets import Preset
-from tools.schemas import Tags
+from linernotes.tools.listen.hf_audio import HFAudioListener
+from linernotes.tools.listen.presets import Preset
+from linernotes.tools.schemas import Tags
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -171,9 +171,9 @@ def test_prompt_expands_one_audio_placeholder(tiny_listener):
 
 
 def test_missing_weights_are_backend_unavailable_with_a_hint():
-    from tools.errors import BackendUnavailable
-    from tools.listen import make_listener
-    from tools.settings import load_settings
+    from linernotes.tools.errors import BackendUnavailable
+    from linernotes.tools.listen import make_listener
+    from linernotes.tools.settings import load_settings
 
     with pytest.raises(BackendUnavailable, match=r"(?s)Qwen/Qwen2-Audio-7B-Instruct.*hf download"):
         make_listener(load_settings(listener="hf", listener_model="qwen2-audio"))

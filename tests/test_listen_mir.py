@@ -9,11 +9,11 @@ from types import SimpleNamespace
 import pytest
 from factories import measurements
 
-from tools.listen import Listener, ListenResult, make_listener
-from tools.listen.labels import genre_from_tag, instruments_in
-from tools.listen.mir import CAPTION_PREFIX, MirListener
-from tools.schemas import Tags, TrackSummary
-from tools.settings import load_settings
+from linernotes.tools.listen import Listener, ListenResult, make_listener
+from linernotes.tools.listen.labels import genre_from_tag, instruments_in
+from linernotes.tools.listen.mir import CAPTION_PREFIX, MirListener
+from linernotes.tools.schemas import Tags, TrackSummary
+from linernotes.tools.settings import load_settings
 
 PUNK = measurements(
     tempo_bpm=172,

@@ -17,13 +17,13 @@ import soundfile as sf
 from factories import measurements
 from fake_openai_server import FakeOpenAIServer, Reply, dead_url
 
-from tools.errors import BackendUnavailable, InvalidAudioError
-from tools.listen import make_listener
-from tools.listen.openai_audio import OpenAIAudioListener
-from tools.listen.presets import PRESETS, resolve_preset
-from tools.reason.openai_chat import OpenAIChat
-from tools.schemas import Tags
-from tools.settings import load_settings
+from linernotes.tools.errors import BackendUnavailable, InvalidAudioError
+from linernotes.tools.listen import make_listener
+from linernotes.tools.listen.openai_audio import OpenAIAudioListener
+from linernotes.tools.listen.presets import PRESETS, resolve_preset
+from linernotes.tools.reason.openai_chat import OpenAIChat
+from linernotes.tools.schemas import Tags
+from linernotes.tools.settings import load_settings
 
 pytestmark = pytest.mark.server
 
@@ -163,7 +163,7 @@ def test_dead_server_is_backend_unavailable_naming_the_url(tmp_path):
 
 def test_limits_checked_before_sending(tmp_path, monkeypatch):
     track = write_track(tmp_path / "x.wav", 5.0)
-    monkeypatch.setattr("tools.listen.openai_audio.MAX_CLIP_BYTES", 1000)
+    monkeypatch.setattr("linernotes.tools.listen.openai_audio.MAX_CLIP_BYTES", 1000)
     with FakeOpenAIServer(default=responder) as srv:
         with pytest.raises(InvalidAudioError, match="MB clip exceeds"):
             listener(srv.url).listen(track, M, Tags())

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.catalog import open_catalog
-from tools.judge import RulesJudge
-from tools.mining import (
+from linernotes.tools.catalog.catalog import open_catalog
+from linernotes.tools.catalog.records import Records, Triplet
+from linernotes.tools.feedback.mining import (
     MiningConfig,
     catalog_neighbours,
     feedback_triplets,
@@ -19,12 +19,12 @@ from tools.mining import (
     sample_anchors,
     select_triplets,
 )
-from tools.mining_eval import judge_matrix, ranking_metrics, run_experiment
-from tools.mining_report import write_report
-from tools.records import Records, Triplet
-from tools.schemas import Verdict
-from tools.settings import Settings
-from ui.cli import main
+from linernotes.tools.feedback.mining_eval import judge_matrix, ranking_metrics, run_experiment
+from linernotes.tools.feedback.mining_report import write_report
+from linernotes.tools.judge.base import RulesJudge
+from linernotes.tools.schemas import Verdict
+from linernotes.tools.settings import Settings
+from linernotes.ui.cli import main
 
 
 def copy_catalog(settings: Settings, dest: Path) -> Settings:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agent.state import combine, edit_playlist, latest_turn
-from tools.errors import ConfigError, TrackNotFoundError
-from tools.playlist import (
+from linernotes.agent.state import combine, edit_playlist, latest_turn
+from linernotes.tools.errors import ConfigError, TrackNotFoundError
+from linernotes.tools.playlist import (
     XSPF_NS,
     PlaylistEdit,
     apply_edits,
@@ -20,8 +20,8 @@ from tools.playlist import (
     ids_at,
     read_m3u,
 )
-from tools.reason.rules_edits import read_edit, references
-from tools.schemas import PlaylistItem
+from linernotes.tools.reason.rules_edits import read_edit, references
+from linernotes.tools.schemas import PlaylistItem
 
 
 def _items(n: int, folder: Path | None = None) -> list[PlaylistItem]:

@@ -5,7 +5,7 @@ import re
 import jinja2
 import pytest
 
-from prompts import list_prompts, load_prompt
+from linernotes.prompts import list_prompts, load_prompt
 
 
 def test_prompts_exist():

@@ -6,15 +6,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from tools.errors import TrackNotFoundError
-from tools.reason.rules import RulesReasoner
-from tools.schemas import Constraints
+from linernotes.tools.errors import TrackNotFoundError
+from linernotes.tools.reason.rules import RulesReasoner
+from linernotes.tools.schemas import Constraints
 
 
 @pytest.fixture(scope="module")
 def text_embedder():
-    from tools.embed.factory import make_text_embedder
-    from tools.settings import Settings
+    from linernotes.tools.embed.factory import make_text_embedder
+    from linernotes.tools.settings import Settings
 
     return make_text_embedder(Settings())
 

@@ -13,7 +13,7 @@ import json
 import pytest
 from cli_runner import run_cli
 
-from tools.schemas import Answer
+from linernotes.tools.schemas import Answer
 
 MIN_SHARE = 0.8
 
@@ -21,7 +21,7 @@ MIN_SHARE = 0.8
 @pytest.fixture(scope="module")
 def answers(demo_catalog):
     """Every demo track as anchor, for studying and for a run (in-process, warm)."""
-    from agent.run import ask
+    from linernotes.agent.run import ask
 
     out: dict[str, list[tuple[dict, Answer]]] = {"studying": [], "a run": []}
     for row in demo_catalog.rows:
@@ -36,7 +36,7 @@ def _labels(demo_catalog, answer: Answer) -> list[dict]:
 
 
 def test_every_anchor_resolves_to_its_own_track(demo_catalog, answers) -> None:
-    from agent.run import session_for
+    from linernotes.agent.run import session_for
 
     catalog = session_for(demo_catalog.settings).catalog
     for row, answer in answers["studying"]:

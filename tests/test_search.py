@@ -9,10 +9,7 @@ import numpy as np
 import pytest
 import tiny_catalog
 
-from tools.contexts import get_context
-from tools.errors import TrackNotFoundError
-from tools.schemas import Candidate, Constraints
-from tools.search import (
+from linernotes.tools.catalog.search import (
     RRF_K,
     constraints_to_where,
     fuse,
@@ -22,6 +19,9 @@ from tools.search import (
     similar_to_track,
     to_hits,
 )
+from linernotes.tools.errors import TrackNotFoundError
+from linernotes.tools.reason.contexts import get_context
+from linernotes.tools.schemas import Candidate, Constraints
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +180,8 @@ def _write_tone(path: Path) -> Path:
 
 
 def test_cli_search_like_a_file_outside_the_catalog(demo_catalog, tmp_path, capsys) -> None:
-    from tools.catalog import open_catalog
-    from ui.cli import main
+    from linernotes.tools.catalog.catalog import open_catalog
+    from linernotes.ui.cli import main
 
     wav = _write_tone(tmp_path / "new song.wav")
     folder = str(demo_catalog.settings.catalog)
@@ -195,7 +195,7 @@ def test_cli_search_like_a_file_outside_the_catalog(demo_catalog, tmp_path, caps
 
 
 def test_cli_search_text_human_output(demo_catalog, capsys) -> None:
-    from ui.cli import main
+    from linernotes.ui.cli import main
 
     folder = str(demo_catalog.settings.catalog)
     assert main(["search", "--catalog", folder, "--text", "calm piano", "--k", "3"]) == 0

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tools.settings import describe_sources, load_settings
-from ui.cli import main
+from linernotes.tools.settings import describe_sources, load_settings
+from linernotes.ui.cli import main
 
 
 def test_precedence_argument_env_toml_default(monkeypatch, tmp_path):

@@ -1,7 +1,7 @@
 """The store suite, run against both an embedded PersistentClient and a real Chroma server.
 
 The server is ``chroma run`` from the chromadb package, started on a free loopback port
-by ``tools.store.local_chroma_server`` and reached through ``make_client`` with
+by ``tools.catalog.store.local_chroma_server`` and reached through ``make_client`` with
 ``store = "http"``, exactly as a shared deployment is.
 """
 
@@ -10,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tools.errors import BackendUnavailable, ConfigError
-from tools.settings import Settings
-from tools.store import (
+from linernotes.tools.catalog.store import (
     bulk_upsert,
     free_port,
     heartbeat,
@@ -21,7 +19,9 @@ from tools.store import (
     parse_store_url,
     vector_collection,
 )
-from tools.vecindex import VectorIndex
+from linernotes.tools.catalog.vecindex import VectorIndex
+from linernotes.tools.errors import BackendUnavailable, ConfigError
+from linernotes.tools.settings import Settings
 
 N, DIM = 600, 24
 
@@ -109,8 +109,8 @@ def test_store_url_parsing() -> None:
 
 
 def test_serve_store_command_is_registered() -> None:
-    from ui.cli import build_parser
-    from ui.commands import serve_store
+    from linernotes.ui.cli import build_parser
+    from linernotes.ui.commands import serve_store
 
     args = build_parser().parse_args(["serve-store", "--port", "9999", "--path", "/tmp/x"])
     assert args.func is serve_store.run and args.port == 9999 and args.host == "127.0.0.1"

@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-import ui.app_chat as chat
-from tools.errors import InvalidAudioError, TrackNotFoundError
-from tools.records import Records
-from tools.schemas import Answer, Pick, PlaylistItem, Request, Step
-from tools.settings import load_settings
-from ui import app_playlist as pl
-from ui import app_views as views
-from ui.app import _edit, _on_thumb, build_app
-from ui.app_services import Services, audio_folders
-from ui.cli import build_parser
+import linernotes.ui.app_chat as chat
+from linernotes.tools.catalog.records import Records
+from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
+from linernotes.tools.schemas import Answer, Pick, PlaylistItem, Request, Step
+from linernotes.tools.settings import load_settings
+from linernotes.ui import app_playlist as pl
+from linernotes.ui import app_views as views
+from linernotes.ui.app import _edit, _on_thumb, build_app
+from linernotes.ui.app_services import Services, audio_folders
+from linernotes.ui.cli import build_parser
 
 DIMS = {
     "genre_family": 1.0,

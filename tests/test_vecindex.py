@@ -6,8 +6,8 @@ import chromadb
 import numpy as np
 import pytest
 
-from tools.store import bulk_upsert, vector_collection
-from tools.vecindex import VectorIndex
+from linernotes.tools.catalog.store import bulk_upsert, vector_collection
+from linernotes.tools.catalog.vecindex import VectorIndex
 
 GENRES = ["ambient", "techno", "jazz", "folk", "metal"]
 

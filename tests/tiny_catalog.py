@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from factories import measurements
 
-from tools.schemas import Provenance, Tags, Track
+from linernotes.tools.schemas import Provenance, Tags, Track
 
 AUDIO_SPACE = "fake-audio-v1"
 TEXT_SPACE = "fake-text-v1"
@@ -85,7 +85,7 @@ def _vector(group: Group, i: int) -> np.ndarray:
 
 def make_tracks(root: Path) -> tuple[list[Track], np.ndarray]:
     """The tracks (paths under ``root``; the files need not exist) and audio vectors."""
-    from tools.listen.mir import MirListener
+    from linernotes.tools.listen.mir import MirListener
 
     listener = MirListener()
     tracks, vecs = [], []
@@ -132,9 +132,9 @@ def make_tracks(root: Path) -> tuple[list[Track], np.ndarray]:
 
 def build(folder: Path):
     """Create the catalog in ``folder``; return (settings, catalog, backends, tracks)."""
-    from tools.catalog import Catalog
-    from tools.search import Backends
-    from tools.settings import load_settings
+    from linernotes.tools.catalog.catalog import Catalog
+    from linernotes.tools.catalog.search import Backends
+    from linernotes.tools.settings import load_settings
 
     settings = load_settings(catalog=folder)
     catalog = Catalog.open(settings, AUDIO_SPACE, TEXT_SPACE)

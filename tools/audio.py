@@ -15,8 +15,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from tools.errors import InvalidAudioError
-from tools.schemas import Tags
+from linernotes.tools.errors import InvalidAudioError
+from linernotes.tools.schemas import Tags
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus"})
 MIN_DURATION_S = 1.0

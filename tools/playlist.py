@@ -23,8 +23,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.errors import ConfigError, TrackNotFoundError
-from tools.schemas import PlaylistItem, Record, Track
+from linernotes.tools.errors import ConfigError, TrackNotFoundError
+from linernotes.tools.schemas import PlaylistItem, Record, Track
 
 EditOp = Literal["set", "add", "remove", "replace"]
 ExportFormat = Literal["m3u", "m3u8", "xspf", "json"]

@@ -21,13 +21,19 @@ from typing import Any
 
 import gradio as gr
 
-from tools.schemas import Pick, PlaylistItem
-from tools.settings import Settings
-from ui import app_playlist as pl
-from ui import app_views as views
-from ui.app_catalog import catalog_tab
-from ui.app_chat import UPLOAD_MAX_MB, CuratorSession, chat_turn, new_session, record_thumb
-from ui.app_services import (
+from linernotes.tools.schemas import Pick, PlaylistItem
+from linernotes.tools.settings import Settings
+from linernotes.ui import app_playlist as pl
+from linernotes.ui import app_views as views
+from linernotes.ui.app_catalog import catalog_tab
+from linernotes.ui.app_chat import (
+    UPLOAD_MAX_MB,
+    CuratorSession,
+    chat_turn,
+    new_session,
+    record_thumb,
+)
+from linernotes.ui.app_services import (
     Services,
     audio_folders,
     default_services,
@@ -38,7 +44,7 @@ from ui.app_services import (
     track_or_none,
     warm_up,
 )
-from ui.app_theme import CSS, make_theme
+from linernotes.ui.app_theme import CSS, make_theme
 
 HEADER = (
     '<div class="ln-header"><h1>🎼 linernotes</h1>'

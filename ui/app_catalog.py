@@ -10,9 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from tools.settings import Settings
-from ui import app_views as views
-from ui.app_services import Services
+from linernotes.tools.settings import Settings
+from linernotes.ui import app_views as views
+from linernotes.ui.app_services import Services
 
 
 def catalog_tab(app: gr.Blocks, tab: gr.Tab, settings: Settings, services: Services) -> None:
@@ -48,7 +48,7 @@ def catalog_tab(app: gr.Blocks, tab: gr.Tab, settings: Settings, services: Servi
         return views.stats_html(data), views.backend_rows(settings, data)
 
     def run_search(text: str, count: float) -> list[list[Any]]:
-        from tools.search import search_text, to_hits
+        from linernotes.tools.catalog.search import search_text, to_hits
 
         if not (text or "").strip():
             return []

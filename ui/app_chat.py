@@ -24,9 +24,9 @@ import gradio as gr
 from gradio.components.chatbot import MetadataDict
 from gradio.data_classes import FileData
 
-from tools.audio import load_audio
-from tools.errors import InvalidAudioError, LinernotesError
-from tools.schemas import Answer, Pick, PlaylistItem, Step
+from linernotes.tools.audio import load_audio
+from linernotes.tools.errors import InvalidAudioError, LinernotesError
+from linernotes.tools.schemas import Answer, Pick, PlaylistItem, Step
 
 UPLOAD_MAX_MB = 100.0
 """Largest upload accepted as an anchor: ten minutes of CD-quality WAV fits."""

@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from tools.playlist import Exported, PlaylistEdit, apply_edit, export_playlist
-from tools.schemas import Pick, PlaylistItem, Track
+from linernotes.tools.playlist import Exported, PlaylistEdit, apply_edit, export_playlist
+from linernotes.tools.schemas import Pick, PlaylistItem, Track
 
 EXPORT_FORMATS: dict[str, str] = {"M3U": "m3u", "XSPF": "xspf", "JSON": "json"}
 """Labels shown in the panel -> format names of ``tools.playlist``."""

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.errors import LinernotesError
-from tools.schemas import Pick, PlaylistItem, Track
-from tools.settings import Settings
-from ui.app_chat import AskFn
+from linernotes.tools.errors import LinernotesError
+from linernotes.tools.schemas import Pick, PlaylistItem, Track
+from linernotes.tools.settings import Settings
+from linernotes.ui.app_chat import AskFn
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Services:
 
 def default_services(settings: Settings) -> Services:
     """The real agent and catalog, opened on first use and shared by all sessions."""
-    import agent.run as agent
+    import linernotes.agent.run as agent
 
     # Requested of the agent (issue 5): set_playlist(thread, items, settings).
     setter = getattr(agent, "set_playlist", None)

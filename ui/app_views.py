@@ -14,8 +14,14 @@ from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
-from tools.schemas import CORE_DIMENSIONS, SECONDARY_DIMENSIONS, Pick, PlaylistItem, Track
-from ui.app_theme import CORE_COLOUR, SECONDARY_COLOUR
+from linernotes.tools.schemas import (
+    CORE_DIMENSIONS,
+    SECONDARY_DIMENSIONS,
+    Pick,
+    PlaylistItem,
+    Track,
+)
+from linernotes.ui.app_theme import CORE_COLOUR, SECONDARY_COLOUR
 
 FILE_ROUTE = "gradio_api/file="
 """Gradio's file route, relative so the app also works under a proxy's root path."""

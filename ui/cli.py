@@ -11,8 +11,8 @@ import importlib
 import pkgutil
 import sys
 
-from tools.errors import LinernotesError
-from ui import commands
+from linernotes.tools.errors import LinernotesError
+from linernotes.ui import commands
 
 
 def build_parser() -> argparse.ArgumentParser:

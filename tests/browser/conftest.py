@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tools.settings import Settings, load_settings
+from linernotes.tools.settings import Settings, load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,7 +62,7 @@ def output_dir() -> Path:
 @pytest.fixture(scope="module")
 def served(demo_catalog: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``ui.app.launch`` on a free loopback port, against a copy of the demo catalog."""
-    from ui.app import launch
+    from linernotes.ui.app import launch
 
     folder = tmp_path_factory.mktemp("ui") / "catalog"
     shutil.copytree(demo_catalog.settings.catalog, folder)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tools.catalog import open_catalog
-from tools.playlist import read_m3u
+from linernotes.tools.catalog.catalog import open_catalog
+from linernotes.tools.playlist import read_m3u
 
 pytestmark = pytest.mark.browser
 

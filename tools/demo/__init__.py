@@ -22,8 +22,8 @@ artist, album, duration_s. Label definitions:
   (swung = lo-fi hip-hop and jazz piano trio).
 """
 
-from tools.demo.build import MANIFEST_COLUMNS, build_demo, read_manifest
-from tools.demo.plan import TrackSpec, plan_catalog
-from tools.demo.styles import STYLES
+from linernotes.tools.demo.build import MANIFEST_COLUMNS, build_demo, read_manifest
+from linernotes.tools.demo.plan import TrackSpec, plan_catalog
+from linernotes.tools.demo.styles import STYLES
 
 __all__ = ["MANIFEST_COLUMNS", "STYLES", "TrackSpec", "build_demo", "plan_catalog", "read_manifest"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tools.demo.theory import Chord, nearest, voicing
+from linernotes.tools.demo.theory import Chord, nearest, voicing
 
 KICK, RIM, SNARE, CLAP, E_SNARE = 36, 37, 38, 39, 40
 HAT, PEDAL_HAT, OPEN_HAT, CRASH, RIDE = 42, 44, 46, 49, 51

@@ -17,8 +17,8 @@ from pathlib import Path
 import soundfile as sf
 from tqdm import tqdm
 
-from tools.demo.plan import TrackSpec, plan_catalog
-from tools.demo.render import SAMPLE_RATE, render_track
+from linernotes.tools.demo.plan import TrackSpec, plan_catalog
+from linernotes.tools.demo.render import SAMPLE_RATE, render_track
 
 GENERATOR_VERSION = 2
 """Bump when composition or rendering changes, so old folders are rendered again."""

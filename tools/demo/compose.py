@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pretty_midi
 
-from tools.demo.patterns import BASE_VELOCITY, CRASH, KICK, PATTERNS, BarContext, Note
-from tools.demo.plan import PartChoice, TrackSpec, style_named
-from tools.demo.theory import Chord, chord_plan, melody, nearest, scale_pcs, voicing
+from linernotes.tools.demo.patterns import BASE_VELOCITY, CRASH, KICK, PATTERNS, BarContext, Note
+from linernotes.tools.demo.plan import PartChoice, TrackSpec, style_named
+from linernotes.tools.demo.theory import Chord, chord_plan, melody, nearest, scale_pcs, voicing
 
 LEAD_DENSITY = {"low": 0.6, "medium": 1.0, "high": 1.3}
 """Notes per beat of an instrumental lead at 100 BPM (scaled for other tempos)."""

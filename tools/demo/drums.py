@@ -1,12 +1,12 @@
 """Drum patterns: kick and snare (or ride, or hats) on the beat.
 
 They put the beat where a beat tracker hears it, so the labelled tempo is the tempo a
-listener (and ``tools.analysis``) measures.
+listener (and ``tools.analysis.measure``) measures.
 """
 
 from __future__ import annotations
 
-from tools.demo.bar import (
+from linernotes.tools.demo.bar import (
     CLAP,
     E_SNARE,
     HAT,

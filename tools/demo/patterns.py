@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.demo.bar import BASE_VELOCITY, CRASH, KICK, BarContext, Note
-from tools.demo.drums import (
+from linernotes.tools.demo.bar import BASE_VELOCITY, CRASH, KICK, BarContext, Note
+from linernotes.tools.demo.drums import (
     boom_bap,
     boom_bap_soft,
     dnb,
@@ -25,7 +25,7 @@ from tools.demo.drums import (
     pop,
     punk,
 )
-from tools.demo.theory import nearest
+from linernotes.tools.demo.theory import nearest
 
 __all__ = ["BASE_VELOCITY", "CRASH", "KICK", "PATTERNS", "BarContext", "Note"]
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pretty_midi
 
-from tools.demo.styles import STYLES, VOICE_DOUBLES, Style
-from tools.demo.theory import PITCH_NAMES
+from linernotes.tools.demo.styles import STYLES, VOICE_DOUBLES, Style
+from linernotes.tools.demo.theory import PITCH_NAMES
 
 TAIL_S = 1.5
 """Seconds after the last bar: the final chord rings out."""

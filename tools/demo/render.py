@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tools.demo.compose import compose
-from tools.demo.mix import (
+from linernotes.tools.demo.compose import compose
+from linernotes.tools.demo.mix import (
     DRUMS_DB,
     HIGHPASS_ROLES,
     LOUDNESS_DB,
@@ -17,9 +17,9 @@ from tools.demo.mix import (
     reverb,
     vinyl,
 )
-from tools.demo.plan import TrackSpec, style_named
-from tools.demo.synth import kick_tuning, render_instrument
-from tools.demo.voice import sing
+from linernotes.tools.demo.plan import TrackSpec, style_named
+from linernotes.tools.demo.synth import kick_tuning, render_instrument
+from linernotes.tools.demo.voice import sing
 
 SAMPLE_RATE = 22050
 VOICE_DB = {"low": 4.0, "medium": 4.0, "high": 7.0}

@@ -14,7 +14,7 @@ detector could rightly hear as a voice.
 
 from __future__ import annotations
 
-from tools.demo.style_types import ENERGIES, VOICE_DOUBLES, Layer, Style
+from linernotes.tools.demo.style_types import ENERGIES, VOICE_DOUBLES, Layer, Style
 
 __all__ = ["ENERGIES", "STYLES", "STYLE_BY_NAME", "VOICE_DOUBLES", "Layer", "Style"]
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pretty_midi
 
-from tools.errors import BackendUnavailable
+from linernotes.tools.errors import BackendUnavailable
 
 DRUM_BANK = 128
 KICKS = frozenset({35, 36})

@@ -1,6 +1,6 @@
 """The offline audio embedder: analysis measurements and descriptor as a fixed vector space.
 
-No model weights: the vector is the track's analysis (``tools.analysis``) made
+No model weights: the vector is the track's analysis (``tools.analysis.measure``) made
 comparable. Each feature is standardised with FIXED constants (calibrated once on the
 demo catalog and written below), never with statistics of the catalog being indexed,
 so a track's vector does not change as the catalog grows and old and new vectors stay
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.analysis import DESCRIPTOR_NAMES, Analysis
-from tools.errors import ConfigError
+from linernotes.tools.analysis.measure import DESCRIPTOR_NAMES, Analysis
+from linernotes.tools.errors import ConfigError
 
 SPACE = "acoustic-v1"
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
-    from tools.analysis import Analysis
+    from linernotes.tools.analysis.measure import Analysis
 
 
 @runtime_checkable

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tools.embed import compat
-from tools.embed.clips import l2_normalise, load_clips
-from tools.errors import BackendUnavailable, ConfigError
-from tools.settings import Settings
+from linernotes.tools.embed import compat
+from linernotes.tools.embed.clips import l2_normalise, load_clips
+from linernotes.tools.errors import BackendUnavailable, ConfigError
+from linernotes.tools.settings import Settings
 
 if TYPE_CHECKING:
-    from tools.analysis import Analysis
+    from linernotes.tools.analysis.measure import Analysis
 
 MODEL_ID = "laion/clap-htsat-fused"
 SAMPLE_RATE = 48_000

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.audio import excerpt_starts, load_audio, probe
+from linernotes.tools.audio import excerpt_starts, load_audio, probe
 
 
 def l2_normalise(x: np.ndarray) -> np.ndarray:

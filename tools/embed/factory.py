@@ -6,8 +6,8 @@ embedder it was built with (the catalog checks the space names on open).
 
 from __future__ import annotations
 
-from tools.embed.base import AudioEmbedder, TextEmbedder
-from tools.settings import Settings
+from linernotes.tools.embed.base import AudioEmbedder, TextEmbedder
+from linernotes.tools.settings import Settings
 
 AUDIO_EMBEDDERS = ("acoustic", "muq-mulan", "clap")
 TEXT_EMBEDDERS = ("minilm",)
@@ -23,7 +23,7 @@ def make_audio_embedder(settings: Settings) -> AudioEmbedder:
     Raises:
         ValueError: the name is not one of AUDIO_EMBEDDERS.
     """
-    from tools.adapter_store import with_active_adapter
+    from linernotes.tools.feedback.adapter_store import with_active_adapter
 
     return with_active_adapter(make_base_audio_embedder(settings), settings)
 
@@ -36,15 +36,15 @@ def make_base_audio_embedder(settings: Settings) -> AudioEmbedder:
     """
     match settings.embedder:
         case "acoustic":
-            from tools.embed.acoustic import AcousticEmbedder
+            from linernotes.tools.embed.acoustic import AcousticEmbedder
 
             return AcousticEmbedder(settings)
         case "muq-mulan":
-            from tools.embed.muq_mulan import MuQMuLanEmbedder
+            from linernotes.tools.embed.muq_mulan import MuQMuLanEmbedder
 
             return MuQMuLanEmbedder(settings)
         case "clap":
-            from tools.embed.clap import ClapEmbedder
+            from linernotes.tools.embed.clap import ClapEmbedder
 
             return ClapEmbedder(settings)
         case other:
@@ -61,7 +61,7 @@ def make_text_embedder(settings: Settings) -> TextEmbedder:
     """
     match settings.text_embedder:
         case "minilm":
-            from tools.embed.text import MiniLMTextEmbedder
+            from linernotes.tools.embed.text import MiniLMTextEmbedder
 
             return MiniLMTextEmbedder()
         case other:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.errors import BackendUnavailable
+from linernotes.tools.errors import BackendUnavailable
 
 SPACE = "minilm-l6-v2"
 DIM = 384
@@ -34,7 +34,7 @@ def _load_model() -> Any:
         return _model
     with _lock:
         if _model is None:
-            from tools.embed.compat import ensure_torchaudio
+            from linernotes.tools.embed.compat import ensure_torchaudio
 
             ensure_torchaudio()  # with the muq extra, a CUDA torchaudio breaks transformers
             try:

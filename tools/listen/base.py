@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from tools.schemas import Measurements, Tags, TrackSummary
+from linernotes.tools.schemas import Measurements, Tags, TrackSummary
 
 
 @dataclass

@@ -15,8 +15,8 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from tools.listen.base import Listener, ListenResult
-from tools.schemas import Measurements, Tags, TrackSummary
+from linernotes.tools.listen.base import Listener, ListenResult
+from linernotes.tools.schemas import Measurements, Tags, TrackSummary
 
 FILE_NAME = "captions.sqlite"
 
@@ -112,6 +112,6 @@ class CachedListener:
 
     def listen(self, path: Path, measurements: Measurements, tags: Tags) -> ListenResult:
         """The Listener protocol: hashes the file to find its cached caption."""
-        from tools.audio import content_hash
+        from linernotes.tools.audio import content_hash
 
         return self.listen_id(content_hash(path), path, measurements, tags)

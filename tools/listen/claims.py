@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tools.schemas import EnergyLevel, TempoClass
+from linernotes.tools.schemas import EnergyLevel, TempoClass
 
 _I = re.IGNORECASE
 TEMPO_WORDS: list[tuple[TempoClass, re.Pattern[str]]] = [

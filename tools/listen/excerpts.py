@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from tools.audio import excerpt_starts, probe, resample, validate_samples
-from tools.errors import InvalidAudioError
-from tools.listen.presets import MAX_CLIP_S, Preset
+from linernotes.tools.audio import excerpt_starts, probe, resample, validate_samples
+from linernotes.tools.errors import InvalidAudioError
+from linernotes.tools.listen.presets import MAX_CLIP_S, Preset
 
 
 def load_excerpts(path: Path, preset: Preset) -> tuple[list[np.ndarray], list[float]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tools.listen.base import Listener
-    from tools.settings import Settings
+    from linernotes.tools.listen.base import Listener
+    from linernotes.tools.settings import Settings
 
 LISTENER_NAMES = ("mir", "openai", "hf")
 
@@ -22,15 +22,15 @@ def make_listener(settings: Settings) -> Listener:
     """
     match settings.listener:
         case "mir":
-            from tools.listen.mir import MirListener
+            from linernotes.tools.listen.mir import MirListener
 
             return MirListener()
         case "openai":
-            from tools.listen.openai_audio import OpenAIAudioListener
+            from linernotes.tools.listen.openai_audio import OpenAIAudioListener
 
             return OpenAIAudioListener.from_settings(settings)
         case "hf":
-            from tools.listen.hf_audio import HFAudioListener
+            from linernotes.tools.listen.hf_audio import HFAudioListener
 
             return HFAudioListener.from_settings(settings)
         case other:

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tools.errors import BackendUnavailable, LinernotesError
-from tools.listen.base import Listener, ListenResult
-from tools.listen.cache import CaptionCache
-from tools.listen.mir import MirListener
-from tools.schemas import Measurements, Tags
+from linernotes.tools.errors import BackendUnavailable, LinernotesError
+from linernotes.tools.listen.base import Listener, ListenResult
+from linernotes.tools.listen.cache import CaptionCache
+from linernotes.tools.listen.mir import MirListener
+from linernotes.tools.schemas import Measurements, Tags
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class FallbackListener:
 
 def make_ingest_listener(settings: object, catalog_folder: Path) -> FallbackListener:
     """The listener ingest uses: the configured one, cached, with the offline fallback."""
-    from tools.listen.factory import make_listener
+    from linernotes.tools.listen.factory import make_listener
 
     primary = make_listener(settings)  # type: ignore[arg-type]
     cache = None if primary.name == "mir" else CaptionCache.for_catalog(catalog_folder)

@@ -17,16 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from prompts import load_prompt
-from tools.errors import BackendUnavailable, LinernotesError
-from tools.extract import extract_summary
-from tools.factcheck import check_result
-from tools.listen.base import ListenResult
-from tools.listen.excerpts import load_excerpts
-from tools.listen.openai_audio import merge_captions
-from tools.listen.presets import PRESETS, Preset, resolve_preset
-from tools.reason.openai_chat import OpenAIChat
-from tools.schemas import Measurements, Tags
+from linernotes.prompts import load_prompt
+from linernotes.tools.errors import BackendUnavailable, LinernotesError
+from linernotes.tools.listen.base import ListenResult
+from linernotes.tools.listen.excerpts import load_excerpts
+from linernotes.tools.listen.extract import extract_summary
+from linernotes.tools.listen.factcheck import check_result
+from linernotes.tools.listen.openai_audio import merge_captions
+from linernotes.tools.listen.presets import PRESETS, Preset, resolve_preset
+from linernotes.tools.reason.openai_chat import OpenAIChat
+from linernotes.tools.schemas import Measurements, Tags
 
 
 def pick_device() -> str:

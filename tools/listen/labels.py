@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from tools.analysis import energy_level, tempo_class
-from tools.schemas import EnergyLevel, Measurements, TempoClass
+from linernotes.tools.analysis.measure import energy_level, tempo_class
+from linernotes.tools.schemas import EnergyLevel, Measurements, TempoClass
 
 VOICE_BOUNDS = (0.35, 0.65)  # below: instrumental; above: vocals; between: unknown
 MIN_TEMPO_CONFIDENCE = 0.15  # below this the beat tracker is guessing: no tempo class

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.factcheck import check_result
-from tools.listen.base import ListenResult
-from tools.listen.labels import (
+from linernotes.tools.listen.base import ListenResult
+from linernotes.tools.listen.factcheck import check_result
+from linernotes.tools.listen.labels import (
     clean_tag_text,
     dominant_feature,
     energy_level,
@@ -29,7 +29,7 @@ from tools.listen.labels import (
     usages_for,
     vocals_label,
 )
-from tools.schemas import Measurements, Tags, TrackSummary
+from linernotes.tools.schemas import Measurements, Tags, TrackSummary
 
 PROMPT_VERSION = "mir-v2"
 CAPTION_PREFIX = "[Written from signal measurements; no model listened to this track.]"

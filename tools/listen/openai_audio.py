@@ -22,15 +22,15 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from tools.audio import to_wav_bytes
-from tools.errors import BackendUnavailable, InvalidAudioError, LinernotesError
-from tools.extract import Extraction, aextract_summary
-from tools.factcheck import check_result
-from tools.listen.base import ListenResult
-from tools.listen.excerpts import load_excerpts
-from tools.listen.presets import MAX_CLIP_BYTES, Preset, resolve_preset
-from tools.reason.openai_chat import OpenAIChat
-from tools.schemas import Measurements, Tags
+from linernotes.tools.audio import to_wav_bytes
+from linernotes.tools.errors import BackendUnavailable, InvalidAudioError, LinernotesError
+from linernotes.tools.listen.base import ListenResult
+from linernotes.tools.listen.excerpts import load_excerpts
+from linernotes.tools.listen.extract import Extraction, aextract_summary
+from linernotes.tools.listen.factcheck import check_result
+from linernotes.tools.listen.presets import MAX_CLIP_BYTES, Preset, resolve_preset
+from linernotes.tools.reason.openai_chat import OpenAIChat
+from linernotes.tools.schemas import Measurements, Tags
 
 AudioPart = Literal["input_audio", "audio_url"]
 T = TypeVar("T")
@@ -148,7 +148,7 @@ class OpenAIAudioListener:
         """Chat messages for one excerpt: the audio, plus the prompt unless audio-only."""
         content: list[dict[str, Any]] = [audio_part(wav, self.audio)]
         if self.preset.prompt is not None:
-            from prompts import load_prompt
+            from linernotes.prompts import load_prompt
 
             prompt = load_prompt(self.preset.prompt)
             values = {"excerpt": index + 1, "excerpts": count}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prompts import load_prompt
+from linernotes.prompts import load_prompt
 
 MAX_CLIP_BYTES = 25 * 1024 * 1024  # per clip, WAV bytes before base64 (API request limits)
 MAX_CLIP_S = 600.0  # longest decoded clip ever sent

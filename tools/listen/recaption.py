@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tools.errors import LinernotesError
-from tools.listen.base import Listener, ListenResult
-from tools.listen.cache import CachedListener
-from tools.schemas import Tags, Track
+from linernotes.tools.errors import LinernotesError
+from linernotes.tools.listen.base import Listener, ListenResult
+from linernotes.tools.listen.cache import CachedListener
+from linernotes.tools.schemas import Tags, Track
 
 
 class RecaptionReport(BaseModel):
@@ -74,7 +74,7 @@ def recaption(
     """Hear again the selected tracks and write their new captions into ``catalog``.
 
     Args:
-        catalog: A ``tools.catalog.Catalog`` (needs tracks(), audio_vectors(), upsert()).
+        catalog: A ``tools.catalog.catalog.Catalog`` (needs tracks(), audio_vectors(), upsert()).
         listener: The listener to use (wrap it in ``CachedListener`` to reuse captions).
         text_embedder: Embeds the new captions into the catalog's text space.
         flagged: Select tracks whose caption failed the fact-check.

@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar, overload
 import httpx
 from pydantic import BaseModel, ValidationError, create_model
 
-from tools.errors import BackendUnavailable, LLMReplyError
+from linernotes.tools.errors import BackendUnavailable, LLMReplyError
 
 StructuredMode = Literal["response_format", "vllm", "both", "none"]
 M = TypeVar("M", bound=BaseModel)
@@ -326,7 +326,7 @@ class ChatReasoner:
     name = "openai"
 
     def __init__(self, chat: OpenAIChat, text_embedder: Any = None):
-        from tools.reason.rules import RulesReasoner
+        from linernotes.tools.reason.rules import RulesReasoner
 
         self.chat = chat
         self.text_embedder = text_embedder
@@ -334,10 +334,10 @@ class ChatReasoner:
 
     def understand(self, text: str, *, catalog: Any = None) -> Any:
         """Understand one message; same contract as ``RulesReasoner.understand``."""
-        from prompts import load_prompt
-        from tools.contexts import match_context
-        from tools.errors import CatalogError
-        from tools.schemas import Request
+        from linernotes.prompts import load_prompt
+        from linernotes.tools.errors import CatalogError
+        from linernotes.tools.reason.contexts import match_context
+        from linernotes.tools.schemas import Request
 
         base = self.rules.understand(text, catalog=catalog)
         reading_model = _turn_reading()
@@ -372,7 +372,7 @@ class ChatReasoner:
 @lru_cache(maxsize=1)
 def _turn_reading() -> type[BaseModel]:
     """``Request`` without the fields the LLM must not write (text, context_name)."""
-    from tools.schemas import Record, Request
+    from linernotes.tools.schemas import Record, Request
 
     fields = {n: (f.annotation, f) for n, f in Request.model_fields.items()
               if n not in ("text", "context_name")}  # fmt: skip

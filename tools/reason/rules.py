@@ -5,7 +5,7 @@ for studying", "something to read to", "give me five calmer ones under 100 bpm")
 a language model. Each part of the request has one small extractor: intent (keywords),
 anchor (quotes, paths, "track <id>", "more like <title>" resolved against catalog titles
 with difflib), listening context (the phrase after "for"/"while"/"to", mapped to a known
-context by sentence similarity in ``tools.contexts.match_context`` so unseen phrasings
+context by sentence similarity in ``tools.reason.contexts.match_context`` so unseen phrasings
 map too), constraints and count. Nothing here calls a network; a warm call costs one
 short sentence embedding (a few milliseconds).
 """
@@ -16,9 +16,9 @@ import difflib
 import re
 from typing import Any
 
-from tools.errors import LinernotesError
-from tools.reason import rules_vocab as vocab
-from tools.schemas import Constraints, Intent, Request
+from linernotes.tools.errors import LinernotesError
+from linernotes.tools.reason import rules_vocab as vocab
+from linernotes.tools.schemas import Constraints, Intent, Request
 
 
 def _number(token: str) -> int:
@@ -50,7 +50,7 @@ class RulesReasoner:
     Args:
         text_embedder: sentence embedder used to map a context phrase to a known context
             by similarity. Without it, only the literal phrase is kept (no ``context_name``).
-        context_matcher: override of ``tools.contexts.match_context`` (tests); called as
+        context_matcher: override of ``tools.reason.contexts.match_context`` (tests); called as
             ``matcher(phrase, text_embedder)``, returning an object with ``name`` or None.
     """
 
@@ -210,7 +210,7 @@ class RulesReasoner:
         """
         matcher = self._matcher
         if matcher is None:
-            from tools.contexts import match_context
+            from linernotes.tools.reason.contexts import match_context
 
             matcher = match_context
         match = matcher(phrase, None)

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tools.reason import rules_vocab as vocab
+from linernotes.tools.reason import rules_vocab as vocab
 
 EditOp = Literal["more", "swap", "remove", "resize", "sticky", "forget", "export", "show"]
 

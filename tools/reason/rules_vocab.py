@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tools.audio import AUDIO_EXTENSIONS
+from linernotes.tools.audio import AUDIO_EXTENSIONS
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def _positive(value: str) -> int:
@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Answer one message and print the reply (or the Answer as JSON)."""
-    from agent.run import ask
+    from linernotes.agent.run import ask
 
     settings = settings_from(args)
     start = time.perf_counter()
@@ -75,7 +75,7 @@ def print_answer(answer: Any, took: float | None = None, *, show_playlist: bool 
                 f"{p.rank:>3}  {p.score:>5.2f}  {p.confidence:>4.2f}  {p.title:<{width}}  {p.path}"
             )
     if show_playlist and answer.playlist and not answer.picks:
-        from ui.commands.chat import print_playlist
+        from linernotes.ui.commands.chat import print_playlist
 
         print()
         print_playlist(answer.playlist)

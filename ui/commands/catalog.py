@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tools.catalog import open_catalog
-from tools.schemas import Track
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.tools.catalog.catalog import open_catalog
+from linernotes.tools.schemas import Track
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def register(sub: Any) -> None:

@@ -16,8 +16,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tools.errors import LinernotesError
-from ui.commands.common import add_parser, settings_from
+from linernotes.tools.errors import LinernotesError
+from linernotes.ui.commands.common import add_parser, settings_from
 
 COMMANDS = """Commands:
   /export FORMAT PATH   save the playlist (m3u, m3u8, xspf or json) to PATH
@@ -78,7 +78,7 @@ def slash(line: str, state: dict[str, Any]) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Read messages until /quit or end of input; answer each with the agent."""
-    from agent.run import ask
+    from linernotes.agent.run import ask
 
     tty = sys.stdin.isatty()
     if tty:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tools.settings import Settings, load_settings
+from linernotes.tools.settings import Settings, load_settings
 
 
 def add_parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tools.settings import describe_sources
-from ui.commands.common import add_parser, overrides_from, print_json, settings_from
+from linernotes.tools.settings import describe_sources
+from linernotes.ui.commands.common import add_parser, overrides_from, print_json, settings_from
 
 
 def register(sub: Any) -> None:

@@ -1,7 +1,7 @@
 """``linernotes demo``: render the labelled demo catalog, ingest it, ask, then open the UI.
 
 The whole product in one command on a fresh machine: ``tools.demo.build_demo`` writes
-the audio to ``<catalog>/demo-audio/`` (skipped when already there), ``tools.ingest``
+the audio to ``<catalog>/demo-audio/`` (skipped when already there), ``tools.ingest.pipeline``
 adds it to the catalog (idempotent), and ``agent.run.ask`` answers "more like <a lo-fi
 track> but for studying" with explained picks. The Gradio UI then opens when the command
 runs in an interactive terminal and ``--no-ui`` is not given.
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ui.commands.ask import print_answer
-from ui.commands.common import add_parser, settings_from
+from linernotes.ui.commands.ask import print_answer
+from linernotes.ui.commands.common import add_parser, settings_from
 
 DEMO_FOLDER = "demo-audio"
 ANCHOR_STYLE = "lo-fi hip-hop"
@@ -50,9 +50,9 @@ def anchor_title(rows: list[dict[str, str]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Render (or reuse) the demo audio, ingest it, print one explained answer, open the UI."""
-    from agent.run import ask
-    from tools.demo import build_demo, read_manifest
-    from tools.ingest import ingest
+    from linernotes.agent.run import ask
+    from linernotes.tools.demo import build_demo, read_manifest
+    from linernotes.tools.ingest.pipeline import ingest
 
     settings = settings_from(args)
     folder = Path(settings.catalog).expanduser() / DEMO_FOLDER
@@ -74,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("\n(not an interactive terminal: run `linernotes ui` to open the UI)")
         return 0
-    if importlib.util.find_spec("ui.app") is None:
+    if importlib.util.find_spec("linernotes.ui.app") is None:
         print("\n(the web UI is not installed in this build: ui.app is missing)")
         return 0
-    from ui.app import launch
+    from linernotes.ui.app import launch
 
     launch(settings)
     return 0

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ui.commands.common import add_parser, settings_from
+from linernotes.ui.commands.common import add_parser, settings_from
 
 
 def register(sub: Any) -> None:
@@ -49,8 +49,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Play the suite, write the report, print the headline figures."""
-    from agent.eval_report import write_report
-    from agent.evaluate import default_manifest, default_suite, load_suite, run_suite
+    from linernotes.agent.eval_report import write_report
+    from linernotes.agent.evaluate import default_manifest, default_suite, load_suite, run_suite
 
     settings = settings_from(args)
     suite = load_suite(args.scenarios or default_suite())

@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any, get_args
 
-from tools.settings import ListenerName, load_settings
-from ui.commands.common import add_parser, overrides_from, print_json
+from linernotes.tools.settings import ListenerName, load_settings
+from linernotes.ui.commands.common import add_parser, overrides_from, print_json
 
 
 def register(sub: Any) -> None:
@@ -46,7 +46,7 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Ingest the paths, print the summary, return 1 only if no file could be read."""
-    from tools.ingest import ingest
+    from linernotes.tools.ingest.pipeline import ingest
 
     settings = load_settings(**overrides_from(args), batch_size=args.batch_size)
     report = ingest(list(args.paths), settings, progress=not args.quiet)

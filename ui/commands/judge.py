@@ -13,11 +13,11 @@ import sys
 import textwrap
 from typing import Any, get_args
 
-from tools.errors import LinernotesError
-from tools.judge_schemas import JUDGE_MODES
-from tools.schemas import Constraints, EnergyLevel
-from tools.settings import ReasonerName
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.tools.errors import LinernotesError
+from linernotes.tools.judge.schemas import JUDGE_MODES
+from linernotes.tools.schemas import Constraints, EnergyLevel
+from linernotes.tools.settings import ReasonerName
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def register(sub: Any) -> None:
@@ -51,9 +51,9 @@ def _split(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Resolve tracks, judge, store the verdicts, print; exit 2 on a bad reference."""
-    from tools.catalog import open_catalog
-    from tools.judge import judge_mode, make_judge, resolve_context, verdicts_of
-    from tools.judge_schemas import PairVerdict
+    from linernotes.tools.catalog.catalog import open_catalog
+    from linernotes.tools.judge.base import judge_mode, make_judge, resolve_context, verdicts_of
+    from linernotes.tools.judge.schemas import PairVerdict
 
     settings = settings_from(args)
     try:
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         candidates = [catalog.resolve(r) for r in refs] if refs else catalog.tracks()
         context = None
         if args.context:
-            from tools.embed.factory import make_text_embedder
+            from linernotes.tools.embed.factory import make_text_embedder
 
             context = resolve_context(args.context, make_text_embedder(settings))
             if context is None:
@@ -97,7 +97,7 @@ def _wrap(text: str) -> str:
 
 def format_result(result: Any, titles: dict[str, str], top: int, context: str | None) -> str:
     """Human-readable verdicts: ranked lines with score, confidence and explanation."""
-    from tools.judge_schemas import ListVerdict, PairVerdict
+    from linernotes.tools.judge.schemas import ListVerdict, PairVerdict
 
     head = f"context: {context}" if context else "context: none"
     if isinstance(result, PairVerdict):

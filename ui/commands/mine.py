@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def register(sub: Any) -> None:
@@ -60,9 +60,9 @@ def resolve(context: str | None, settings: Any) -> Any:
     """
     if not context:
         return None
-    from tools.embed.factory import make_text_embedder
-    from tools.errors import ConfigError
-    from tools.judge import resolve_context
+    from linernotes.tools.embed.factory import make_text_embedder
+    from linernotes.tools.errors import ConfigError
+    from linernotes.tools.judge.base import resolve_context
 
     profile = resolve_context(context, make_text_embedder(settings))
     if profile is None:
@@ -72,9 +72,9 @@ def resolve(context: str | None, settings: Any) -> Any:
 
 def run_mine(args: argparse.Namespace) -> int:
     """One mining round."""
-    from tools.catalog import open_catalog
-    from tools.judge import make_judge
-    from tools.mining import MiningConfig, mine
+    from linernotes.tools.catalog.catalog import open_catalog
+    from linernotes.tools.feedback.mining import MiningConfig, mine
+    from linernotes.tools.judge.base import make_judge
 
     settings = settings_from(args)
     catalog = open_catalog(settings, create=False)
@@ -105,8 +105,8 @@ def run_mine(args: argparse.Namespace) -> int:
 
 def catalog_facts(catalog: Any) -> dict[str, Any]:
     """What the report says about the catalog's own feedback-loop history."""
-    from tools.adapter_store import list_cards, split_space
-    from tools.mining import ROUNDS_KEY
+    from linernotes.tools.feedback.adapter_store import list_cards, split_space
+    from linernotes.tools.feedback.mining import ROUNDS_KEY
 
     records = catalog.records
     return {
@@ -123,11 +123,11 @@ def experiment_report(args: argparse.Namespace, catalog: Any, settings: Any) -> 
     """Run the held-out experiment on ``catalog`` and write the report into ``args.out``."""
     import numpy as np
 
-    from tools.adapter import TrainConfig
-    from tools.adapter_store import base_vectors
-    from tools.judge import make_judge
-    from tools.mining_eval import cross_context_gains, run_experiment
-    from tools.mining_report import write_report
+    from linernotes.tools.feedback.adapter import TrainConfig
+    from linernotes.tools.feedback.adapter_store import base_vectors
+    from linernotes.tools.feedback.mining_eval import cross_context_gains, run_experiment
+    from linernotes.tools.feedback.mining_report import write_report
+    from linernotes.tools.judge.base import make_judge
 
     tracks = catalog.tracks()
     if len(tracks) > args.max_tracks:
@@ -165,7 +165,7 @@ def experiment_report(args: argparse.Namespace, catalog: Any, settings: Any) -> 
 
 def run_mine_report(args: argparse.Namespace) -> int:
     """Write the before/after report without changing the catalog."""
-    from tools.catalog import open_catalog
+    from linernotes.tools.catalog.catalog import open_catalog
 
     settings = settings_from(args)
     experiment_report(args, open_catalog(settings, create=False), settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def register(sub: Any) -> None:
@@ -33,11 +33,11 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Select, re-caption, re-embed the captions and upsert; print the report."""
-    from tools.catalog import open_catalog
-    from tools.embed.factory import make_text_embedder
-    from tools.listen.cache import CachedListener, CaptionCache
-    from tools.listen.factory import make_listener
-    from tools.listen.recaption import recaption
+    from linernotes.tools.catalog.catalog import open_catalog
+    from linernotes.tools.embed.factory import make_text_embedder
+    from linernotes.tools.listen.cache import CachedListener, CaptionCache
+    from linernotes.tools.listen.factory import make_listener
+    from linernotes.tools.listen.recaption import recaption
 
     settings = settings_from(args)  # --listener/--listener-model/--listener-url win
     catalog = open_catalog(settings, create=False)

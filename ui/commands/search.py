@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def _count(value: str) -> int:
@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Search and print the hits as a table (or JSON)."""
-    from tools.search import open_search, resolve_query, search_text, to_hits
+    from linernotes.tools.catalog.search import open_search, resolve_query, search_text, to_hits
 
     catalog, backends = open_search(settings_from(args))
     query: dict[str, Any] = {"like": args.like, "text": args.text, "k": args.k}

@@ -12,7 +12,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from ui.commands.common import add_parser, settings_from
+from linernotes.ui.commands.common import add_parser, settings_from
 
 
 def register(sub: Any) -> None:
@@ -31,7 +31,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the server, print where it listens, and wait until it stops or Ctrl-C."""
-    from tools.store import start_chroma_server, stop_chroma_server
+    from linernotes.tools.catalog.store import start_chroma_server, stop_chroma_server
 
     path = args.path or Path(settings_from(args).catalog) / "chroma-server"
     server = start_chroma_server(Path(path), host=args.host, port=args.port)

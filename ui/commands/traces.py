@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.errors import ConfigError
-from ui.commands.common import add_parser, print_json, settings_from
+from linernotes.tools.errors import ConfigError
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
 def register(sub: Any) -> None:
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export or list traces."""
-    from agent.traces import TRACES_DIR, export_openai, read_trace, trace_file
+    from linernotes.agent.traces import TRACES_DIR, export_openai, read_trace, trace_file
 
     settings = settings_from(args)
     folder = Path(settings.catalog) / TRACES_DIR

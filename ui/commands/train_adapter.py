@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ui.commands.common import add_parser, print_json, settings_from
-from ui.commands.mine import add_report_options
+from linernotes.ui.commands.common import add_parser, print_json, settings_from
+from linernotes.ui.commands.mine import add_report_options
 
 
 def register(sub: Any) -> None:
@@ -58,10 +58,10 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
     Managing adapters must work from any state, so the bare embedder opens the catalog
     view and the recorded active space is used (the pin is for queries, not for this).
     """
-    from tools.adapter_store import bare_settings, read_spaces, split_space
-    from tools.catalog import Catalog
-    from tools.embed.factory import make_audio_embedder
-    from tools.errors import CatalogError
+    from linernotes.tools.catalog.catalog import Catalog
+    from linernotes.tools.embed.factory import make_audio_embedder
+    from linernotes.tools.errors import CatalogError
+    from linernotes.tools.feedback.adapter_store import bare_settings, read_spaces, split_space
 
     settings = settings_from(args)
     spaces = read_spaces(settings.catalog)
@@ -78,9 +78,9 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train, save, index and activate a new adapter (and optionally write the report)."""
-    from tools.adapter_train import config_from, train_catalog_adapter
-    from tools.judge import make_judge
-    from ui.commands.mine import resolve
+    from linernotes.tools.feedback.adapter_train import config_from, train_catalog_adapter
+    from linernotes.tools.judge.base import make_judge
+    from linernotes.ui.commands.mine import resolve
 
     settings, catalog = _open(args)
     config = config_from(kind=args.kind, epochs=args.epochs, seed=args.seed, margin=args.margin)
@@ -111,7 +111,7 @@ def run_train(args: argparse.Namespace) -> int:
         )
         print(f"active space: {catalog.audio_space}")
     if args.report is not None:
-        from ui.commands.mine import experiment_report
+        from linernotes.ui.commands.mine import experiment_report
 
         args.out = args.report
         if args.context == "all":
@@ -122,7 +122,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print every saved adapter and which space is active."""
-    from tools.adapter_store import list_cards, space_history
+    from linernotes.tools.feedback.adapter_store import list_cards, space_history
 
     _, catalog = _open(args)
     cards = list_cards(catalog.folder)
@@ -151,7 +151,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_use(args: argparse.Namespace) -> int:
     """Switch the active space to a saved version (or to the bare base space)."""
-    from tools.adapter_store import use_version
+    from linernotes.tools.feedback.adapter_store import use_version
 
     settings, catalog = _open(args)
     catalog = use_version(catalog, args.version, settings)
@@ -161,7 +161,7 @@ def run_use(args: argparse.Namespace) -> int:
 
 def run_rollback(args: argparse.Namespace) -> int:
     """Return to the space that was active before."""
-    from tools.adapter_store import rollback
+    from linernotes.tools.feedback.adapter_store import rollback
 
     settings, catalog = _open(args)
     catalog = rollback(catalog, settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ui.commands.common import add_parser, settings_from
+from linernotes.ui.commands.common import add_parser, settings_from
 
 
 def _port(value: str) -> int:
@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the catalog, warm the agent and serve until interrupted."""
-    from ui.app import launch
+    from linernotes.ui.app import launch
 
     settings = settings_from(args)
     print(f"linernotes: opening {settings.catalog} ...", flush=True)

@@ -1,0 +1,1 @@
+"""MIR measurements: tempo, key, energy, voice, spectrum and the descriptor vector."""

@@ -1,0 +1,102 @@
+"""Is someone singing? Vibrato on the dominant partial, plus where the energy sits.
+
+A sung line differs from most instruments in three ways a spectrum shows cheaply: its
+pitch wobbles at 4-7 Hz by tens of cents (vibrato), its notes glide and sustain as one
+partial track, and its energy sits in the 300-3500 Hz formant band. The dominant
+spectral peak between 150 and 1600 Hz is followed frame to frame; every stretch where it
+holds one note for half a second or more is checked for a 4-7 Hz modulation of the right
+depth. A logistic model over these few features, calibrated once on the labelled demo
+catalog, turns them into a probability.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linernotes.tools.analysis.spectrum import EPS, Spectrum
+
+VOICE_FMIN, VOICE_FMAX = 150.0, 1600.0
+BAND_LO, BAND_HI = 300.0, 3500.0
+SAME_NOTE_CENTS = 60.0  # a larger frame-to-frame jump starts a new note
+MIN_NOTE_S = 0.45  # shortest held note whose vibrato can be judged (two cycles at 4.5 Hz)
+VIBRATO_HZ = (4.0, 7.5)
+VIBRATO_PP_CENTS = (35.0, 300.0)  # peak-to-peak depth: wider than a violinist's (~10-30)
+
+VOICE_FEATURES = ("vibrato_share", "vibrato_ratio", "held_share", "band_share")
+# Logistic model over VOICE_FEATURES, set by hand on the 120-track demo (seed 0) and
+# checked on a second demo (seed 1). Vibrato on held notes carries it: no instrument
+# track reached a vibrato share of 0.04, no sung track fell below 0.09; the ratio and
+# band share only move borderline cases. held_share (sustained pitched notes, sung or
+# bowed alike) has no say here and serves the descriptor only.
+VOICE_WEIGHTS = np.array([60.0, 1.0, 0.0, 2.0])
+VOICE_BIAS = -4.5
+
+
+def dominant_track(t: np.ndarray, freq: np.ndarray, level: np.ndarray, n_frames: int):
+    """Pitch (cents re A440) of each frame's strongest peak; NaN where a frame has none."""
+    track = np.full(n_frames, np.nan)
+    if t.size == 0:
+        return track
+    order = np.lexsort((level, t))
+    ts = t[order]
+    last = np.r_[ts[1:] != ts[:-1], True]
+    track[ts[last]] = 1200.0 * np.log2(np.maximum(freq[order][last], EPS) / 440.0)
+    return track
+
+
+def _notes(track: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """(start, stop) of runs where the dominant pitch stays within one note."""
+    valid = np.isfinite(track)
+    step = np.abs(np.diff(track))
+    cont = valid[1:] & valid[:-1] & (step < SAME_NOTE_CENTS)
+    runs, start = [], None
+    for i, c in enumerate(cont):
+        if c and start is None:
+            start = i
+        elif not c and start is not None:
+            if i + 1 - start >= min_len:
+                runs.append((start, i + 1))
+            start = None
+    if start is not None and len(track) - start >= min_len:
+        runs.append((start, len(track)))
+    return runs
+
+
+def _vibrato(segment: np.ndarray, fps: float) -> tuple[float, float]:
+    """Share of modulation power in the vibrato band, and peak-to-peak depth in cents."""
+    idx = np.arange(segment.size)
+    x = segment - np.polyval(np.polyfit(idx, segment, 1), idx)
+    n = max(64, 1 << int(np.ceil(np.log2(segment.size))))
+    power = np.abs(np.fft.rfft(x * np.hanning(x.size), n)) ** 2
+    f = np.fft.rfftfreq(n, 1.0 / fps)
+    total = power[(f >= 1.0) & (f <= 12.0)].sum()
+    band = power[(f >= VIBRATO_HZ[0]) & (f <= VIBRATO_HZ[1])].sum()
+    return (float(band / total) if total > EPS else 0.0), float(2.0 * np.sqrt(2.0) * x.std())
+
+
+def voice_features(s: Spectrum, peaks: tuple[np.ndarray, ...], loud: np.ndarray) -> np.ndarray:
+    """The VOICE_FEATURES of one spectrum, from the shared spectral peaks."""
+    t, freq, level = peaks
+    sel = (freq >= VOICE_FMIN) & (freq <= VOICE_FMAX)
+    track = dominant_track(t[sel], freq[sel], level[sel], s.mag.shape[0])
+    n_loud = max(1, int(loud.sum()))
+    held = vib_frames = 0
+    ratio_sum = 0.0
+    for a, b in _notes(track, max(8, round(MIN_NOTE_S * s.fps))):
+        ratio, depth = _vibrato(track[a:b], s.fps)
+        held += b - a
+        ratio_sum += ratio * (b - a)
+        if ratio > 0.5 and VIBRATO_PP_CENTS[0] <= depth <= VIBRATO_PP_CENTS[1]:
+            vib_frames += b - a
+    power = s.mag[loud].astype(np.float64) ** 2
+    in_band = (s.freqs >= BAND_LO) & (s.freqs <= BAND_HI)
+    band_share = float(power[:, in_band].sum() / max(float(power.sum()), EPS))
+    return np.array(
+        [vib_frames / n_loud, ratio_sum / held if held else 0.0, held / n_loud, band_share]
+    )
+
+
+def voice_probability(features: np.ndarray) -> float:
+    """Logistic model over the voice features, 0-1."""
+    z = float(features @ VOICE_WEIGHTS + VOICE_BIAS)
+    return float(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))

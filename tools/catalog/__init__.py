@@ -1,0 +1,1 @@
+"""The catalog: Chroma collections, track records, vector queries, search."""

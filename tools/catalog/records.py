@@ -1,0 +1,253 @@
+"""Side records of a catalog kept in SQLite: skips, judge verdicts, feedback, triplets.
+
+Vectors and track records live in Chroma (the system of record for retrieval); these
+records are relational and append-mostly (an ingest ledger, verdicts with their anchor
+and context, thumbs, mined training triplets), so they sit in ``records.sqlite`` beside
+the Chroma files. SQLite in WAL mode survives ``kill -9`` mid-write: a re-run sees every
+committed row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from linernotes.tools.schemas import Record, Verdict, utc_now
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS skips (
+    path TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, mode TEXT NOT NULL, anchor_id TEXT,
+    track_id TEXT NOT NULL, context TEXT, backend TEXT NOT NULL, body TEXT NOT NULL,
+    at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS verdicts_anchor ON verdicts(anchor_id);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, anchor_id TEXT, track_id TEXT NOT NULL,
+    context TEXT, thumb INTEGER NOT NULL, thread TEXT, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pair_verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, anchor_id TEXT, a_id TEXT NOT NULL,
+    b_id TEXT NOT NULL, context TEXT, winner TEXT NOT NULL, backend TEXT NOT NULL,
+    body TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS triplets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, anchor_id TEXT NOT NULL,
+    positive_id TEXT NOT NULL, negative_id TEXT NOT NULL, context TEXT NOT NULL,
+    source TEXT NOT NULL, space TEXT NOT NULL, gap REAL NOT NULL, backend TEXT NOT NULL,
+    at TEXT NOT NULL, UNIQUE (anchor_id, positive_id, negative_id, context, source));
+"""
+
+
+class Triplet(Record):
+    """One training example of the feedback loop: the positive should beat the negative.
+
+    ``context`` is "" for context-free similarity (SQLite UNIQUE treats NULLs as
+    distinct, so the empty string keeps a re-mined triplet from being stored twice).
+    """
+
+    anchor_id: str
+    positive_id: str
+    negative_id: str
+    context: str = Field("", description="Context judged for; '' means similarity only.")
+    source: str = Field(description="'judge' (mined verdicts) or 'feedback' (user thumbs).")
+    round: int = Field(description="Mining round that produced it (1, 2, ...).")
+    space: str = Field(description="Embedding space the neighbours were taken from.")
+    gap: float = Field(description="Judge score of positive minus negative (1.0 for thumbs).")
+    backend: str = Field(description="Judge backend, or 'feedback'.")
+    created_at: str = Field(default_factory=utc_now)
+
+
+class Records:
+    """Thread-safe access to the catalog's SQLite side records."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._db.commit()
+
+    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self._lock:
+            self._db.executemany(sql, rows)
+            self._db.commit()
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._db.execute(sql, args))
+
+    # -- meta ------------------------------------------------------------------------
+    def get_meta(self, key: str) -> Any:
+        """Return a JSON value stored under ``key``, or None."""
+        rows = self._read("SELECT value FROM meta WHERE key=?", (key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON value under ``key``."""
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value))])
+
+    # -- skips -----------------------------------------------------------------------
+    def record_skip(self, path: str, reason: str) -> None:
+        """Remember that ``path`` was skipped and why (latest reason wins)."""
+        self._write("INSERT OR REPLACE INTO skips VALUES (?, ?, ?)", [(path, reason, utc_now())])
+
+    def clear_skip(self, path: str) -> None:
+        """Forget a skip once the file has been ingested."""
+        self._write("DELETE FROM skips WHERE path=?", [(path,)])
+
+    def skipped(self) -> list[dict[str, str]]:
+        """Every skipped file with its reason, by path."""
+        rows = self._read("SELECT path, reason, at FROM skips ORDER BY path")
+        return [{"path": p, "reason": r, "at": a} for p, r, a in rows]
+
+    # -- verdicts --------------------------------------------------------------------
+    def add_verdicts(self, verdicts: list[Verdict], mode: str) -> None:
+        """Store judge verdicts (for explanations and hard-negative mining)."""
+        self._write(
+            "INSERT INTO verdicts (mode, anchor_id, track_id, context, backend, body, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    mode,
+                    v.anchor_id,
+                    v.track_id,
+                    v.context,
+                    v.backend,
+                    v.model_dump_json(),
+                    v.created_at,
+                )
+                for v in verdicts
+            ],
+        )
+
+    def verdicts(self, anchor_id: str | None = None, mode: str | None = None) -> list[Verdict]:
+        """Stored verdicts, oldest first, optionally for one anchor and/or mode."""
+        sql, args = "SELECT body FROM verdicts WHERE 1=1", []
+        if anchor_id is not None:
+            sql += " AND anchor_id=?"
+            args.append(anchor_id)
+        if mode is not None:
+            sql += " AND mode=?"
+            args.append(mode)
+        rows = self._read(sql + " ORDER BY id", tuple(args))
+        return [Verdict.model_validate_json(r[0]) for r in rows]
+
+    def add_pair_verdicts(self, pairs: list[Any]) -> None:
+        """Store pairwise judgments (``tools.judge.schemas.PairVerdict``), both orders in one."""
+        self._write(
+            "INSERT INTO pair_verdicts (anchor_id, a_id, b_id, context, winner, backend, body,"
+            " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (p.anchor_id, p.a_id, p.b_id, p.context, p.winner, p.backend,
+                 p.model_dump_json(), p.created_at)
+                for p in pairs
+            ],
+        )  # fmt: skip
+
+    def pair_verdicts(self, anchor_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored pairwise judgments as JSON dicts, oldest first."""
+        sql = "SELECT body FROM pair_verdicts"
+        args: tuple[str, ...] = ()
+        if anchor_id is not None:
+            sql, args = sql + " WHERE anchor_id=?", (anchor_id,)
+        return [json.loads(r[0]) for r in self._read(sql + " ORDER BY id", args)]
+
+    def count(self, table: str) -> int:
+        """Row count of one of the record tables."""
+        if table not in {"skips", "verdicts", "feedback", "pair_verdicts", "triplets"}:
+            raise ValueError(f"unknown record table {table!r}")
+        return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+    # -- feedback --------------------------------------------------------------------
+    def add_feedback(
+        self,
+        track_id: str,
+        thumb: int,
+        *,
+        anchor_id: str | None = None,
+        context: str | None = None,
+        thread: str | None = None,
+    ) -> None:
+        """Store a user's thumbs up (+1) or down (-1) on a pick."""
+        if thumb not in (1, -1):
+            raise ValueError(f"thumb must be 1 or -1, got {thumb!r}")
+        self._write(
+            "INSERT INTO feedback (anchor_id, track_id, context, thumb, thread, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(anchor_id, track_id, context, thumb, thread, utc_now())],
+        )
+
+    def feedback(self) -> list[dict[str, Any]]:
+        """Every stored thumb, oldest first."""
+        rows = self._read(
+            "SELECT anchor_id, track_id, context, thumb, thread, at FROM feedback ORDER BY id"
+        )
+        keys = ("anchor_id", "track_id", "context", "thumb", "thread", "at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- triplets (hard-negative mining) ---------------------------------------------
+    def add_triplets(self, triplets: list[Triplet]) -> int:
+        """Store mined triplets, ignoring ones already stored; return how many were new."""
+        with self._lock:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO triplets (round, anchor_id, positive_id, negative_id, "
+                "context, source, space, gap, backend, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        t.round,
+                        t.anchor_id,
+                        t.positive_id,
+                        t.negative_id,
+                        t.context,
+                        t.source,
+                        t.space,
+                        t.gap,
+                        t.backend,
+                        t.created_at,
+                    )
+                    for t in triplets
+                ],
+            )
+            self._db.commit()
+            return self._db.total_changes - before
+
+    def triplets(self, source: str | None = None) -> list[Triplet]:
+        """Stored triplets, oldest first, optionally from one source ('judge'/'feedback')."""
+        sql = (
+            "SELECT round, anchor_id, positive_id, negative_id, context, source, space, gap, "
+            "backend, at FROM triplets"
+        )
+        rows = self._read(
+            sql + (" WHERE source=? ORDER BY id" if source else " ORDER BY id"),
+            (source,) if source else (),
+        )
+        keys = (
+            "round",
+            "anchor_id",
+            "positive_id",
+            "negative_id",
+            "context",
+            "source",
+            "space",
+            "gap",
+            "backend",
+            "created_at",
+        )
+        return [Triplet(**dict(zip(keys, r, strict=True))) for r in rows]
+
+    def mining_rounds(self) -> int:
+        """The highest mining round stored (0 before the first ``linernotes mine``)."""
+        return int(self._read("SELECT COALESCE(MAX(round), 0) FROM triplets")[0][0])
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()

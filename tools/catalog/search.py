@@ -1,0 +1,392 @@
+"""Fast retrieval shared by the agent and ``linernotes search``: neighbours, text, hybrid.
+
+Retrieval only proposes candidates; the judge decides. So the functions here are cheap
+(one Chroma query each), return ``Candidate`` lists with cosine similarities, and know
+nothing about listening contexts beyond turning them into metadata filters
+(``constraints_to_where``). A query track may be a catalog track or any audio file on
+disk: a file outside the catalog is analysed on the fly with the very backends that
+built the catalog (same embedder space, same listener) into an in-memory ``Track``
+that is never added to the catalog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from linernotes.tools.audio import AUDIO_EXTENSIONS
+from linernotes.tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
+from linernotes.tools.reason.contexts import ENERGY_ORDER
+from linernotes.tools.schemas import Candidate, Constraints, EnergyLevel, SearchHit, Track
+from linernotes.tools.settings import Settings
+
+QUERY_CACHE = 256
+"""Query texts whose vectors ``Backends.text_vector`` keeps (oldest dropped first)."""
+
+RRF_K = 60
+"""Rank offset of reciprocal rank fusion (Cormack et al. 2009): a list's item at rank r
+adds ``weight / (RRF_K + r)``. 60 keeps a rank-1 hit from drowning everything else."""
+
+HYBRID_WEIGHTS: dict[str, float] = {"audio": 1.0, "filtered": 1.0, "text": 0.8, "context": 0.5}
+"""Weight of each candidate list in fusion, by list name (lists not named weigh 1.0).
+
+``audio`` (the anchor's unfiltered audio neighbours: sound alike) and ``filtered`` (its
+neighbours among tracks that pass the context's metadata filter: sound alike *and* can
+serve the context) weigh the same, so a context-compatible neighbour is never out-ranked
+by an incompatible one merely for being closer. ``text`` (the listener's own words) weighs
+a little less: offline captions are templated from measurements and say little about
+timbre. ``context`` (the context's description against the captions) fits the context
+but ignores the anchor's sound, so it only fills in after the anchor's own neighbours.
+"""
+
+
+@dataclass
+class Backends:
+    """The embedders and listener one catalog was built with, loaded once per process.
+
+    The listener is loaded lazily: only a query file outside the catalog needs it.
+    """
+
+    settings: Settings
+    audio: Any
+    text: Any
+    _listener: Any = None
+    _external: dict[tuple[str, float, str], tuple[Track, np.ndarray]] = field(default_factory=dict)
+    _queries: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def text_vector(self, text: str) -> np.ndarray:
+        """``text`` embedded for search (audio space if joint, else caption space), cached.
+
+        Context descriptions recur in every request for that context; embedding one
+        costs milliseconds on a CPU, a dict lookup nothing.
+        """
+        joint = getattr(self.audio, "joint_text", False)
+        key = ("audio" if joint else "text", text)
+        vec = self._queries.get(key)
+        if vec is None:
+            model = self.audio.embed_text if joint else self.text.embed
+            vec = np.asarray(model([text]), dtype=np.float32)[0]
+            if len(self._queries) >= QUERY_CACHE:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[key] = vec
+        return vec
+
+    @property
+    def listener(self) -> Any:
+        """The catalog's listener (built on first use)."""
+        if self._listener is None:
+            from linernotes.tools.listen.factory import make_listener
+
+            self._listener = make_listener(self.settings)
+        return self._listener
+
+
+_BACKENDS: dict[tuple[Any, ...], Backends] = {}
+_LOCK = threading.Lock()
+
+
+def _backend_key(settings: Settings) -> tuple[Any, ...]:
+    """Cache key of the backends: the settings that choose them and the catalog's space.
+
+    The catalog's active audio space is part of the key, so a long-running process (the
+    UI) picks up ``train-adapter`` / ``adapter rollback`` without a restart.
+    """
+    from linernotes.tools.feedback.adapter_store import read_spaces
+
+    keys = ("embedder", "embedder_weights", "text_embedder", "listener", "listener_model")
+    chosen = tuple(str(getattr(settings, k)) for k in (*keys, "listener_url", "adapter"))
+    spaces = read_spaces(Path(settings.catalog)) or {}
+    return (*chosen, str(settings.catalog), spaces.get("audio"))
+
+
+def load_backends(settings: Settings) -> Backends:
+    """The audio and text embedders these settings choose, cached per process.
+
+    Embedders hold model weights (seconds to load), so every warm call must reuse them.
+    """
+    key = _backend_key(settings)
+    with _LOCK:
+        if key not in _BACKENDS:
+            from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
+
+            _BACKENDS[key] = Backends(
+                settings, make_audio_embedder(settings), make_text_embedder(settings)
+            )
+        return _BACKENDS[key]
+
+
+def open_search(settings: Settings) -> tuple[Any, Backends]:
+    """The existing catalog these settings name, with the backends it was built with.
+
+    Raises:
+        CatalogError: there is no catalog, or it holds no tracks yet.
+        SpaceMismatchError: the catalog was built with other embedders.
+    """
+    from linernotes.tools.catalog.catalog import Catalog
+
+    backends = load_backends(settings)
+    catalog = Catalog.open(settings, backends.audio.space, backends.text.space, create=False)
+    if len(catalog) == 0:
+        raise CatalogError(
+            f"catalog {catalog.folder} is empty: run `linernotes ingest PATH` or "
+            "`linernotes demo` first"
+        )
+    return catalog, backends
+
+
+def is_audio_path(ref: str | Path) -> bool:
+    """True if ``ref`` names an existing audio file (by extension)."""
+    p = Path(ref).expanduser()
+    return p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+
+
+def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.ndarray]:
+    """Analyse an audio file outside the catalog into a ``Track`` and its audio vector.
+
+    Uses the catalog's embedder and listener so the vector is comparable with the
+    catalog's and the summary reads like theirs. Cached per (path, mtime, space).
+    """
+    from linernotes.tools.audio import content_hash
+    from linernotes.tools.ingest.pipeline import track_record
+    from linernotes.tools.ingest.worker import Failed, analyse_path
+
+    p = Path(path).expanduser().resolve()
+    key = (str(p), p.stat().st_mtime, backends.audio.space)
+    if key in backends._external:
+        return backends._external[key]
+    # The ingest worker's own function, run in this process: one file, same checks.
+    item = analyse_path(str(p), backends.settings.max_duration_s)
+    if isinstance(item, Failed):
+        raise InvalidAudioError(item.reason)
+    analysis, tags = item.analysis, item.tags
+    heard = backends.listener.listen(p, analysis.measurements, tags)
+    vec = np.asarray(backends.audio.embed_audio(p, analysis), dtype=np.float32)
+    track = track_record(
+        content_hash(p),
+        item,
+        heard,
+        embedder_space=backends.audio.space,
+        text_space=backends.text.space,
+    )
+    backends._external[key] = (track, vec)
+    return track, vec
+
+
+def resolve_query(
+    catalog: Any, ref: str | Path | Track, backends: Backends | None
+) -> tuple[Track, np.ndarray, bool]:
+    """A track reference -> (track, audio vector, in_catalog).
+
+    ``ref`` may be a ``Track``, a track id or id prefix, a title, a catalog path, or an
+    audio file outside the catalog (analysed on the fly; needs ``backends``).
+
+    Raises:
+        TrackNotFoundError: nothing in the catalog matches and it is not an audio file.
+    """
+    if isinstance(ref, Track):
+        try:
+            return ref, catalog.audio_vector(ref.id), True
+        except TrackNotFoundError:
+            if backends is None or not is_audio_path(ref.path):
+                raise
+            track, vec = analyse_external(ref.path, backends)
+            return track, vec, False
+    if is_audio_path(ref):
+        path = str(Path(ref).expanduser().resolve())
+        with contextlib.suppress(TrackNotFoundError):  # not in the catalog: analysed below
+            track = catalog.resolve(path)
+            if track.path == path:
+                return track, catalog.audio_vector(track.id), True
+        if backends is None:
+            raise TrackNotFoundError(f"{ref} is not in the catalog and no embedder was given")
+        track, vec = analyse_external(ref, backends)
+        return track, vec, False
+    track = catalog.resolve(str(ref))
+    return track, catalog.audio_vector(track.id), True
+
+
+def similar_to_track(
+    catalog: Any,
+    track_or_path: str | Path | Track,
+    k: int,
+    where: dict[str, Any] | None = None,
+    exclude: Iterable[str] = (),
+    *,
+    backends: Backends | None = None,
+) -> list[Candidate]:
+    """The ``k`` nearest catalog tracks to a track by audio embedding (itself excluded).
+
+    Args:
+        catalog: the catalog to search.
+        track_or_path: a Track, id, title, or path (a file outside the catalog is
+            analysed on the fly with ``backends``).
+        k: how many neighbours.
+        where: Chroma metadata filter (see ``constraints_to_where``).
+        exclude: track ids never returned.
+        backends: embedders/listener of the catalog; needed for files outside it.
+    """
+    track, vec, _ = resolve_query(catalog, track_or_path, backends)
+    return catalog.query_audio(vec, k, where=where, exclude={track.id, *exclude})
+
+
+def search_text(
+    catalog: Any,
+    text: str,
+    k: int,
+    where: dict[str, Any] | None = None,
+    exclude: Iterable[str] = (),
+    *,
+    backends: Backends,
+) -> list[Candidate]:
+    """Tracks whose sound (joint music-text embedders) or caption best matches ``text``.
+
+    Joint embedders (MuQ-MuLan, CLAP) put text in the audio space, which says more about
+    the sound than a caption can; otherwise the text is compared with caption vectors.
+    """
+    vec = backends.text_vector(text)
+    if getattr(backends.audio, "joint_text", False):
+        hits = catalog.query_audio(vec, k, where=where, exclude=exclude)
+    else:
+        hits = catalog.query_text(vec, k, where=where, exclude=exclude)
+    return [c.model_copy(update={"source": "text"}) for c in hits]
+
+
+def fuse(
+    lists: Mapping[str, list[Candidate]],
+    k: int,
+    weights: Mapping[str, float] | None = None,
+) -> list[Candidate]:
+    """Weighted reciprocal rank fusion of named candidate lists (see ``HYBRID_WEIGHTS``).
+
+    RRF needs no score calibration, which matters because audio cosines and caption
+    cosines live on different scales. For the same reason a fused candidate keeps the
+    ``similarity`` of the *first* list (in ``lists`` order) it appears in, never a max
+    across scales; ``source`` names every list it came from, first one first
+    ("audio+filtered").
+    """
+    weights = {**HYBRID_WEIGHTS, **(weights or {})}
+    score: dict[str, float] = {}
+    best: dict[str, Candidate] = {}
+    sources: dict[str, list[str]] = {}
+    for name, cands in lists.items():
+        w = weights.get(name, 1.0)
+        for rank, c in enumerate(cands, start=1):
+            score[c.track_id] = score.get(c.track_id, 0.0) + w / (RRF_K + rank)
+            best.setdefault(c.track_id, c)
+            sources.setdefault(c.track_id, []).append(name)
+    order = sorted(score, key=lambda i: (-score[i], i))[:k]
+    return [
+        Candidate(track_id=i, similarity=best[i].similarity, source="+".join(sources[i]))
+        for i in order
+    ]
+
+
+def hybrid(
+    catalog: Any,
+    k: int,
+    *,
+    track: str | Path | Track | None = None,
+    text: str | None = None,
+    where: dict[str, Any] | None = None,
+    exclude: Iterable[str] = (),
+    backends: Backends | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> list[Candidate]:
+    """Fuse audio neighbours of ``track`` with text matches of ``text`` (RRF).
+
+    With ``where``, the track's neighbours are taken both unfiltered and filtered, so
+    tracks that share the anchor's sound *and* pass the filter rank first.
+    """
+    exclude = set(exclude)
+    lists: dict[str, list[Candidate]] = {}
+    if track is not None:
+        anchor, vec, _ = resolve_query(catalog, track, backends)
+        exclude.add(anchor.id)
+        lists["audio"] = catalog.query_audio(vec, k, exclude=exclude)
+        if where:
+            lists["filtered"] = catalog.query_audio(vec, k, where=where, exclude=exclude)
+    if text:
+        if backends is None:
+            raise ValueError("hybrid(text=...) needs backends to embed the text")
+        lists["text"] = search_text(
+            catalog, text, k, where=where, exclude=exclude, backends=backends
+        )
+    return fuse(lists, k, weights)
+
+
+def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[str] | None:
+    """Energy classes from ``low`` to ``high`` inclusive, or None when unbounded."""
+    if low is None and high is None:
+        return None
+    lo = ENERGY_ORDER.index(low) if low else 0
+    hi = ENERGY_ORDER.index(high) if high else len(ENERGY_ORDER) - 1
+    return list(ENERGY_ORDER[lo : hi + 1])  # empty when low > high
+
+
+def constraints_to_where(
+    constraints: Constraints | None, context: Any = None, anchor: Track | None = None
+) -> dict[str, Any] | None:
+    """A Chroma ``where`` filter that keeps only tracks able to satisfy the request.
+
+    Hard limits come from the constraints (vocals, BPM bounds, energy classes) and from
+    the context profile (``max_energy_level``/``min_energy_level``; ``vocals: avoid``
+    means instrumental). Relative wishes ("calmer", "faster") become bounds relative to
+    the ``anchor`` when one is given. Tempo ranges of a context are *not* filtered on:
+    tempo estimates have octave errors the judge tolerates but a filter cannot.
+
+    Returns:
+        ``None`` when nothing constrains, one clause, or ``{"$and": [...]}``.
+    """
+    c = constraints or Constraints()
+    clauses: list[dict[str, Any]] = []
+    low = _stricter(c.min_energy, getattr(context, "min_energy_level", None), floor=True)
+    high = _stricter(c.max_energy, getattr(context, "max_energy_level", None), floor=False)
+    levels = _levels_between(low, high)
+    if levels == []:  # the context and the constraints disagree: the listener's words win
+        levels = _levels_between(c.min_energy, c.max_energy)
+    if levels is not None and levels != list(ENERGY_ORDER):
+        clauses.append({"energy_level": {"$in": levels}})
+    if c.no_vocals or (getattr(context, "vocals", None) == "avoid" and not c.vocals_only):
+        clauses.append({"has_voice": False})
+    elif c.vocals_only:
+        clauses.append({"has_voice": True})
+    if c.min_bpm is not None:
+        clauses.append({"tempo_bpm": {"$gte": float(c.min_bpm)}})
+    if c.max_bpm is not None:
+        clauses.append({"tempo_bpm": {"$lte": float(c.max_bpm)}})
+    if anchor is not None:
+        m = anchor.measurements
+        if c.calmer:
+            clauses.append({"energy": {"$lt": float(m.energy)}})
+        if c.more_energetic:
+            clauses.append({"energy": {"$gt": float(m.energy)}})
+        if c.faster and c.min_bpm is None:
+            clauses.append({"tempo_bpm": {"$gt": float(m.tempo_bpm) * 1.03}})
+        if c.slower and c.max_bpm is None:
+            clauses.append({"tempo_bpm": {"$lt": float(m.tempo_bpm) * 0.97}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _stricter(a: EnergyLevel | None, b: EnergyLevel | None, *, floor: bool) -> EnergyLevel | None:
+    """The tighter of two energy bounds (higher floor, lower ceiling)."""
+    known = [ENERGY_ORDER.index(x) for x in (a, b) if x]
+    if not known:
+        return None
+    return ENERGY_ORDER[max(known) if floor else min(known)]
+
+
+def to_hits(catalog: Any, candidates: list[Candidate]) -> list[SearchHit]:
+    """Candidates -> ranked ``SearchHit`` records with path and title."""
+    tracks = [catalog.get(c.track_id) for c in candidates]
+    return [
+        SearchHit(rank=r, track_id=t.id, path=t.path, title=t.title, score=round(c.similarity, 4))
+        for r, (t, c) in enumerate(zip(tracks, candidates, strict=True), start=1)
+    ]

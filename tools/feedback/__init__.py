@@ -1,0 +1,1 @@
+"""The feedback loop: hard-negative mining, embedding adapters, their evaluation."""

@@ -1,0 +1,1 @@
+"""Ingest: discover audio files, analyse, embed, caption and write them to the catalog."""

@@ -1,0 +1,390 @@
+"""Folders of audio -> catalog: found, hashed, measured, embedded, captioned, upserted.
+
+The flow (ARCHITECTURE.md "Ingest"): find audio files -> content-hash ids -> drop the ids
+the catalog already holds -> decode, validate and measure in worker processes
+(``tools.ingest.worker``) -> in this process, batch by batch: embed the audio, caption
+(listen), embed the captions, build ``Track`` records, upsert.
+
+Why it is shaped this way:
+
+* Ids are content hashes, and each batch is upserted as soon as it is complete, so a
+  re-run adds nothing twice and a run killed at any point (even ``kill -9``) is finished
+  by simply running it again: the batches that landed are recognised and skipped.
+* A bad file never stops the others. Expected problems (``InvalidAudioError`` and the
+  other ``LinernotesError``s about one file) become a ``Skip`` in the report and a row in
+  the catalog's skip ledger; a later run that finds the file fixed ingests it and clears
+  the row. Problems that concern every file (a listener server that is down, a catalog
+  built with another embedding space) stop the run with a clear error instead of
+  skipping the whole library one file at a time.
+* Embedders, listener and catalog live only in the main process: they hold models and the
+  Chroma client, which are expensive to load and must not be forked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import Field
+from tqdm import tqdm
+
+from linernotes.tools.audio import AUDIO_EXTENSIONS, content_hash
+from linernotes.tools.errors import ConfigError, InvalidAudioError, LinernotesError, LLMReplyError
+from linernotes.tools.ingest.worker import Analysed, Analyser, Failed
+from linernotes.tools.schemas import Provenance, Record, Tags, Track
+
+if TYPE_CHECKING:
+    from linernotes.tools.catalog.catalog import Catalog
+    from linernotes.tools.listen.base import ListenResult
+    from linernotes.tools.settings import Settings
+
+# fmt: off
+AUDIO_LIKE_EXTENSIONS = frozenset({
+    ".m4a", ".m4b", ".aac", ".alac", ".wma", ".aifc", ".caf", ".w64", ".rf64", ".au", ".snd",
+    ".mp2", ".mpga", ".ape", ".wv", ".mka", ".amr", ".spx", ".tta", ".dsf", ".dff", ".voc",
+    ".sd2", ".nist", ".sph", ".ircam", ".pvf",
+})
+# fmt: on
+"""Extensions of audio formats that may or may not decode here: attempted, and reported
+with the reason when they fail, so the user learns why a file is missing. Video
+containers (.mp4, .webm) are left out: in a music folder they are videos, not tracks."""
+
+PER_FILE_ERRORS = (InvalidAudioError, LLMReplyError)
+"""Errors from embedding or captioning that concern one file (skip it, go on). Others,
+such as ``BackendUnavailable`` or ``ConfigError``, concern the whole run and stop it."""
+
+
+class Skip(Record):
+    """A file that was not ingested, and why."""
+
+    path: str = Field(description="Absolute path of the file.")
+    reason: str = Field(description="What is wrong with it, in words.")
+
+
+class IngestReport(Record):
+    """What one ingest run did."""
+
+    files: int = Field(0, description="Audio files found under the given paths.")
+    added: int = Field(0, description="Tracks added to the catalog by this run.")
+    already_present: int = Field(
+        0,
+        description="Files whose content the catalog already held (or a duplicate of "
+        "another file in this run).",
+    )
+    skipped: list[Skip] = Field(default_factory=list, description="Files that were refused.")
+    seconds: float = Field(0.0, description="Wall-clock time of the run.")
+    catalog: str = Field("", description="Catalog folder written to.")
+    listener_fallback: str | None = Field(
+        None,
+        description="Why the configured listener was replaced by the offline captioner "
+        "part-way (its server went down); None when it never was.",
+    )
+
+    @property
+    def tracks_per_min(self) -> float:
+        """Throughput of this run over the tracks it added."""
+        return round(60.0 * self.added / self.seconds, 1) if self.seconds > 0 else 0.0
+
+
+def is_audio_like(path: Path) -> bool:
+    """Whether a file's extension says it is (or may be) audio worth attempting."""
+    suffix = path.suffix.lower()
+    return suffix in AUDIO_EXTENSIONS or suffix in AUDIO_LIKE_EXTENSIONS
+
+
+def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Every audio-looking file under ``paths`` (recursive), absolute, sorted, once each.
+
+    A file named directly is always attempted, whatever its extension (the user asked for
+    it). Inside folders, hidden files and folders are passed over (``._song.mp3`` is
+    macOS metadata, not audio).
+
+    Raises:
+        ConfigError: a path does not exist.
+    """
+    found: set[Path] = set()
+    for raw in paths:
+        root = Path(raw).expanduser()
+        if root.is_file():
+            found.add(root.resolve())
+        elif root.is_dir():
+            for p in root.rglob("*"):
+                rel = p.relative_to(root).parts
+                if any(part.startswith(".") for part in rel):
+                    continue
+                if is_audio_like(p) and p.is_file():
+                    found.add(p.resolve())
+        else:
+            raise ConfigError(f"cannot ingest {root}: no such file or folder")
+    return sorted(found)
+
+
+def title_for(tags: Tags, path: Path) -> str:
+    """The title tag verbatim, else the file name stem with underscores as spaces."""
+    if tags.title:
+        return tags.title
+    return " ".join(path.stem.replace("_", " ").split()) or path.name
+
+
+def track_record(
+    track_id: str, item: Analysed, heard: ListenResult, *, embedder_space: str, text_space: str
+) -> Track:
+    """The ``Track`` of one analysed, captioned file (ingest, and files outside the catalog).
+
+    Args:
+        track_id: the file's content id.
+        item: what the ingest worker measured and read from the file.
+        heard: the listener's summary and caption of it.
+        embedder_space: the audio embedder's space, recorded in the provenance.
+        text_space: the text embedder's space, recorded in the provenance.
+    """
+    path = Path(item.path)
+    return Track(
+        id=track_id,
+        path=item.path,
+        title=title_for(item.tags, path),
+        artist=item.tags.artist,
+        album=item.tags.album,
+        genre_tag=item.tags.genre,
+        format=item.format,
+        sample_rate=item.sample_rate,
+        channels=item.channels,
+        measurements=item.analysis.measurements,
+        summary=heard.summary,
+        caption=heard.caption,
+        provenance=Provenance(
+            listener=heard.listener,
+            listener_model=heard.model,
+            prompt_version=heard.prompt_version,
+            embedder_space=embedder_space,
+            text_space=text_space,
+            consistency=heard.consistency,
+            contradictions=list(heard.contradictions),
+            notes=list(heard.notes),
+        ),
+    )
+
+
+def _hash_all(
+    files: Sequence[Path], threads: int, show: bool
+) -> Iterator[tuple[Path, str | None, str | None]]:
+    """Content ids of ``files`` in input order, as ``(path, id, None)`` or ``(path, None, why)``.
+
+    Hashing is I/O bound and hashlib releases the GIL, so a few threads overlap the reads.
+    """
+
+    def one(p: Path) -> tuple[Path, str | None, str | None]:
+        try:
+            return p, content_hash(p), None
+        except OSError as e:
+            return p, None, f"cannot read {p}: {e.strerror or e}"
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        yield from tqdm(
+            pool.map(one, files),
+            total=len(files),
+            desc="hashing",
+            unit="file",
+            file=sys.stderr,
+            disable=not show or len(files) < 200,
+            leave=False,
+        )
+
+
+class _Run:
+    """One ingest run: the backends, the catalog, the report and the progress bar."""
+
+    def __init__(self, settings: Settings, report: IngestReport) -> None:
+        from linernotes.tools.catalog.catalog import Catalog
+        from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
+        from linernotes.tools.feedback.adapter_store import with_active_adapter
+        from linernotes.tools.listen.fallback import make_ingest_listener
+
+        self.settings = settings
+        self.report = report
+        # The same embedder search uses: under the catalog's active adapter, if any.
+        self.audio_embedder = with_active_adapter(make_audio_embedder(settings), settings)
+        self.text_embedder = make_text_embedder(settings)
+        self.catalog: Catalog = Catalog.open(
+            settings, self.audio_embedder.space, self.text_embedder.space
+        )
+        self.listener = make_ingest_listener(settings, self.catalog.folder)
+        self.previously_skipped = {s["path"] for s in self.catalog.skipped()}
+        self.ids: dict[str, str] = {}  # path analysed -> its content id
+        self.bar: Any = None
+
+    def warm_text(self) -> None:
+        """Load the caption embedder's model in the background (errors resurface later)."""
+        with contextlib.suppress(LinernotesError):
+            self.text_embedder.embed(["warm-up"])
+
+    def skip(self, paths: Iterable[str], reason: str) -> None:
+        """Report and remember a refused file (and its same-content twins)."""
+        for path in paths:
+            self.report.skipped.append(Skip(path=path, reason=reason))
+            self.catalog.record_skip(path, reason)
+            self.previously_skipped.add(path)
+            self.advance(1)
+
+    def forget_skips(self, paths: Iterable[str]) -> None:
+        """Clear the skip rows of files that are now in the catalog."""
+        for path in paths:
+            if path in self.previously_skipped:
+                self.catalog.clear_skip(path)
+                self.previously_skipped.discard(path)
+
+    def write_batch(self, batch: list[Analysed], twins: dict[str, list[str]]) -> None:
+        """Embed, caption and upsert one batch of analysed files."""
+        embedded: list[tuple[Analysed, np.ndarray]] = []
+        for item in batch:
+            try:
+                vec = self.audio_embedder.embed_audio(Path(item.path), item.analysis)
+            except PER_FILE_ERRORS as e:
+                self.skip(twins[item.path], str(e))
+                continue
+            embedded.append((item, np.asarray(vec, dtype=np.float32)))
+        heard_all = self.listener.listen_batch(
+            [(self.ids[i.path], Path(i.path), i.analysis.measurements, i.tags) for i, _ in embedded]
+        )
+        tracks: list[Track] = []
+        audio_vecs: list[np.ndarray] = []
+        for (item, vec), heard in zip(embedded, heard_all, strict=True):
+            if isinstance(heard, LinernotesError):
+                self.skip(twins[item.path], str(heard))
+                continue
+            tracks.append(self._track(item, heard))
+            audio_vecs.append(vec)
+        self.report.listener_fallback = self.listener.failure
+        if not tracks:
+            return
+        text_vecs = self.text_embedder.embed([t.caption for t in tracks])
+        self.catalog.upsert(tracks, np.stack(audio_vecs), np.asarray(text_vecs, np.float32))
+        for t in tracks:
+            self.forget_skips(twins[t.path])
+        self.report.added += len(tracks)
+        self.report.already_present += sum(len(twins[t.path]) - 1 for t in tracks)
+        self.advance(sum(len(twins[t.path]) for t in tracks))
+
+    def advance(self, n: int) -> None:
+        """Move the progress bar by ``n`` files done (written to the catalog or skipped)."""
+        if self.bar is not None:
+            self.bar.set_postfix(
+                added=self.report.added, skipped=len(self.report.skipped), refresh=False
+            )
+            self.bar.update(n)
+
+    def _track(self, item: Analysed, heard: ListenResult) -> Track:
+        """The catalog record of one analysed, captioned file."""
+        return track_record(
+            self.ids[item.path],
+            item,
+            heard,
+            embedder_space=self.audio_embedder.space,
+            text_space=self.text_embedder.space,
+        )
+
+
+def ingest(
+    paths: list[Path], settings: Settings, *, progress: bool = True, in_process: bool = False
+) -> IngestReport:
+    """Add every new audio file under ``paths`` to the catalog ``settings.catalog`` names.
+
+    Args:
+        paths: Files and folders (searched recursively).
+        settings: Backends, catalog, ``workers``, ``batch_size`` and ``max_duration_s``.
+        progress: Show progress bars on stderr.
+        in_process: Decode and measure in this process instead of worker processes (the
+            serial baseline; no crash isolation).
+
+    Returns:
+        What was added, what was already present, and every skipped file with its reason.
+
+    Worker processes are started with ``spawn``, so a script that calls this needs the
+    usual ``if __name__ == "__main__":`` guard around its entry point.
+
+    Raises:
+        ConfigError: a path does not exist, or a backend setting is unusable.
+        SpaceMismatchError: the catalog was built with other embedding spaces.
+        BackendUnavailable: the listener or an embedder cannot be reached or loaded.
+    """
+    start = time.perf_counter()
+    files = find_audio_files(paths)
+    report = IngestReport(files=len(files), catalog=str(Path(settings.catalog).expanduser()))
+    if not files:
+        report.seconds = round(time.perf_counter() - start, 3)
+        return report
+    # Workers boot (about a second each) while this process loads models and the catalog.
+    with Analyser(settings.workers, settings.max_duration_s, in_process=in_process) as analyser:
+        _ingest(files, settings, analyser, report, progress)
+    report.skipped.sort(key=lambda s: s.path)
+    report.seconds = round(time.perf_counter() - start, 3)
+    return report
+
+
+def _ingest(
+    files: list[Path],
+    settings: Settings,
+    analyser: Analyser,
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    """The body of ``ingest``: hash, drop what is present, analyse, write batch by batch."""
+    run = _Run(settings, report)
+    report.catalog = str(run.catalog.folder)
+
+    twins: dict[str, list[str]] = {}  # representative path -> every path with its content
+    ids = run.ids
+    by_id: dict[str, str] = {}
+    for file, track_id, error in _hash_all(files, settings.workers, progress):
+        name = str(file)
+        if track_id is None:
+            run.skip([name], str(error))
+        elif track_id in by_id:
+            twins[by_id[track_id]].append(name)
+        else:
+            by_id[track_id] = name
+            twins[name] = [name]
+            ids[name] = track_id
+    present = run.catalog.existing_ids(by_id)
+    todo = [p for p, i in ids.items() if i not in present]
+    for name, track_id in ids.items():
+        if track_id in present:
+            report.already_present += len(twins[name])
+            run.forget_skips(twins[name])
+
+    run.bar = tqdm(
+        total=sum(len(twins[p]) for p in todo),
+        desc="ingest",
+        unit="track",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+    # The caption model loads lazily on first use: load it now, beside the first analyses.
+    warm = threading.Thread(target=run.warm_text, name="warm-text-embedder", daemon=True)
+    if todo:
+        warm.start()
+    batch: list[Analysed] = []
+    try:
+        with run.bar:
+            window = max(2 * settings.batch_size, 4 * settings.workers)
+            for outcome in analyser.run(todo, window):
+                if isinstance(outcome, Failed):
+                    run.skip(twins[outcome.path], outcome.reason)
+                    continue
+                batch.append(outcome)
+                if len(batch) >= settings.batch_size:
+                    run.write_batch(batch, twins)
+                    batch = []
+            run.write_batch(batch, twins)
+    finally:
+        if warm.is_alive():
+            warm.join()  # never leave a thread importing torch while the process exits

@@ -1,0 +1,1 @@
+"""The judge chain (describe -> compare -> decide -> explain): rules and LLM judges, facts."""

@@ -1,0 +1,297 @@
+"""Per-track facts and per-dimension comparisons used by the offline judge.
+
+The offline judge reasons only over what ingest stored: ``Track.measurements`` (numbers
+from signal analysis) and ``Track.summary`` (words from a listener). This module turns a
+track into a flat, typed bundle of those facts once, and scores every judge dimension
+from two bundles, so the rules in ``tools/judge_rules.py`` read like the judgement they
+make rather than like field access. Everything here is plain arithmetic: the whole judge
+must score 60 candidates in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from linernotes.tools.reason.contexts import ContextProfile
+from linernotes.tools.schemas import Track
+
+ENERGY_ORDER = ("low", "medium", "high", "very_high")
+ENERGY_BOUNDS = (0.30, 0.55, 0.78)
+"""Energy classes as in tools/listen/labels.py, used when a summary has no energy_level."""
+VOICE_BOUNDS = (0.35, 0.65)
+"""Below: instrumental; above: vocals; between: unsure (same scale as the captioner)."""
+
+GENRE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "ambient": ("ambient", "drone", "new age", "soundscape", "downtempo"),
+    "hip-hop": ("hip hop", "hip-hop", "hiphop", "rap", "lo-fi", "lofi", "trap", "boom bap"),
+    "electronic": ("electronic", "house", "techno", "trance", "edm", "drum and bass", "dnb",
+                   "dubstep", "synthwave", "synth", "electro", "idm", "breakbeat", "dance"),
+    "rock": ("rock", "punk", "metal", "grunge", "shoegaze", "emo", "hardcore"),
+    "jazz": ("jazz", "swing", "bossa", "bebop", "fusion", "blues"),
+    "classical": ("classical", "orchestral", "baroque", "chamber", "cinematic", "score",
+                  "piano solo", "string quartet", "neoclassical"),
+    "folk": ("folk", "acoustic", "singer-songwriter", "country", "americana", "bluegrass"),
+    "pop": ("pop", "r&b", "soul", "funk", "disco", "indie"),
+    "latin": ("latin", "reggaeton", "salsa", "samba", "cumbia", "bachata"),
+    "reggae": ("reggae", "dub", "ska", "dancehall"),
+}  # fmt: skip
+PERCUSSION = frozenset({"drums", "percussion", "drum machine", "beat"})
+_WORD = re.compile(r"[a-z]+")
+
+
+def genre_family(genre: str | None) -> str | None:
+    """Map a genre string to a broad family ('lo-fi hip hop' -> 'hip-hop'), or None."""
+    if not genre:
+        return None
+    g = genre.lower()
+    for family, words in GENRE_FAMILIES.items():
+        if any(w in g for w in words):
+            return family
+    return g.strip() or None
+
+
+def level_of(energy: float) -> str:
+    """Energy class of a measured energy value (same bounds as the captioner)."""
+    for bound, level in zip(ENERGY_BOUNDS, ENERGY_ORDER, strict=False):
+        if energy < bound:
+            return level
+    return "very_high"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the judge knows about one track, flattened from measurements and summary."""
+
+    id: str
+    title: str
+    bpm: float
+    tempo_conf: float
+    energy: float
+    level: str
+    voice: float
+    voiced: bool | None
+    key: str
+    mode: str
+    key_conf: float
+    bright: float
+    perc: float
+    loud: float
+    dyn: float
+    onset: float
+    genre: str | None
+    family: str | None
+    instruments: frozenset[str]
+    usages: frozenset[str]
+    mood: frozenset[str]
+    vocal_words: frozenset[str]
+
+    @property
+    def level_rank(self) -> int:
+        """Position of the energy class in low < medium < high < very_high."""
+        return ENERGY_ORDER.index(self.level)
+
+    @property
+    def has_drums(self) -> bool:
+        """Drums named by the listener, or clearly percussive when it names none."""
+        if self.instruments:
+            return bool(self.instruments & PERCUSSION) or self.perc >= 0.55
+        return self.perc >= 0.45
+
+    def vocals_phrase(self) -> str:
+        """'is instrumental' / 'has vocals' / 'may have vocals' for explanations."""
+        if self.voiced is None:
+            return "may have vocals"
+        return "has vocals" if self.voiced else "is instrumental"
+
+
+def facts(track: Track) -> Facts:
+    """Flatten a track into ``Facts`` (summary words win over re-derived labels)."""
+    m, s = track.measurements, track.summary
+    lo, hi = VOICE_BOUNDS
+    voiced = None if lo < m.voice_probability < hi else m.voice_probability >= hi
+    if s.vocals:
+        v = s.vocals.lower()
+        if "instrumental" in v and m.voice_probability < hi:
+            voiced = False
+    genre = s.genre or track.genre_tag
+    return Facts(
+        id=track.id,
+        title=track.title,
+        bpm=m.tempo_bpm,
+        tempo_conf=m.tempo_confidence,
+        energy=m.energy,
+        level=s.energy_level or level_of(m.energy),
+        voice=m.voice_probability,
+        voiced=voiced,
+        key=m.key,
+        mode=m.mode,
+        key_conf=m.key_confidence,
+        bright=max(m.brightness_hz, 1.0),
+        perc=m.percussiveness,
+        loud=m.loudness_db,
+        dyn=m.dynamics_db,
+        onset=m.onset_rate,
+        genre=genre.lower() if genre else None,
+        family=genre_family(genre),
+        instruments=frozenset(i.lower() for i in s.instruments),
+        usages=frozenset(u.lower() for u in s.suitable_usages),
+        mood=frozenset(_WORD.findall((s.mood or "").lower())),
+        vocal_words=frozenset(_WORD.findall((s.vocals or "").lower())) - {"vocals", "vocal"},
+    )
+
+
+def _lin(diff: float, scale: float) -> float:
+    """1 at no difference, falling linearly to 0 at ``scale``."""
+    return max(0.0, 1.0 - abs(diff) / scale)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float | None:
+    return len(a & b) / len(a | b) if a and b else None
+
+
+def tempo_similarity(a: float, b: float) -> float:
+    """Tempo closeness on a log scale; half/double time counts, a little less."""
+    if a <= 0 or b <= 0:
+        return 0.5
+    best = 0.0
+    for factor, weight in ((1.0, 1.0), (2.0, 0.8), (0.5, 0.8)):
+        best = max(best, weight * _lin(math.log(b * factor / a), 0.35))
+    return best
+
+
+def timbre(a: Facts, b: Facts, audio_sim: float | None) -> float:
+    """Brightness, percussiveness, instrumentation and (if known) audio similarity.
+
+    ``audio_sim`` is already scaled to 0-1 by the caller (a rank among the candidates,
+    since raw cosines mean different things in different embedding spaces).
+    """
+    parts = [(_lin(math.log(b.bright / a.bright), 0.9), 1.0), (_lin(b.perc - a.perc, 0.5), 1.0)]
+    jac = _jaccard(a.instruments, b.instruments)
+    if jac is not None:
+        parts.append((jac, 1.0))
+    if audio_sim is not None:
+        parts.append((audio_sim, 1.5))
+    return sum(v * w for v, w in parts) / sum(w for _, w in parts)
+
+
+def production(a: Facts, b: Facts) -> float:
+    """Loudness, dynamic range, percussive share and density of onsets."""
+    return (
+        _lin(b.loud - a.loud, 12.0)
+        + _lin(b.dyn - a.dyn, 10.0)
+        + _lin(b.perc - a.perc, 0.5)
+        + _lin(math.log((b.onset + 0.5) / (a.onset + 0.5)), 1.2)
+    ) / 4
+
+
+def genre(a: Facts, b: Facts, timbre_score: float) -> float:
+    """Same genre 1, same family 0.6, else low; timbre stands in when either is unknown."""
+    if a.family and b.family:
+        if a.genre == b.genre:
+            return 1.0
+        return 0.6 if a.family == b.family else 0.1
+    return 0.9 * timbre_score
+
+
+def vocal_role(a: Facts, b: Facts) -> float:
+    """Whether both are sung or both instrumental (voice probability distance)."""
+    if a.voiced is not None and b.voiced is not None:
+        return 1.0 - 0.3 * abs(a.voice - b.voice) if a.voiced == b.voiced else 0.1
+    return _lin(a.voice - b.voice, 0.8)
+
+
+def vocal_delivery(a: Facts, b: Facts, role: float) -> float:
+    """How the voice is used: both instrumental is a match; else description overlap."""
+    if a.voiced is False and b.voiced is False:
+        return 1.0
+    if a.voiced and b.voiced:
+        jac = _jaccard(a.vocal_words, b.vocal_words)
+        return 0.6 + 0.4 * jac if jac is not None else 0.7
+    return role
+
+
+def mood(a: Facts, b: Facts) -> float:
+    """Mode (when the key is sure), mood words and energy closeness."""
+    parts = [_lin(b.energy - a.energy, 0.6)]
+    if min(a.key_conf, b.key_conf) >= 0.25:
+        parts.append(1.0 if a.mode == b.mode else 0.35)
+    jac = _jaccard(a.mood, b.mood)
+    if jac is not None:
+        parts.append(0.3 + 0.7 * jac)
+    return sum(parts) / len(parts)
+
+
+def energy(a: Facts, b: Facts) -> float:
+    """Measured energy closeness."""
+    return _lin(b.energy - a.energy, 0.5)
+
+
+def shared_and_different(a: Facts, f: Facts) -> tuple[list[str], list[str]]:
+    """Attributes the candidate shares with the anchor (nouns) and differences (verbs)."""
+    shared, diff = [], []
+    if tempo_similarity(a.bpm, f.bpm) >= 0.85:
+        shared.append(f"tempo around {f.bpm:.0f} BPM")
+    else:
+        word = "faster" if f.bpm > a.bpm else "slower"
+        diff.append(f"is {word} ({f.bpm:.0f} vs {a.bpm:.0f} BPM)")
+    sure_keys = min(a.key_conf, f.key_conf) >= 0.25
+    if a.key == f.key and a.mode == f.mode:
+        shared.append(f"{f.key} {f.mode}")
+    elif a.mode == f.mode and sure_keys:
+        shared.append(f"{f.mode} mode")
+    elif sure_keys:
+        diff.append(f"is in {f.key} {f.mode} rather than {a.key} {a.mode}")
+    if a.voiced == f.voiced and a.voiced is not None:
+        shared.append("vocals" if f.voiced else "an instrumental arrangement")
+    elif a.voiced is not None and f.voiced is not None:
+        diff.append("has vocals" if f.voiced else "has no vocals")
+    if a.level == f.level:
+        shared.append(f"{f.level.replace('_', ' ')} energy")
+    else:
+        word = "more energetic" if f.energy > a.energy else "calmer"
+        diff.append(f"is {word} (energy {f.energy:.2f} vs {a.energy:.2f})")
+    if a.genre and f.genre:
+        if a.family == f.family:
+            shared.append(f"the {f.genre} genre")
+        else:
+            diff.append(f"is tagged {f.genre}, not {a.genre}")
+    common = sorted(a.instruments & f.instruments)
+    if common:
+        shared.append(", ".join(common[:3]))
+    if a.has_drums != f.has_drums:
+        diff.append("has no drums" if a.has_drums else "has drums")
+    ratio = f.bright / a.bright
+    if ratio > 1.35 or ratio < 0.74:
+        diff.append(f"is {'brighter' if ratio > 1 else 'darker'} ({f.bright:.0f} Hz centroid)")
+    return shared, diff
+
+
+def explain(
+    a: Facts | None, f: Facts, shared: list[str], diff: list[str],
+    ctx: ContextProfile | None, bad: list[str], broken: list[str],
+) -> str:  # fmt: skip
+    """One paragraph citing the anchor by title and the measured facts."""
+    key = f"{f.key} {f.mode}" if f.key_conf >= 0.25 else "an uncertain key"
+    same_beat = a is not None and any(s.startswith("tempo") for s in shared)
+    lead = f"Like '{a.title}' it" if a and same_beat else f"'{f.title}'"
+    text = f"{lead} sits at {f.bpm:.0f} BPM in {key}"
+    rest = [s for s in shared if not s.startswith("tempo") and s != f"{f.key} {f.mode}"]
+    if a and rest:
+        text += f" and shares {', '.join(rest[:3])} with '{a.title}'"
+    level = f.level.replace("_", " ")
+    text += f"; its energy ({f.energy:.2f}) is {level} and it {f.vocals_phrase()}"
+    if ctx is not None:
+        text += f", which suits {ctx.label}" if not bad else (
+            f", which does not suit {ctx.label}: {', '.join(bad)}")  # fmt: skip
+    if a and diff:
+        text += f"; unlike the anchor it {' and '.join(diff[:2])}"
+    if broken:
+        text += f". Excluded: it {'; '.join(broken)}"
+    return text + "."
+
+
+def sigmoid(x: float) -> float:
+    """Logistic function, for soft 'calmer than' / 'faster than' preferences."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
