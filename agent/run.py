@@ -22,11 +22,10 @@ from linernotes.agent.planner_llm import route_of_tools
 from linernotes.agent.state import SERIALISED_TYPES, Context, of_turn
 from linernotes.agent.traces import Tracer, trace_file
 from linernotes.tools.catalog.search import Backends, open_search
-from linernotes.tools.errors import BackendUnavailable
+from linernotes.tools.registry import PLANNERS, REASONERS
 from linernotes.tools.schemas import Answer, Request, Step
 from linernotes.tools.settings import Settings
 
-REASONER_NAMES = ("rules", "openai")
 THREADS_FILE = "threads.sqlite"
 """Checkpoint database in the catalog folder: threads survive between CLI calls."""
 PLAYLISTS_DIR = "playlists"
@@ -34,44 +33,29 @@ PLAYLISTS_DIR = "playlists"
 
 
 def make_reasoner(settings: Settings, text_embedder: Any) -> Any:
-    """The reasoner that understands turns for the offline planner, by ``settings.reasoner``.
+    """The reasoner that understands turns, by ``settings.reasoner`` (``REASONERS``).
 
     Raises:
-        BackendUnavailable: the backend exists in settings but is not wired here yet.
-        ValueError: an unknown name.
+        UnknownBackend: an unregistered name, listing the known ones.
     """
-    match settings.reasoner:
-        case "rules":
-            from linernotes.tools.reason.rules import RulesReasoner
-
-            return RulesReasoner(text_embedder)
-        case "openai":
-            try:
-                from linernotes.tools.reason.openai_chat import make_chat_reasoner
-            except ImportError as e:
-                raise BackendUnavailable(
-                    "the 'openai' reasoner is not available in this build; use reasoner='rules'"
-                ) from e
-            return make_chat_reasoner(settings, text_embedder)
-        case other:
-            raise ValueError(
-                f"Unknown reasoner {other!r}. Expected one of: {', '.join(REASONER_NAMES)}"
-            )
+    return REASONERS.build(settings.reasoner, settings, text_embedder=text_embedder)
 
 
 def make_planner(settings: Settings) -> tuple[str, Any]:
     """The planner ``settings.reasoner`` implies: ("rules", None) or ("llm", chat model)."""
-    match settings.reasoner:
-        case "rules":
-            return "rules", None
-        case "openai":
-            from linernotes.agent.chat_model import OpenAICompatibleChat
+    return PLANNERS.build(settings.reasoner, settings)
 
-            return "llm", OpenAICompatibleChat.from_settings(settings)
-        case other:
-            raise ValueError(
-                f"Unknown reasoner {other!r}. Expected one of: {', '.join(REASONER_NAMES)}"
-            )
+
+def rules_planner(settings: Settings) -> tuple[str, Any]:
+    """The ``rules`` planner: the offline graph, no chat model."""
+    return "rules", None
+
+
+def openai_planner(settings: Settings) -> tuple[str, Any]:
+    """The ``openai`` planner: tool calls by the reasoner's chat model."""
+    from linernotes.agent.chat_model import OpenAICompatibleChat
+
+    return "llm", OpenAICompatibleChat.from_settings(settings)
 
 
 def _make_judge(settings: Settings) -> Any:

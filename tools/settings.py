@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,10 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-EmbedderName = Literal["acoustic", "muq-mulan", "clap"]
-TextEmbedderName = Literal["minilm"]
-ListenerName = Literal["mir", "openai", "hf"]
-ReasonerName = Literal["rules", "openai"]
+from linernotes.tools.registry import ROLES
+
 StoreName = Literal["embedded", "http"]
 
 ENV_PREFIX = "LINERNOTES_"
@@ -50,7 +48,7 @@ class Settings(BaseSettings):
         default_factory=default_catalog_dir,
         description="Catalog folder: audio store, Chroma files, ingest ledger, threads.",
     )
-    embedder: EmbedderName = Field("acoustic", description="Audio embedding backend.")
+    embedder: str = Field("acoustic", description="Audio embedding backend (registry name).")
     adapter: str | None = Field(
         None,
         description="Embedding adapter version ('v2') to pin, 'none' for the bare "
@@ -59,13 +57,16 @@ class Settings(BaseSettings):
     embedder_weights: Path | None = Field(
         None, description="Local folder with the embedder's weights (production backends)."
     )
-    text_embedder: TextEmbedderName = Field("minilm", description="Caption text embedder.")
-    listener: ListenerName = Field("mir", description="Captioning backend ('listener').")
+    text_embedder: str = Field("minilm", description="Caption text embedder.")
+    listener: str = Field("mir", description="Captioning backend ('listener').")
     listener_model: str = Field("qwen2-audio", description="Listener preset or model name.")
     listener_url: str = Field(
         "http://127.0.0.1:8000/v1", description="OpenAI-compatible server of the listener."
     )
-    reasoner: ReasonerName = Field("rules", description="Understanding and judging backend.")
+    reasoner: str = Field("rules", description="Understanding and judging backend.")
+    judge: str | None = Field(
+        None, description="Judge backend; unset follows the reasoner ('rules' or 'openai')."
+    )
     reasoner_model: str = Field("Qwen/Qwen3-8B", description="Text LLM served for reasoning.")
     reasoner_url: str = Field(
         "http://127.0.0.1:8001/v1", description="OpenAI-compatible server of the reasoner."
@@ -84,6 +85,19 @@ class Settings(BaseSettings):
         description="Worker processes for ingest.",
     )
     batch_size: int = Field(16, ge=1, description="Tracks per ingest batch.")
+
+    @field_validator("embedder", "text_embedder", "listener", "reasoner", "judge")
+    @classmethod
+    def _registered(cls, value: str | None, info: Any) -> str | None:
+        """Refuse a backend name its role's registry does not know, listing the known ones."""
+        if value is None:
+            return None
+        return ROLES[info.field_name].check(value)
+
+    @property
+    def judge_name(self) -> str:
+        """The judge backend in effect: ``judge`` when set, else the reasoner's name."""
+        return self.judge or self.reasoner
 
     @classmethod
     def settings_customise_sources(

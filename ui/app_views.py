@@ -163,7 +163,7 @@ def backend_rows(
         ["text embedder", settings.text_embedder, str(stats.get("text_space", "-"))],
         ["listener (captions)", settings.listener, listeners or settings.listener_model],
         ["reasoner", used.get("reasoner", settings.reasoner), reasoner_model],
-        ["judge", used.get("judge", settings.reasoner), reasoner_model],
+        ["judge", used.get("judge", settings.judge_name), reasoner_model],
         ["store", f"chroma ({settings.store})", store_where],
     ]
 

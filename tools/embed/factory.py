@@ -1,4 +1,4 @@
-"""Build the configured embedders: one factory per role, heavy imports inside each branch.
+"""Build the configured embedders from the registry (``tools.registry``), lazily imported.
 
 Ingest and search call the same factories, so a catalog is always queried with the
 embedder it was built with (the catalog checks the space names on open).
@@ -7,10 +7,8 @@ embedder it was built with (the catalog checks the space names on open).
 from __future__ import annotations
 
 from linernotes.tools.embed.base import AudioEmbedder, TextEmbedder
+from linernotes.tools.registry import EMBEDDERS, TEXT_EMBEDDERS
 from linernotes.tools.settings import Settings
-
-AUDIO_EMBEDDERS = ("acoustic", "muq-mulan", "clap")
-TEXT_EMBEDDERS = ("minilm",)
 
 
 def make_audio_embedder(settings: Settings) -> AudioEmbedder:
@@ -21,7 +19,7 @@ def make_audio_embedder(settings: Settings) -> AudioEmbedder:
     was built with; ``settings.adapter`` pins a version, or ``"none"`` for the bare one.
 
     Raises:
-        ValueError: the name is not one of AUDIO_EMBEDDERS.
+        UnknownBackend: the name is not registered in ``registry.EMBEDDERS``.
     """
     from linernotes.tools.feedback.adapter_store import with_active_adapter
 
@@ -32,39 +30,15 @@ def make_base_audio_embedder(settings: Settings) -> AudioEmbedder:
     """Return the bare audio embedder named by ``settings.embedder`` (no adapter).
 
     Raises:
-        ValueError: the name is not one of AUDIO_EMBEDDERS.
+        UnknownBackend: the name is not registered in ``registry.EMBEDDERS``.
     """
-    match settings.embedder:
-        case "acoustic":
-            from linernotes.tools.embed.acoustic import AcousticEmbedder
-
-            return AcousticEmbedder(settings)
-        case "muq-mulan":
-            from linernotes.tools.embed.muq_mulan import MuQMuLanEmbedder
-
-            return MuQMuLanEmbedder(settings)
-        case "clap":
-            from linernotes.tools.embed.clap import ClapEmbedder
-
-            return ClapEmbedder(settings)
-        case other:
-            raise ValueError(
-                f"Unknown embedder '{other}'. Expected one of: {', '.join(AUDIO_EMBEDDERS)}"
-            )
+    return EMBEDDERS.build(settings.embedder, settings)
 
 
 def make_text_embedder(settings: Settings) -> TextEmbedder:
     """Return the caption text embedder named by ``settings.text_embedder``.
 
     Raises:
-        ValueError: the name is not one of TEXT_EMBEDDERS.
+        UnknownBackend: the name is not registered in ``registry.TEXT_EMBEDDERS``.
     """
-    match settings.text_embedder:
-        case "minilm":
-            from linernotes.tools.embed.text import MiniLMTextEmbedder
-
-            return MiniLMTextEmbedder()
-        case other:
-            raise ValueError(
-                f"Unknown text embedder '{other}'. Expected one of: {', '.join(TEXT_EMBEDDERS)}"
-            )
+    return TEXT_EMBEDDERS.build(settings.text_embedder, settings)

@@ -107,3 +107,8 @@ class MiniLMTextEmbedder:
                 show_progress_bar=False,
             )
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def from_settings(settings: Any) -> MiniLMTextEmbedder:
+    """The registry's ``minilm`` factory (the packaged weights need no settings)."""
+    return MiniLMTextEmbedder()

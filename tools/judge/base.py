@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from linernotes.tools.judge.rules import RulesJudge
 from linernotes.tools.judge.schemas import JUDGE_MODES, JudgeMode, ListVerdict, PairVerdict
 from linernotes.tools.reason.contexts import ContextProfile, TextEmbedder, match_context
+from linernotes.tools.registry import JUDGES
 from linernotes.tools.schemas import Constraints, Track, Verdict
 
 if TYPE_CHECKING:
@@ -90,22 +91,22 @@ class Judge(Protocol):
 
 
 def make_judge(settings: Settings, *, chat: ChatModel | None = None) -> Judge:
-    """Build the judge ``settings.reasoner`` names.
+    """Build the judge ``settings.judge`` names (unset: the reasoner's name).
+
+    The registry (``tools.registry.JUDGES``) maps names to factories, so a new judge is
+    one module and one registration.
 
     Args:
         settings: effective settings (reasoner, reasoner_model, reasoner_url, api_key).
         chat: a chat model to use instead of the OpenAI-compatible client (tests).
-    """
-    match settings.reasoner:
-        case "rules":
-            return RulesJudge()
-        case "openai":
-            from linernotes.tools.judge.llm import LLMJudge, OpenAIChatModel
 
-            model = chat if chat is not None else OpenAIChatModel(settings)
-            return LLMJudge(model, model_name=settings.reasoner_model)
-        case other:
-            raise ValueError(f"Unknown reasoner {other!r}. Expected one of: rules, openai")
+    Raises:
+        UnknownBackend: the name is not registered, listing the known ones.
+    """
+    name = getattr(settings, "judge", None)
+    if name is None:  # the judge follows the reasoner
+        return JUDGES.build(settings.reasoner, settings, chat=chat, as_="reasoner")
+    return JUDGES.build(name, settings, chat=chat)
 
 
 def resolve_context(

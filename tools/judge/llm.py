@@ -382,3 +382,9 @@ class LLMJudge:
             backend=self.backend, model=self.model_name,
             prompt_version=load_prompt("judge_listwise").version,
         )  # fmt: skip
+
+
+def from_settings(settings: Any, chat: ChatModel | None = None) -> LLMJudge:
+    """The registry's ``openai`` judge: ``chat`` (tests) or the reasoner's server."""
+    model = chat if chat is not None else OpenAIChatModel(settings)
+    return LLMJudge(model, model_name=settings.reasoner_model)

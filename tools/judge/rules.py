@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from linernotes.tools.judge import facts as jf
 from linernotes.tools.judge.facts import ENERGY_ORDER, Facts, facts
@@ -365,3 +366,8 @@ def _pair_reasons(winner: Winner, va: Verdict | None, vb: Verdict | None) -> lis
     reasons += [f"{other}: {d}" for d in lose.differences[:2]]
     reasons += [f"{label}: {s}" for s in win.shared[:2]]
     return reasons
+
+
+def from_settings(settings: Any, chat: Any = None) -> RulesJudge:
+    """The registry's ``rules`` judge (offline; ``chat`` is unused)."""
+    return RulesJudge()

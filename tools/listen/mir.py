@@ -14,6 +14,7 @@ that later reads the caption.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from linernotes.tools.listen.base import ListenResult
 from linernotes.tools.listen.factcheck import check_result
@@ -222,3 +223,8 @@ def _length(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f}-second"
     return f"{seconds / 60:.1f}-minute"
+
+
+def from_settings(settings: Any) -> MirListener:
+    """The registry's ``mir`` factory (measurement needs no settings)."""
+    return MirListener()

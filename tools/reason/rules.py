@@ -314,3 +314,8 @@ class RulesReasoner:
             if m:
                 return titles[title], m.start(), m.end()
         return None
+
+
+def from_settings(settings: Any, text_embedder: Any = None) -> RulesReasoner:
+    """The registry's ``rules`` reasoner: offline, matching contexts with ``text_embedder``."""
+    return RulesReasoner(text_embedder)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
-from linernotes.tools.settings import ListenerName, load_settings
+from linernotes.tools.registry import LISTENERS
+from linernotes.tools.settings import load_settings
 from linernotes.ui.commands.common import add_parser, overrides_from, print_json
 
 
@@ -25,7 +26,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--batch-size", type=_positive, help="tracks per catalog write")
     parser.add_argument(
-        "--listener", choices=get_args(ListenerName), help="captioning backend (else settings)"
+        "--listener", choices=LISTENERS.names(), help="captioning backend (else settings)"
     )
     parser.add_argument("--listener-model", help="listener preset or model name")
     parser.add_argument("--listener-url", help="OpenAI-compatible server of the listener")

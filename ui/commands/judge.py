@@ -1,8 +1,8 @@
 """``linernotes judge``: judge candidates against an anchor and a listening context.
 
 The command exposes the judge on its own, outside a chat, so a curator can see exactly
-why the assistant would rank tracks the way it does, compare backends (``--reasoner
-rules|openai``) and store the verdicts for hard-negative mining. Track references are
+why the assistant would rank tracks the way it does, compare backends (``--judge``
+or ``--reasoner``) and store the verdicts for hard-negative mining. Track references are
 ids, id prefixes, paths or titles, resolved by the catalog.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, get_args
 
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.judge.schemas import JUDGE_MODES
+from linernotes.tools.registry import JUDGES, REASONERS
 from linernotes.tools.schemas import Constraints, EnergyLevel
-from linernotes.tools.settings import ReasonerName
 from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
@@ -36,7 +36,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--max-energy", choices=get_args(EnergyLevel), help="energy ceiling")
     parser.add_argument("--min-bpm", type=float, help="slowest tempo allowed")
     parser.add_argument("--max-bpm", type=float, help="fastest tempo allowed")
-    parser.add_argument("--reasoner", choices=get_args(ReasonerName), help="judge backend")
+    parser.add_argument("--reasoner", choices=REASONERS.names(), help="reasoner backend")
+    parser.add_argument(
+        "--judge", choices=JUDGES.names(), help="judge backend (else follows --reasoner)"
+    )
     parser.add_argument("--reasoner-url", help="OpenAI-compatible server of the reasoner")
     parser.add_argument("--reasoner-model", help="model name on that server")
     parser.add_argument("--top", type=int, default=10, help="verdicts to print (default 10)")

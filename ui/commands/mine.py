@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from linernotes.tools.registry import JUDGES, REASONERS
 from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
@@ -24,7 +25,8 @@ def register(sub: Any) -> None:
     mine.add_argument("--explore", type=int, default=10, help="random tracks judged per anchor")
     mine.add_argument("--context", help="judge for this listening context (default: none)")
     mine.add_argument("--seed", type=int, default=0, help="sampling seed")
-    mine.add_argument("--reasoner", choices=("rules", "openai"), help="judge backend")
+    mine.add_argument("--judge", choices=JUDGES.names(), help="judge backend")
+    mine.add_argument("--reasoner", choices=REASONERS.names(), help="reasoner (judge default)")
     mine.add_argument("--json", action="store_true", help="print JSON")
     mine.set_defaults(func=run_mine)
 
@@ -32,7 +34,8 @@ def register(sub: Any) -> None:
     report.add_argument("out", type=Path, metavar="DIR", help="folder for report.md/.png/.json")
     report.add_argument("--kind", choices=("linear", "mlp"), default="linear")
     report.add_argument("--context", help="judge for this listening context (default: none)")
-    report.add_argument("--reasoner", choices=("rules", "openai"), help="judge backend")
+    report.add_argument("--judge", choices=JUDGES.names(), help="judge backend")
+    report.add_argument("--reasoner", choices=REASONERS.names(), help="reasoner (judge default)")
     report.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_report_options(report)
     report.set_defaults(func=run_mine_report)

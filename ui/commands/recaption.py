@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from linernotes.tools.registry import LISTENERS
 from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
@@ -25,7 +26,7 @@ def register(sub: Any) -> None:
         default=0.75,
         help="consistency below which a caption counts as flagged",
     )
-    parser.add_argument("--listener", choices=["mir", "openai", "hf"], default=None)
+    parser.add_argument("--listener", choices=LISTENERS.names(), default=None)
     parser.add_argument("--listener-model", default=None)
     parser.add_argument("--listener-url", default=None)
     parser.set_defaults(func=run)
