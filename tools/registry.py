@@ -97,6 +97,7 @@ EMBEDDERS: Registry[Any] = Registry("embedder")
 EMBEDDERS.register("acoustic", f"{_PKG}.embed.acoustic:AcousticEmbedder")
 EMBEDDERS.register("muq-mulan", f"{_PKG}.embed.muq_mulan:MuQMuLanEmbedder")
 EMBEDDERS.register("clap", f"{_PKG}.embed.clap:ClapEmbedder")
+EMBEDDERS.register("musicfm", f"{_PKG}.embed.musicfm:MusicFMEmbedder")
 
 TEXT_EMBEDDERS: Registry[Any] = Registry("text embedder")
 TEXT_EMBEDDERS.register("minilm", f"{_PKG}.embed.text:from_settings")
