@@ -26,6 +26,7 @@ import json
 import math
 import pickle
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,7 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
     return np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
 
 
+@cache
 def _modules() -> dict[str, Any]:
     """The torch modules, built on first use (torch is imported only when MusicFM is used)."""
     import torch
@@ -113,6 +115,9 @@ def _modules() -> dict[str, Any]:
 
     class MelFrontEnd(nn.Module):
         """Power mel spectrogram in dB (10 log10, floor 1e-10), last frame dropped."""
+
+        window: torch.Tensor
+        fb: torch.Tensor
 
         def __init__(self, c: MusicFMConfig) -> None:
             super().__init__()
@@ -215,10 +220,7 @@ def build_model(config: MusicFMConfig, mean: float = 0.0, std: float = 1.0) -> A
     if config.n_mels % 4:
         raise ConfigError(f"MusicFM n_mels must be a multiple of 4, got {config.n_mels}")
     if not 0 <= config.layer <= config.encoder_depth:
-        raise ConfigError(
-            f"MusicFM layer must be 0..{config.encoder_depth} (the hidden states), "
-            f"got {config.layer}"
-        )
+        raise ConfigError(f"MusicFM layer must be 0..{config.encoder_depth}, got {config.layer}")
     return _modules()["MusicFM"](config, mean, std)
 
 
@@ -281,11 +283,9 @@ def load_weights(model: Any, state: dict[str, Any], checkpoint: Path) -> None:
         mapped.setdefault(name, own[name])
     bad = [k for k, v in mapped.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
     if bad:
-        raise BackendUnavailable(
-            f"{checkpoint} does not fit the MusicFM config: {bad[0]} is "
-            f"{tuple(mapped[bad[0]].shape)}, expected {tuple(own[bad[0]].shape)} "
-            "(a config.json beside it sets other sizes)"
-        )
+        got, want = tuple(mapped[bad[0]].shape), tuple(own[bad[0]].shape)
+        raise BackendUnavailable(f"{checkpoint} does not fit the MusicFM config: {bad[0]} "
+                                 f"is {got}, expected {want} (config.json sets sizes)")  # fmt: skip
     missing, unexpected = model.load_state_dict(mapped, strict=False)
     if missing or unexpected:
         first = (missing or unexpected)[0]
