@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.catalog.search import is_audio_path, resolve_query
 from linernotes.tools.errors import TrackNotFoundError
 from linernotes.tools.playlist import ids_at
@@ -84,7 +85,7 @@ def match_description(words: str, state: Any, ctx: Any) -> str:
     for item in playlist:
         track = track_of(item.track_id, state, ctx)
         score = len(wanted & _words(track))
-        if wanted & VOICE_WORDS and track.measurements.voice_probability >= 0.5:
+        if wanted & VOICE_WORDS and likely_voiced(track.measurements.voice_probability):
             score += 1
         if score > best_score:
             best, best_score = item.track_id, score

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.schemas import Constraints, Pick, Request, Track
 
 HELP = (
@@ -26,7 +27,7 @@ def describe_track(track: Track) -> str:
     parts = [s.genre or track.genre_tag, f"{m.tempo_bpm:.0f} BPM", f"{m.key} {m.mode}"]
     if s.energy_level:
         parts.append(f"{s.energy_level.replace('_', ' ')} energy")
-    parts.append("vocals" if m.voice_probability >= 0.5 else "instrumental")
+    parts.append("vocals" if likely_voiced(m.voice_probability) else "instrumental")
     return ", ".join(p for p in parts if p)
 
 

@@ -16,9 +16,8 @@ from linernotes.tools.analysis.measure import (
     Analysis,
     analyse,
     analyse_file,
-    energy_level,
-    tempo_class,
 )
+from linernotes.tools.analysis.scales import energy_level, tempo_class
 from linernotes.tools.errors import InvalidAudioError
 from linernotes.tools.schemas import Measurements
 

@@ -75,7 +75,7 @@ def test_six_turn_session_in_process(demo_catalog, tmp_path) -> None:
 
     out = tmp_path / "study.m3u"
     export = ask(f'export the playlist as m3u to "{out}"', settings, thread=thread)
-    assert export.reply == f"Exported 10 tracks to {out} (M3U)."
+    assert str(out) in export.reply and export.playlist == ten.playlist
     _assert_playable_m3u(out, ten.playlist)
 
 
@@ -168,7 +168,8 @@ def test_bad_input_gets_clear_answers_and_the_thread_goes_on(demo_catalog, tmp_p
     assert long.playlist == playlist
 
     far = ask("swap track #99 for something calmer", settings, thread=thread)
-    assert far.reply == "I could not answer that: there is no #99: the playlist has 8 tracks."
+    assert "#99" in far.reply and "8 tracks" in far.reply  # names the reference and the size
+    assert far.playlist == playlist  # and changes nothing
 
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not audio")

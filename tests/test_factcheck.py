@@ -164,10 +164,10 @@ def test_check_result_fills_listen_result():
 @pytest.fixture(scope="module")
 def demo_measurements(tmp_path_factory):
     """Measurements of a few rendered demo tracks (realistic values, not synthetic)."""
-    demo = pytest.importorskip("linernotes.tools.demo")
     from linernotes.tools.analysis.measure import analyse_file
+    from linernotes.tools.demo import build_demo
 
-    manifest = demo.build_demo(tmp_path_factory.mktemp("demo"), n_tracks=8, seed=3, progress=False)
+    manifest = build_demo(tmp_path_factory.mktemp("demo"), n_tracks=8, seed=3, progress=False)
     paths = sorted(p for p in manifest.parent.iterdir() if p.suffix in (".flac", ".wav"))
     return [analyse_file(p)[0].measurements for p in paths]
 

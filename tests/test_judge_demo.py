@@ -3,7 +3,9 @@
 The demo's labels are facts of the composition (tools/demo), while the judge sees only
 what ingest measured and wrote, so these tests measure the judge, not a lookup. They
 cover what the first recommender needs ("more like X but for studying / for a run") and
-the pairwise judge's accuracy and two-order consistency on pairs with a clear answer.
+the pairwise judge's accuracy on pairs with a clear answer (the rules judge scores each
+track on its own, so its two orders agree by construction: order bias is tested on the
+LLM judge, in test_judge_llm.py).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def test_pairwise_picks_the_label_correct_track_in_both_orders(labelled: Any) ->
     judge = RulesJudge()
     rng = random.Random(1)
     pairs = _clear_pairs(rows, 240, seed=0)
-    correct = consistent = 0
+    correct = 0
     for context, good, bad in pairs:
         anchor = by_id[rng.choice(sorted(rows))]
         if anchor.id in (good, bad):
@@ -106,8 +108,6 @@ def test_pairwise_picks_the_label_correct_track_in_both_orders(labelled: Any) ->
         a, b = (by_id[good], by_id[bad]) if a_first else (by_id[bad], by_id[good])
         pv = judge.pairwise(anchor, a, b, get_context(context))
         correct += pv.winner == ("A" if a_first else "B")
-        consistent += pv.consistent
-    accuracy, consistency = correct / len(pairs), consistent / len(pairs)
-    print(f"pairwise accuracy {accuracy:.3f}, consistency {consistency:.3f} on {len(pairs)}")
+    accuracy = correct / len(pairs)
+    print(f"pairwise accuracy {accuracy:.3f} on {len(pairs)}")
     assert accuracy >= 0.85
-    assert consistency >= 0.95

@@ -13,7 +13,6 @@ from linernotes.tools.catalog.search import (
     RRF_K,
     constraints_to_where,
     fuse,
-    hybrid,
     resolve_query,
     search_text,
     similar_to_track,
@@ -75,12 +74,15 @@ def test_relative_wishes_bound_against_the_anchor(tiny) -> None:
     ]
 
 
-def test_filters_run_in_chroma(tiny) -> None:
+def test_filters_keep_what_chroma_keeps(tiny) -> None:
+    """Queries run in the in-memory index; Chroma (the record) must agree on who passes."""
     catalog, _, t = tiny
     where = constraints_to_where(Constraints(), get_context("studying"))
     hits = similar_to_track(catalog, t["Techno 1"], 20, where=where)
     titles = {catalog.get(h.track_id).title for h in hits}
     assert titles == {"Dub 1", "Dub 2", "Dub 3", "Lofi 1", "Lofi 2", "Lofi 3", "Lofi 4"}
+    stored = catalog._audio.chroma.get(where=where, include=[])["ids"]
+    assert {h.track_id for h in hits} == set(stored) - {t["Techno 1"].id}
 
 
 # -- neighbours and text -----------------------------------------------------------------
@@ -149,10 +151,17 @@ def test_rrf_weights_are_applied() -> None:
     assert 1.0 / (RRF_K + 1) > 1.0 / (RRF_K + 2)
 
 
-def test_hybrid_puts_filter_passing_neighbours_first(tiny) -> None:
-    catalog, backends, t = tiny
-    where = constraints_to_where(Constraints(), get_context("studying"))
-    fused = hybrid(catalog, 6, track=t["Techno 1"], where=where, backends=backends)
+def test_similar_puts_filter_passing_neighbours_first(tiny) -> None:
+    """The agent's search_similar fuses plain and filtered neighbours of the anchor."""
+    from linernotes.agent.ops import Env, search_similar
+    from linernotes.agent.state import Context
+
+    catalog, backends, _ = tiny
+    ctx = Context(catalog=catalog, backends=backends, reasoner=None, judge=None, candidates_k=6)
+    calm = Constraints(no_vocals=True, max_energy="medium")  # what "studying" filters on
+    out = search_similar(Env(ctx, {}), "Techno 1", constraints=calm)
+    fused = out.data
+    assert {c.source for c in fused} >= {"audio+filtered"}
     top = [catalog.get(c.track_id).title for c in fused[:3]]
     assert top[0].startswith(("Dub", "Techno"))
     assert any(title.startswith("Dub") for title in top)

@@ -3,12 +3,11 @@
 One STFT at 22050 Hz feeds every estimator (see ``tools.analysis.spectrum``), which is
 why a 30 s excerpt analyses in a small fraction of a second on one core, several times
 faster than running a general-purpose toolkit's feature suite. The helpers split the
-work by subject: ``analysis_rhythm`` (onsets, tempo), ``analysis_tonal`` (chroma, key),
-``analysis_voice`` (singing), ``analysis_descriptor`` (the timbre vector the offline
-acoustic embedder uses).
+work by subject: ``rhythm`` (onsets, tempo), ``tonal`` (chroma, key), ``voice`` (singing),
+``descriptor`` (the timbre vector the offline acoustic embedder uses).
 
-``energy_level`` and ``tempo_class`` turn the numbers into the words every other module
-uses (captions, fact-checks, filters), so the scale is defined once, here.
+The scales that turn these numbers into words (energy, tempo and voice classes) are
+defined once, in ``tools.analysis.scales``.
 
 Every number that leaves this module is finite and inside its schema range, whatever the
 input (near-silence, a 1 s clip, a DC offset): ``Measurements`` would refuse it otherwise.
@@ -46,28 +45,18 @@ from linernotes.tools.audio import (
     validate_samples,
 )
 from linernotes.tools.errors import InvalidAudioError
-from linernotes.tools.schemas import EnergyLevel, Measurements, TempoClass
+from linernotes.tools.schemas import Measurements
 
 __all__ = [
     "ANALYSIS_SR",
     "DESCRIPTOR_DIM",
     "DESCRIPTOR_NAMES",
-    "ENERGY_BOUNDS",
-    "ENERGY_ORDER",
-    "TEMPO_BOUNDS",
-    "TEMPO_ORDER",
     "Analysis",
     "analyse",
     "analyse_file",
-    "energy_level",
-    "tempo_class",
 ]
 
 ANALYSIS_SR = 22050
-ENERGY_BOUNDS = (0.30, 0.55, 0.78)  # energy 0-1 -> low | medium | high | very_high
-TEMPO_BOUNDS = (80.0, 110.0, 140.0)  # BPM -> slow | moderate | fast | very_fast
-ENERGY_ORDER: tuple[EnergyLevel, ...] = ("low", "medium", "high", "very_high")
-TEMPO_ORDER: tuple[TempoClass, ...] = ("slow", "moderate", "fast", "very_fast")
 
 # Energy is a logistic blend of what listeners call "intense": loud, dense in onsets,
 # drum-driven, bright. Features: (loudness dBFS + 20) / 10, log2(onsets per second + 0.5),
@@ -92,22 +81,6 @@ class Analysis:
 
     measurements: Measurements
     descriptor: np.ndarray
-
-
-def energy_level(m: Measurements) -> EnergyLevel:
-    """Name the energy class of measured energy (low | medium | high | very_high)."""
-    for bound, level in zip(ENERGY_BOUNDS, ENERGY_ORDER, strict=False):
-        if m.energy < bound:
-            return level
-    return "very_high"
-
-
-def tempo_class(bpm: float) -> TempoClass:
-    """Name the tempo class of a BPM value (slow | moderate | fast | very_fast)."""
-    for bound, cls in zip(TEMPO_BOUNDS, TEMPO_ORDER, strict=False):
-        if bpm < bound:
-            return cls
-    return "very_fast"
 
 
 def _energy(loudness: float, onset_rate: float, perc: float, centroid: float) -> float:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.catalog.records import Records
 from linernotes.tools.catalog.vectors import VectorCollection
 from linernotes.tools.errors import CatalogError, SpaceMismatchError, TrackNotFoundError
@@ -41,7 +42,7 @@ def track_metadata(track: Track) -> dict[str, Any]:
         "energy_level": s.energy_level or "",
         "energy": float(m.energy),
         "tempo_bpm": float(m.tempo_bpm),
-        "has_voice": bool(m.voice_probability >= 0.5),
+        "has_voice": likely_voiced(m.voice_probability),
         "voice_probability": float(m.voice_probability),
         "mode": m.mode,
         "key": m.key,

@@ -1,4 +1,4 @@
-"""Fast retrieval shared by the agent and ``linernotes search``: neighbours, text, hybrid.
+"""Fast retrieval shared by the agent and ``linernotes search``: neighbours, text, fusion.
 
 Retrieval only proposes candidates; the judge decides. So the functions here are cheap
 (one Chroma query each), return ``Candidate`` lists with cosine similarities, and know
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.audio import AUDIO_EXTENSIONS
 from linernotes.tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
-from linernotes.tools.reason.contexts import ENERGY_ORDER
 from linernotes.tools.schemas import Candidate, Constraints, EnergyLevel, SearchHit, Track
 from linernotes.tools.settings import Settings
 
@@ -285,39 +285,6 @@ def fuse(
         Candidate(track_id=i, similarity=best[i].similarity, source="+".join(sources[i]))
         for i in order
     ]
-
-
-def hybrid(
-    catalog: Any,
-    k: int,
-    *,
-    track: str | Path | Track | None = None,
-    text: str | None = None,
-    where: dict[str, Any] | None = None,
-    exclude: Iterable[str] = (),
-    backends: Backends | None = None,
-    weights: Mapping[str, float] | None = None,
-) -> list[Candidate]:
-    """Fuse audio neighbours of ``track`` with text matches of ``text`` (RRF).
-
-    With ``where``, the track's neighbours are taken both unfiltered and filtered, so
-    tracks that share the anchor's sound *and* pass the filter rank first.
-    """
-    exclude = set(exclude)
-    lists: dict[str, list[Candidate]] = {}
-    if track is not None:
-        anchor, vec, _ = resolve_query(catalog, track, backends)
-        exclude.add(anchor.id)
-        lists["audio"] = catalog.query_audio(vec, k, exclude=exclude)
-        if where:
-            lists["filtered"] = catalog.query_audio(vec, k, where=where, exclude=exclude)
-    if text:
-        if backends is None:
-            raise ValueError("hybrid(text=...) needs backends to embed the text")
-        lists["text"] = search_text(
-            catalog, text, k, where=where, exclude=exclude, backends=backends
-        )
-    return fuse(lists, k, weights)
 
 
 def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[str] | None:

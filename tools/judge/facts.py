@@ -3,7 +3,7 @@
 The offline judge reasons only over what ingest stored: ``Track.measurements`` (numbers
 from signal analysis) and ``Track.summary`` (words from a listener). This module turns a
 track into a flat, typed bundle of those facts once, and scores every judge dimension
-from two bundles, so the rules in ``tools/judge_rules.py`` read like the judgement they
+from two bundles, so the rules in ``judge/rules.py`` read like the judgement they
 make rather than like field access. Everything here is plain arithmetic: the whole judge
 must score 60 candidates in a few milliseconds.
 """
@@ -14,14 +14,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_BOUNDS, energy_class, voiced
 from linernotes.tools.reason.contexts import ContextProfile
 from linernotes.tools.schemas import Track
-
-ENERGY_ORDER = ("low", "medium", "high", "very_high")
-ENERGY_BOUNDS = (0.30, 0.55, 0.78)
-"""Energy classes as in tools/listen/labels.py, used when a summary has no energy_level."""
-VOICE_BOUNDS = (0.35, 0.65)
-"""Below: instrumental; above: vocals; between: unsure (same scale as the captioner)."""
 
 GENRE_FAMILIES: dict[str, tuple[str, ...]] = {
     "ambient": ("ambient", "drone", "new age", "soundscape", "downtempo"),
@@ -50,14 +45,6 @@ def genre_family(genre: str | None) -> str | None:
         if any(w in g for w in words):
             return family
     return g.strip() or None
-
-
-def level_of(energy: float) -> str:
-    """Energy class of a measured energy value (same bounds as the captioner)."""
-    for bound, level in zip(ENERGY_BOUNDS, ENERGY_ORDER, strict=False):
-        if energy < bound:
-            return level
-    return "very_high"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +96,9 @@ class Facts:
 def facts(track: Track) -> Facts:
     """Flatten a track into ``Facts`` (summary words win over re-derived labels)."""
     m, s = track.measurements, track.summary
-    lo, hi = VOICE_BOUNDS
-    voiced = None if lo < m.voice_probability < hi else m.voice_probability >= hi
-    if s.vocals:
-        v = s.vocals.lower()
-        if "instrumental" in v and m.voice_probability < hi:
-            voiced = False
+    heard = voiced(m.voice_probability)
+    if s.vocals and "instrumental" in s.vocals.lower() and m.voice_probability < VOICE_BOUNDS[1]:
+        heard = False  # the listener says instrumental and the measurement does not object
     genre = s.genre or track.genre_tag
     return Facts(
         id=track.id,
@@ -122,9 +106,9 @@ def facts(track: Track) -> Facts:
         bpm=m.tempo_bpm,
         tempo_conf=m.tempo_confidence,
         energy=m.energy,
-        level=s.energy_level or level_of(m.energy),
+        level=s.energy_level or energy_class(m.energy),
         voice=m.voice_probability,
-        voiced=voiced,
+        voiced=heard,
         key=m.key,
         mode=m.mode,
         key_conf=m.key_confidence,

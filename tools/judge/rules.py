@@ -21,8 +21,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_SPLIT
 from linernotes.tools.judge import facts as jf
-from linernotes.tools.judge.facts import ENERGY_ORDER, Facts, facts
+from linernotes.tools.judge.facts import Facts, facts
 from linernotes.tools.judge.schemas import ListVerdict, PairVerdict, Winner
 from linernotes.tools.reason.contexts import ContextProfile
 from linernotes.tools.schemas import CORE_DIMENSIONS, DIMENSIONS, Constraints, Track, Verdict
@@ -127,9 +128,9 @@ def _vocal_word(f: Facts) -> str:
 def violations(f: Facts, c: Constraints) -> list[str]:
     """Hard constraints a track breaks, in words (empty when it is allowed)."""
     out = []
-    if c.no_vocals and f.voiced is not False and f.voice >= 0.5:
+    if c.no_vocals and f.voiced is not False and f.voice >= VOICE_SPLIT:
         out.append("has vocals (instrumental only was asked)")
-    if c.vocals_only and f.voiced is not True and f.voice < 0.5:
+    if c.vocals_only and f.voiced is not True and f.voice < VOICE_SPLIT:
         out.append("is instrumental (vocals were asked)")
     if c.max_energy and f.level_rank > ENERGY_ORDER.index(c.max_energy):
         out.append(f"energy {f.level} is above the allowed {c.max_energy}")

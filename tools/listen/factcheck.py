@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from linernotes.tools.analysis.measure import ENERGY_BOUNDS, ENERGY_ORDER, TEMPO_BOUNDS, TEMPO_ORDER
+from linernotes.tools.analysis.scales import ENERGY_BOUNDS, ENERGY_ORDER, TEMPO_BOUNDS, TEMPO_ORDER
 from linernotes.tools.listen.claims import (
     CALM_WORDS,
     DRUMS,

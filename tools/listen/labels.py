@@ -5,18 +5,17 @@ into the other (writing a summary from measurements, checking a model's caption 
 them, rule-based extraction) must use the same thresholds, or the fact-checker would
 flag the offline captioner's own words. So the mapping lives here, once.
 
-``energy_level`` and ``tempo_class`` (with their bounds and class orders) are those of
-``tools/analysis.py``, which owns the measurement scale; they are re-exported here.
+The scales themselves (energy, tempo and voice bounds) live in
+``tools.analysis.scales``; ``energy_level`` and ``tempo_class`` are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
 
-from linernotes.tools.analysis.measure import energy_level, tempo_class
+from linernotes.tools.analysis.scales import energy_level, tempo_class, voiced
 from linernotes.tools.schemas import EnergyLevel, Measurements, TempoClass
 
-VOICE_BOUNDS = (0.35, 0.65)  # below: instrumental; above: vocals; between: unknown
 MIN_TEMPO_CONFIDENCE = 0.15  # below this the beat tracker is guessing: no tempo class
 MIN_KEY_CONFIDENCE = 0.25  # below this the mode is not used for mood
 
@@ -30,12 +29,7 @@ def measured_tempo_class(m: Measurements) -> TempoClass | None:
 
 def has_vocals(m: Measurements) -> bool | None:
     """True/False when the voice estimate is clear, None when it is in the unsure band."""
-    lo, hi = VOICE_BOUNDS
-    if m.voice_probability <= lo:
-        return False
-    if m.voice_probability >= hi:
-        return True
-    return None
+    return voiced(m.voice_probability)
 
 
 def vocals_label(m: Measurements) -> str | None:

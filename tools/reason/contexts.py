@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.schemas import DIMENSIONS, EnergyLevel
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
 ]
 
 VocalPreference = Literal["avoid", "neutral", "prefer"]
-ENERGY_ORDER: tuple[EnergyLevel, ...] = ("low", "medium", "high", "very_high")
 
 EMBED_THRESHOLD = 0.45
 """Lowest cosine (text vs. a context's nearest example) that counts as a match.
