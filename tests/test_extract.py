@@ -54,7 +54,7 @@ GOOD = json.dumps(
 
 
 def chat(url: str, **kw) -> OpenAIChat:
-    return OpenAIChat(url, "Qwen/Qwen3-8B", backoff_s=0.01, max_retries=2, timeout_s=5, **kw)
+    return OpenAIChat(url, "Qwen/Qwen3-8B", max_retries=2, timeout_s=5, **kw)
 
 
 def test_llm_extraction_validates_and_keeps_measured_numbers():

@@ -68,8 +68,8 @@ def responder(body: dict) -> str:
 
 def listener(url: str, preset: str = "qwen2-audio", extractor: bool = True, **kw):
     p = PRESETS[preset]
-    chat = OpenAIChat(url, p.model, backoff_s=0.01, max_retries=2, timeout_s=10)
-    ext = OpenAIChat(url, "Qwen/Qwen3-8B", backoff_s=0.01, max_retries=2) if extractor else None
+    chat = OpenAIChat(url, p.model, max_retries=2, timeout_s=10)
+    ext = OpenAIChat(url, "Qwen/Qwen3-8B", max_retries=2) if extractor else None
     return OpenAIAudioListener(chat, p, extractor=ext, **kw)
 
 

@@ -20,8 +20,6 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import httpx
-
 from linernotes.tools.audio import to_wav_bytes
 from linernotes.tools.errors import BackendUnavailable, InvalidAudioError, LinernotesError
 from linernotes.tools.listen.base import ListenResult
@@ -163,7 +161,7 @@ class OpenAIAudioListener:
         m: Measurements,
         tags: Tags,
         *,
-        client: httpx.AsyncClient,
+        client: Any,
         limit: asyncio.Semaphore,
     ) -> ListenResult:
         """Caption one track: excerpts in parallel (bounded), merge, extract, fact-check."""
@@ -200,8 +198,7 @@ class OpenAIAudioListener:
             BackendUnavailable: the server is down (no point trying the other tracks).
         """
         limit = asyncio.Semaphore(self.concurrency)
-        limits = httpx.Limits(max_connections=self.concurrency)
-        async with httpx.AsyncClient(timeout=self.chat.timeout_s, limits=limits) as client:
+        async with self.chat.async_pool(self.concurrency) as client:
             tasks = [self.alisten(p, m, t, client=client, limit=limit) for p, m, t in items]
             results = await asyncio.gather(*tasks, return_exceptions=True)
         out: list[ListenResult | LinernotesError] = []

@@ -1,51 +1,49 @@
-"""A small client for any OpenAI-compatible chat server (vLLM, hosted APIs), sync and async.
+"""The OpenAI-compatible chat client every model-backed role uses, over the ``openai`` SDK.
 
-Every model-backed role (caption extraction, understanding, judging, audio listening)
-talks to a chat-completions endpoint, so the transport lives here once: bounded retries
-with exponential backoff on 429/5xx/timeouts/refused connections, ``BackendUnavailable``
-naming the URL when the server is gone, and structured outputs validated through a
-pydantic model with one repair round before ``LLMReplyError``.
+Caption extraction, turn understanding, judging and audio listening all talk to a
+chat-completions endpoint (vLLM or a hosted API). The SDK does the transport: bounded
+retries with exponential backoff (honouring Retry-After) on 408/409/429/5xx, timeouts and
+refused connections. This module adds what the project promises on top: errors that
+name the server (``BackendUnavailable`` when it is gone or refuses the key, URL or model;
+``LLMReplyError`` for a reply that is empty or refused), and structured outputs
+validated through a pydantic model with one repair round.
 
 Structured outputs are asked for the portable way (``response_format`` with a JSON
 schema, understood by OpenAI and vLLM) and, with ``structured="vllm"`` or ``"both"``,
-also through vLLM's own ``structured_outputs={"json": schema}`` extra parameter. The reply
-is validated either way: a server that ignores the schema is caught, not trusted.
+also through vLLM's own ``structured_outputs={"json": schema}`` (sent as ``extra_body``).
+The reply is validated either way: a server that ignores the schema is caught, not
+trusted. See ARCHITECTURE.md ("Backends").
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal, TypeVar, overload
 
-import httpx
+import openai
 from pydantic import BaseModel, ValidationError, create_model
 
 from linernotes.tools.errors import BackendUnavailable, LLMReplyError
+from linernotes.tools.reason.sdk_http import sdk_http, sdk_transport
 
 StructuredMode = Literal["response_format", "vllm", "both", "none"]
 M = TypeVar("M", bound=BaseModel)
 
-RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 FATAL_STATUS = frozenset({401, 403, 404})  # wrong key, URL or model name: retrying won't help
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+_SDK_ARGS = frozenset({"tools", "tool_choice", "stop", "seed", "top_p", "n", "logprobs"})
 log = logging.getLogger(__name__)
 
 
-def reply_text(data: dict[str, Any], url: str) -> str:
-    """The assistant text of a chat-completions response; reasoning blocks removed."""
-    try:
-        content = data["choices"][0]["message"].get("content")
-    except (KeyError, IndexError, TypeError, AttributeError) as e:
-        raise LLMReplyError(f"{url} sent no choices[0].message: {str(data)[:200]}") from e
-    if not isinstance(content, str) or not content.strip():
-        raise LLMReplyError(f"{url} sent an empty reply: {str(data)[:200]}")
-    return _THINK.sub("", content).strip()
+def strip_think(text: str) -> str:
+    """Assistant text without reasoning blocks (Qwen3 on a server with no reasoning parser)."""
+    return _THINK.sub("", text).strip()
 
 
 def parse_json_reply(text: str, schema: type[M]) -> M:
@@ -58,29 +56,17 @@ def parse_json_reply(text: str, schema: type[M]) -> M:
     return schema.model_validate_json(candidate)
 
 
-def _retry_delay(response: httpx.Response | None, attempt: int, backoff_s: float) -> float:
-    """Exponential backoff, or the server's Retry-After when it sends a sane one."""
-    delay = backoff_s * (2**attempt)
-    if response is not None:
-        try:
-            return min(float(response.headers.get("retry-after", "")), 30.0)
-        except ValueError:
-            pass
-    return delay
-
-
 class OpenAIChat:
-    """Chat-completions client for one server and one model.
+    """Chat-completions client for one server and one model (an ``openai.OpenAI`` inside).
 
     Args:
         base_url: Server root including ``/v1`` (e.g. ``http://127.0.0.1:8001/v1``).
         model: Model name the server knows it by.
         api_key: Sent as a Bearer token ("EMPTY" for a local vLLM).
         timeout_s: Per-request timeout; audio captioning needs more than text.
-        max_retries: Retries after the first try on 429/5xx/timeouts/refused connections.
-        backoff_s: First backoff delay; doubled on each retry.
+        max_retries: Retries after the first try (the SDK's backoff and Retry-After).
         structured: How to ask for JSON-schema output (see module docstring).
-        transport: httpx transport override (tests).
+        transport: HTTP transport override (tests); plain ``httpx`` ones are bridged.
     """
 
     def __init__(
@@ -91,9 +77,8 @@ class OpenAIChat:
         api_key: str = "EMPTY",
         timeout_s: float = 120.0,
         max_retries: int = 3,
-        backoff_s: float = 0.5,
         structured: StructuredMode = "response_format",
-        transport: httpx.BaseTransport | None = None,
+        transport: Any = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/chat/completions"
@@ -101,10 +86,11 @@ class OpenAIChat:
         self.api_key = api_key
         self.timeout_s = timeout_s
         self.max_retries = max_retries
-        self.backoff_s = backoff_s
         self.structured = structured
-        self._transport = transport
-        self._client: httpx.Client | None = None
+        self.transport = transport
+        self._sdk: openai.OpenAI | None = None
+        self._sdk_retries = max_retries
+        self._async: tuple[Any, openai.AsyncOpenAI] | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, role: Literal["reasoner", "listener"] = "reasoner"):
@@ -113,13 +99,46 @@ class OpenAIChat:
         model = settings.reasoner_model if role == "reasoner" else settings.listener_model
         return cls(url, model, api_key=settings.api_key)
 
-    @property
-    def headers(self) -> dict[str, str]:
-        """Auth header for every request."""
-        return {"Authorization": f"Bearer {self.api_key}"}
+    # --- SDK clients -----------------------------------------------------------------
+    def http_client(self) -> Any:
+        """A sync HTTP client for the SDK (with the transport override, if any)."""
+        return openai.DefaultHttpxClient(
+            timeout=self.timeout_s, transport=sdk_transport(self.transport)
+        )
 
-    # --- request bodies ------------------------------------------------------------
-    def build_body(
+    def sdk(self) -> openai.OpenAI:
+        """The pooled sync SDK client (rebuilt when ``max_retries`` was changed)."""
+        if self._sdk is None or self._sdk_retries != self.max_retries:
+            self._sdk = openai.OpenAI(
+                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s,
+                max_retries=self.max_retries, http_client=self.http_client(),
+            )  # fmt: skip
+            self._sdk_retries = self.max_retries
+        return self._sdk
+
+    def async_pool(self, max_connections: int = 100) -> Any:
+        """An async HTTP connection pool to share across ``achat`` calls (any server)."""
+        limits = sdk_http().Limits(max_connections=max_connections)
+        return openai.DefaultAsyncHttpxClient(timeout=self.timeout_s, limits=limits)
+
+    def _async_sdk(self, pool: Any) -> openai.AsyncOpenAI:
+        """The async SDK client over ``pool`` (kept while the caller keeps that pool)."""
+        if self._async is None or self._async[0] is not pool:
+            sdk = openai.AsyncOpenAI(
+                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s,
+                max_retries=self.max_retries, http_client=pool,
+            )  # fmt: skip
+            self._async = (pool, sdk)
+        return self._async[1]
+
+    def close(self) -> None:
+        """Close the pooled sync client (a later call opens a new one)."""
+        if self._sdk is not None:
+            self._sdk.close()
+            self._sdk = None
+
+    # --- requests --------------------------------------------------------------------
+    def request_args(
         self,
         messages: list[dict[str, Any]],
         *,
@@ -128,98 +147,84 @@ class OpenAIChat:
         max_tokens: int = 1024,
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The JSON body of one chat-completions request (public so tests can inspect it)."""
-        body: dict[str, Any] = {
+        """Keyword arguments of ``chat.completions.create`` for one request."""
+        args: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": temperature,
             "max_tokens": max_tokens,
         }
+        body: dict[str, Any] = {}
         if schema is not None and self.structured != "none":
             js = schema.model_json_schema()
             if self.structured in ("response_format", "both"):
-                body["response_format"] = {
+                args["response_format"] = {
                     "type": "json_schema",
                     "json_schema": {"name": schema.__name__, "schema": js, "strict": False},
                 }
             if self.structured in ("vllm", "both"):
                 body["structured_outputs"] = {"json": js}
-        body.update(extra or {})
-        return body
+        for key, value in (extra or {}).items():
+            (args if key in _SDK_ARGS else body)[key] = value
+        if body:
+            args["extra_body"] = body
+        return args
 
-    # --- transport with retries ----------------------------------------------------
-    def _check(self, r: httpx.Response) -> dict[str, Any] | None:
-        """Return the JSON of a good response, None if retryable, raise if fatal."""
-        if r.status_code in RETRY_STATUS:
-            return None
-        if r.status_code in FATAL_STATUS:
-            raise BackendUnavailable(
-                f"{self.url} answered {r.status_code} for model {self.model!r}: {r.text[:200]}"
-            )
-        if r.status_code >= 400:
-            raise LLMReplyError(f"{self.url} refused the request: {r.status_code} {r.text[:300]}")
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn the SDK's errors into the project's, naming the server and the model."""
         try:
-            return r.json()
-        except ValueError as e:
-            raise LLMReplyError(f"{self.url} sent invalid JSON: {r.text[:200]}") from e
+            yield
+        except openai.APIStatusError as e:
+            code, text = e.status_code, e.message[:300]
+            if code in FATAL_STATUS:
+                raise BackendUnavailable(
+                    f"{self.url} answered {code} for model {self.model!r}: {text}"
+                ) from e
+            if code in (408, 409, 429) or code >= 500:
+                raise self.gone(f"HTTP {code}") from e
+            raise LLMReplyError(f"{self.url} refused the request: {code} {text}") from e
+        except openai.APIConnectionError as e:  # includes timeouts
+            raise self.gone(f"{type(e).__name__}: {e}") from e
+        except openai.APIError as e:  # a body that is not a chat completion
+            raise LLMReplyError(f"{self.url} sent an unreadable reply: {e}") from e
 
-    def _give_up(self, last: str) -> BackendUnavailable:
-        """The error raised once retries are spent, naming the URL and the last failure."""
+    def gone(self, last: str) -> BackendUnavailable:
+        """The error once retries are spent, naming the URL and the last failure."""
         return BackendUnavailable(
             f"chat server at {self.url} unavailable after {self.max_retries + 1} tries: {last}"
         )
 
-    def post(self, body: dict[str, Any], client: httpx.Client | None = None) -> dict[str, Any]:
-        """POST ``body`` with retries; returns the response JSON."""
-        if client is None:
-            if self._client is None:  # one pooled client per instance: reuse connections
-                self._client = httpx.Client(timeout=self.timeout_s, transport=self._transport)
-            client = self._client
-        last = ""
-        for attempt in range(self.max_retries + 1):
-            response = None
-            try:
-                response = client.post(self.url, json=body, headers=self.headers)
-                data = self._check(response)
-                if data is not None:
-                    return data
-                last = f"HTTP {response.status_code}"
-            except (httpx.TimeoutException, httpx.TransportError) as e:
-                last = f"{type(e).__name__}: {e}"
-            if attempt < self.max_retries:
-                time.sleep(_retry_delay(response, attempt, self.backoff_s))
-        raise self._give_up(last)
+    def reply_text(self, completion: Any) -> str:
+        """The assistant text of a completion; reasoning blocks removed.
 
-    def close(self) -> None:
-        """Close the pooled sync client (a later call opens a new one)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        Raises:
+            LLMReplyError: no choices, or empty content.
+        """
+        choices = getattr(completion, "choices", None)
+        if not choices:
+            raise LLMReplyError(f"{self.url} sent no choices[0].message: {str(completion)[:200]}")
+        content = choices[0].message.content
+        if not isinstance(content, str) or not content.strip():
+            raise LLMReplyError(f"{self.url} sent an empty reply: {str(completion)[:200]}")
+        return strip_think(content)
 
-    async def apost(
-        self, body: dict[str, Any], client: httpx.AsyncClient | None = None
-    ) -> dict[str, Any]:
-        """Async ``post``: the same retries, without blocking the event loop."""
-        own = client is None
-        aclient = client or httpx.AsyncClient(timeout=self.timeout_s)
-        last = ""
+    def complete(self, args: dict[str, Any]) -> str:
+        """Send one request (SDK retries); the reply text."""
+        with self.errors():
+            return self.reply_text(self.sdk().chat.completions.create(**args))
+
+    async def acomplete(self, args: dict[str, Any], pool: Any = None) -> str:
+        """Async ``complete``; ``pool`` (``async_pool``) shares connections across calls."""
+        own = pool is None
+        pool = pool if pool is not None else self.async_pool()
         try:
-            for attempt in range(self.max_retries + 1):
-                response = None
-                try:
-                    response = await aclient.post(self.url, json=body, headers=self.headers)
-                    data = self._check(response)
-                    if data is not None:
-                        return data
-                    last = f"HTTP {response.status_code}"
-                except (httpx.TimeoutException, httpx.TransportError) as e:
-                    last = f"{type(e).__name__}: {e}"
-                if attempt < self.max_retries:
-                    await asyncio.sleep(_retry_delay(response, attempt, self.backoff_s))
+            with self.errors():
+                completion = await self._async_sdk(pool).chat.completions.create(**args)
+                return self.reply_text(completion)
         finally:
             if own:
-                await aclient.aclose()
-        raise self._give_up(last)
+                await pool.aclose()
 
     # --- chat ------------------------------------------------------------------------
     def _repair_messages(self, messages, text: str, error: Exception) -> list[dict[str, Any]]:
@@ -273,17 +278,17 @@ class OpenAIChat:
             BackendUnavailable: the server cannot be reached (after retries).
             LLMReplyError: the reply is empty, or does not validate even after one repair.
         """
-        body = self.build_body(
+        args = self.request_args(
             messages, schema=schema, temperature=temperature, max_tokens=max_tokens, extra=extra
         )
-        text = reply_text(self.post(body), self.url)
+        text = self.complete(args)
         if schema is None:
             return text
         try:
             return parse_json_reply(text, schema)
         except ValidationError as e:
-            body["messages"] = self._repair_messages(messages, text, e)
-            return self._parse_repaired(reply_text(self.post(body), self.url), schema)
+            args["messages"] = self._repair_messages(messages, text, e)
+            return self._parse_repaired(self.complete(args), schema)
 
     async def achat(
         self,
@@ -293,22 +298,20 @@ class OpenAIChat:
         temperature=0.0,
         max_tokens=1024,
         extra=None,
-        client: httpx.AsyncClient | None = None,
+        client: Any = None,
     ):
-        """Async ``chat``; pass a shared ``client`` to reuse connections across calls."""
-        body = self.build_body(
+        """Async ``chat``; pass a shared ``client`` (``async_pool()``) to reuse connections."""
+        args = self.request_args(
             messages, schema=schema, temperature=temperature, max_tokens=max_tokens, extra=extra
         )
-        text = reply_text(await self.apost(body, client), self.url)
+        text = await self.acomplete(args, client)
         if schema is None:
             return text
         try:
             return parse_json_reply(text, schema)
         except ValidationError as e:
-            body["messages"] = self._repair_messages(messages, text, e)
-            return self._parse_repaired(
-                reply_text(await self.apost(body, client), self.url), schema
-            )
+            args["messages"] = self._repair_messages(messages, text, e)
+            return self._parse_repaired(await self.acomplete(args, client), schema)
 
     def describe(self) -> dict[str, Any]:
         """What a trace records about this backend."""
