@@ -121,6 +121,7 @@ JUDGES: Registry[Any] = Registry("judge")
 """Judges: factory(settings, chat=None); ``settings.judge`` unset follows the reasoner."""
 JUDGES.register("rules", f"{_PKG}.judge.rules:from_settings")
 JUDGES.register("openai", f"{_PKG}.judge.llm:from_settings")
+JUDGES.register("pairwise-audio", f"{_PKG}.judge.audio_pairwise:from_settings")
 
 ROLES: dict[str, Registry[Any]] = {
     "embedder": EMBEDDERS,

@@ -42,6 +42,12 @@ class PairVerdict(_Record):
     )
     score_a: float | None = Field(None, description="Pointwise score of A when known.")
     score_b: float | None = Field(None, description="Pointwise score of B when known.")
+    dimensions_a: dict[str, float] = Field(
+        default_factory=dict, description="Per-dimension scores of A (0-1) when judged."
+    )
+    dimensions_b: dict[str, float] = Field(
+        default_factory=dict, description="Per-dimension scores of B (0-1) when judged."
+    )
     backend: str = Field(description="Judge backend that decided.")
     model: str | None = None
     prompt_version: str | None = None

@@ -28,7 +28,10 @@ def register(sub: Any) -> None:
         "--candidates", help="comma-separated track references (default: the whole catalog)"
     )
     parser.add_argument("--context", help='listening context in words, e.g. "late-night studying"')
-    parser.add_argument("--mode", choices=JUDGE_MODES, default="pointwise", help="judging mode")
+    parser.add_argument(
+        "--mode", choices=(*JUDGE_MODES, "pairwise-audio"), default="pointwise",
+        help="judging mode; pairwise-audio: an Audio LLM hears the tracks (falls back to text)",
+    )  # fmt: skip
     parser.add_argument(
         "--dimensions", help="comma-separated dimensions for --mode attribute (e.g. rhythm,timbre)"
     )
@@ -41,6 +44,8 @@ def register(sub: Any) -> None:
         "--judge", choices=JUDGES.names(), help="judge backend (else follows --reasoner)"
     )
     parser.add_argument("--reasoner-url", help="OpenAI-compatible server of the reasoner")
+    parser.add_argument("--listener-url", help="server of the Audio LLM (pairwise-audio)")
+    parser.add_argument("--listener-model", help="Audio LLM preset or served model name")
     parser.add_argument("--reasoner-model", help="model name on that server")
     parser.add_argument("--top", type=int, default=10, help="verdicts to print (default 10)")
     parser.add_argument("--no-store", action="store_true", help="do not store the verdicts")
@@ -76,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
             no_vocals=args.no_vocals, max_energy=args.max_energy, min_bpm=args.min_bpm,
             max_bpm=args.max_bpm,
         )  # fmt: skip
-        judge = make_judge(settings)
-        result = judge_mode(judge, args.mode, anchor, candidates, context, constraints,
+        mode = "pairwise" if args.mode == "pairwise-audio" else args.mode
+        judge = JUDGES.build(args.mode, settings) if mode != args.mode else make_judge(settings)
+        result = judge_mode(judge, mode, anchor, candidates, context, constraints,
                             _split(args.dimensions) or None)  # fmt: skip
     except (LinernotesError, ValueError) as e:
         print(f"linernotes judge: {e}", file=sys.stderr)
