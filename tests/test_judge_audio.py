@@ -96,7 +96,7 @@ def listener(bias: bool = False):
 
 
 def _judge(url: str, **kw: Any) -> AudioPairwiseJudge:
-    return AudioPairwiseJudge(OpenAIChat(url, MODEL, backoff_s=0.01), RulesJudge(), **kw)
+    return AudioPairwiseJudge(OpenAIChat(url, MODEL), RulesJudge(), **kw)
 
 
 def test_anchor_and_candidate_heard_in_one_request_both_orders(tracks) -> None:
@@ -160,7 +160,8 @@ def test_without_anchor_a_and_b_are_heard_together(tracks) -> None:
 
 
 def test_retries_then_answers(tracks) -> None:
-    script = [Reply(status=503, content="busy"), Reply(status=429, content="slow down")]
+    soon = {"retry-after-ms": "10"}  # the SDK's backoff honours it
+    script = [Reply(503, "busy", headers=soon), Reply(429, "slow down", headers=soon)]
     with FakeOpenAIServer(script=script, default=listener()) as server:
         verdict = _judge(server.url).pairwise(tracks["anchor"], tracks["loud"], tracks["twin"])
     assert verdict.backend == f"audio-llm:{MODEL}" and verdict.winner == "B"
@@ -171,8 +172,7 @@ def test_falls_back_to_the_text_judge_visibly(tracks, tmp_path) -> None:
     anchor, a, b = tracks["anchor"], tracks["loud"], tracks["twin"]
     ctx = get_context("studying")
     text = RulesJudge().pairwise(anchor, a, b, ctx)
-    judge = AudioPairwiseJudge(OpenAIChat(dead_url(), MODEL, max_retries=1, backoff_s=0.01),
-                               RulesJudge())  # fmt: skip
+    judge = AudioPairwiseJudge(OpenAIChat(dead_url(), MODEL, max_retries=1), RulesJudge())
     down = judge.pairwise(anchor, a, b, ctx)
     assert down.backend == "rules (fallback: audio llm unavailable)"
     assert (down.winner, down.orders) == (text.winner, text.orders)
