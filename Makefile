@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # disk; any newer torch from PyPI is a multi-GB CUDA build a CPU laptop does not need.
 TORCH  ?= torch==2.13.0
 
-.PHONY: help setup muq demo ui test test-all lint bench clean
+.PHONY: help setup muq demo ui test test-all lint bench real-corpus real-fit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,15 @@ lint: setup  ## ruff and mypy
 
 bench: setup  ## run every benchmark; each prints one JSON object on its last line
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Real music (issue 12): Debian game/music packages, downloaded with apt (root, like .ci/run's
+# chromium step), outside the repo: REAL_CORPUS=DIR (default ~/.cache/linernotes/real-corpus).
+REAL_CORPUS ?= $(HOME)/.cache/linernotes/real-corpus
+real-corpus: setup  ## download Debian packages' music into REAL_CORPUS, with a manifest (root, apt)
+	$(BIN)/python -m linernotes.tools.realcorpus --out "$(REAL_CORPUS)"
+
+real-fit: setup  ## refit the acoustic-v2 space on the corpus's development packages
+	$(BIN)/python -m linernotes.tools.realcorpus.fit --corpus "$(REAL_CORPUS)"
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

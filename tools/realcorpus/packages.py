@@ -1,0 +1,74 @@
+"""Which Debian packages the real corpus is built from, and the fixed development/held-out split.
+
+Every package below was checked (bookworm) to ship music: Ogg/FLAC/WAV/MP3/WavPack
+files, tracker modules or MIDI. Checked and left out for holding none (only sound
+effects, or archives without music): billard-gl-data, crack-attack, neverball-data,
+openarena-data, trigger-rally-data, alienblaster-data. The split is by PACKAGE, so a
+held-out package's composer, production and instruments were never seen when anything
+was fitted: the acoustic-v2 space (``python -m linernotes.tools.realcorpus.fit``) reads only the
+DEVELOPMENT packages, and ``bench/real.py`` reports both sets.
+"""
+
+from __future__ import annotations
+
+# Fitting packages: orchestral (wesnoth), electronic (warzone2100), tracker chiptune and
+# rock (triplea, scorched3d, holotz-castle...), enough tracks for a projection.
+DEVELOPMENT: tuple[str, ...] = (
+    "wesnoth-1.16-music",
+    "warzone2100-music",
+    "scorched3d-data",
+    "triplea",
+    "lugaru-data",
+    "cube2-data",
+    "frozen-bubble-data",
+    "lbreakout2-data",
+    "openttd-openmsx",
+    "solarwolf",
+    "pokerth-data",
+    "tuxfootball",
+    "chromium-bsu-data",
+    "supertux-data",
+    "freedroidrpg-data",
+    "pingus-data",
+    "xmoto-data",
+    "powermanga-data",
+)
+
+# Never read by any fit: the figures that count.
+HELD_OUT: tuple[str, ...] = (
+    "endless-sky-data",
+    "blobwars-data",
+    "seahorse-adventures",
+    "holotz-castle-data",
+    "funnyboat",
+    "pax-britannica-data",
+    "ceferino-data",
+    "pangzero",
+    "stormbaancoureur-data",
+    "opencity-data",
+    "kobodeluxe-data",
+    "teeworlds-data",
+    "hedgewars-data",
+    "flare-game",
+    "warmux-data",
+    "extremetuxracer-data",
+    "ri-li-data",
+)
+
+PACKAGES: tuple[str, ...] = DEVELOPMENT + HELD_OUT
+
+
+def split_of(package: str) -> str:
+    """'dev' or 'heldout' for a corpus package.
+
+    Raises:
+        ValueError: the package is in neither list (a corpus built from other packages).
+    """
+    if package in DEVELOPMENT:
+        return "dev"
+    if package in HELD_OUT:
+        return "heldout"
+    raise ValueError(
+        f"package {package!r} is in neither the DEVELOPMENT nor the HELD_OUT list of "
+        "linernotes.tools.realcorpus.packages"
+    )
