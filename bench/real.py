@@ -4,8 +4,8 @@ Needs ``make real-corpus`` first (it downloads). Packages are split into DEVELOP
 HELD-OUT (fixed lists in ``linernotes.tools.realcorpus.packages``); the acoustic-v2 space
 is fitted on development packages only, so the held-out figures are the honest ones.
 
-Retrieval, per split: every track of 70 s or more gives two 30 s segments (at 25 % and
-60 % of its length). Each first segment is a query against all other segments of that
+Retrieval, per split: every track of 70 s or more gives two neighbouring 30 s segments
+around its middle, 2 s apart. Each first segment is a query against all other segments of that
 split; same-track recall@5 = the track's second segment is in the top 5; same-package
 precision@5 = share of the top 5 (the query's own track left out) from the query's
 package. Each space is searched by cosine over L2-normalised vectors, exactly what the
@@ -164,7 +164,8 @@ def captions(corpus: Path, rows: list[dict[str, str]], n: int) -> None:
 
 def ingest_speed(corpus: Path, rows: list[dict[str, str]], n: int, runs: int) -> dict[str, object]:
     """Median tracks/min of the ingest pipeline on ``n`` full-length held-out tracks."""
-    picks = [r for r in rows if r["split"] == "heldout"][:: max(1, len(rows) // (4 * n) or 1)][:n]
+    held = [r for r in rows if r["split"] == "heldout"]
+    picks = [held[int(i * len(held) / n)] for i in range(min(n, len(held)))]  # spread out
     with tempfile.TemporaryDirectory(prefix="linernotes-real-") as tmp:
         folder = Path(tmp) / "audio"
         folder.mkdir()
