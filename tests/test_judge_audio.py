@@ -222,6 +222,13 @@ def test_cli_pairwise_audio_json(catalog, capsys) -> None:
     stored = catalog.records.pair_verdicts(anchor_id="anchor")
     assert stored[-1]["backend"] == printed.backend and stored[-1]["dimensions_b"]
 
+    with FakeOpenAIServer(default=listener()) as server:  # the judge setting, mode pairwise
+        assert main(["judge", "--judge", "pairwise-audio", "--mode", "pairwise", "--anchor",
+                     "anchor", "--candidates", "loud,twin", "--json", "--no-store",
+                     "--listener-url", server.url]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["backend"] == f"audio-llm:{MODEL}"
+    assert len(server.requests) == 4
+
     assert main([*argv, "--listener-url", dead_url()]) == 0
     down = PairVerdict.model_validate_json(capsys.readouterr().out)
     assert down.backend == "rules (fallback: audio llm unavailable)"

@@ -29,6 +29,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         "listener_model",
         "listener_url",
         "reasoner",
+        "judge",
         "reasoner_url",
         "reasoner_model",
         "store",
