@@ -36,9 +36,17 @@ from pydantic import Field
 from tqdm import tqdm
 
 from linernotes.tools.audio import AUDIO_EXTENSIONS, content_hash
-from linernotes.tools.errors import ConfigError, InvalidAudioError, LinernotesError, LLMReplyError
+from linernotes.tools.errors import ConfigError, LinernotesError
+from linernotes.tools.ingest.stages import (
+    PER_FILE_ERRORS,
+    Heard,
+    embed_stage,
+    listen_stage,
+    title_for,
+    track_record,
+)
 from linernotes.tools.ingest.worker import Analysed, Analyser, Failed
-from linernotes.tools.schemas import Provenance, Record, Tags, Track
+from linernotes.tools.schemas import Record, Track
 
 if TYPE_CHECKING:
     from linernotes.tools.catalog.catalog import Catalog
@@ -56,9 +64,15 @@ AUDIO_LIKE_EXTENSIONS = frozenset({
 with the reason when they fail, so the user learns why a file is missing. Video
 containers (.mp4, .webm) are left out: in a music folder they are videos, not tracks."""
 
-PER_FILE_ERRORS = (InvalidAudioError, LLMReplyError)
-"""Errors from embedding or captioning that concern one file (skip it, go on). Others,
-such as ``BackendUnavailable`` or ``ConfigError``, concern the whole run and stop it."""
+__all__ = [
+    "PER_FILE_ERRORS",
+    "IngestReport",
+    "Skip",
+    "find_audio_files",
+    "ingest",
+    "title_for",
+    "track_record",
+]
 
 
 class Skip(Record):
@@ -126,52 +140,6 @@ def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(found)
 
 
-def title_for(tags: Tags, path: Path) -> str:
-    """The title tag verbatim, else the file name stem with underscores as spaces."""
-    if tags.title:
-        return tags.title
-    return " ".join(path.stem.replace("_", " ").split()) or path.name
-
-
-def track_record(
-    track_id: str, item: Analysed, heard: ListenResult, *, embedder_space: str, text_space: str
-) -> Track:
-    """The ``Track`` of one analysed, captioned file (ingest, and files outside the catalog).
-
-    Args:
-        track_id: the file's content id.
-        item: what the ingest worker measured and read from the file.
-        heard: the listener's summary and caption of it.
-        embedder_space: the audio embedder's space, recorded in the provenance.
-        text_space: the text embedder's space, recorded in the provenance.
-    """
-    path = Path(item.path)
-    return Track(
-        id=track_id,
-        path=item.path,
-        title=title_for(item.tags, path),
-        artist=item.tags.artist,
-        album=item.tags.album,
-        genre_tag=item.tags.genre,
-        format=item.format,
-        sample_rate=item.sample_rate,
-        channels=item.channels,
-        measurements=item.analysis.measurements,
-        summary=heard.summary,
-        caption=heard.caption,
-        provenance=Provenance(
-            listener=heard.listener,
-            listener_model=heard.model,
-            prompt_version=heard.prompt_version,
-            embedder_space=embedder_space,
-            text_space=text_space,
-            consistency=heard.consistency,
-            contradictions=list(heard.contradictions),
-            notes=list(heard.notes),
-        ),
-    )
-
-
 def _hash_all(
     files: Sequence[Path], threads: int, show: bool
 ) -> Iterator[tuple[Path, str | None, str | None]]:
@@ -199,13 +167,16 @@ def _hash_all(
 
 
 class _Run:
-    """One ingest run: the backends, the catalog, the report and the progress bar."""
+    """One ingest run: the backends, the catalog, the report and the progress bar.
+
+    Shared by both engines: the Ray engine's driver uses it for the catalog, the skip
+    ledger and ``commit``, and never builds the listener (its actors do).
+    """
 
     def __init__(self, settings: Settings, report: IngestReport) -> None:
         from linernotes.tools.catalog.catalog import Catalog
         from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
         from linernotes.tools.feedback.adapter_store import with_active_adapter
-        from linernotes.tools.listen.fallback import make_ingest_listener
 
         self.settings = settings
         self.report = report
@@ -215,10 +186,19 @@ class _Run:
         self.catalog: Catalog = Catalog.open(
             settings, self.audio_embedder.space, self.text_embedder.space
         )
-        self.listener = make_ingest_listener(settings, self.catalog.folder)
+        self._listener: Any = None
         self.previously_skipped = {s["path"] for s in self.catalog.skipped()}
         self.ids: dict[str, str] = {}  # path analysed -> its content id
         self.bar: Any = None
+
+    @property
+    def listener(self) -> Any:
+        """The ingest listener (built on first use; the Ray engine's driver never does)."""
+        if self._listener is None:
+            from linernotes.tools.listen.fallback import make_ingest_listener
+
+            self._listener = make_ingest_listener(self.settings, self.catalog.folder)
+        return self._listener
 
     def warm_text(self) -> None:
         """Load the caption embedder's model in the background (errors resurface later)."""
@@ -241,27 +221,21 @@ class _Run:
                 self.previously_skipped.discard(path)
 
     def write_batch(self, batch: list[Analysed], twins: dict[str, list[str]]) -> None:
-        """Embed, caption and upsert one batch of analysed files."""
-        embedded: list[tuple[Analysed, np.ndarray]] = []
-        for item in batch:
-            try:
-                vec = self.audio_embedder.embed_audio(Path(item.path), item.analysis)
-            except PER_FILE_ERRORS as e:
-                self.skip(twins[item.path], str(e))
-                continue
-            embedded.append((item, np.asarray(vec, dtype=np.float32)))
-        heard_all = self.listener.listen_batch(
-            [(self.ids[i.path], Path(i.path), i.analysis.measurements, i.tags) for i, _ in embedded]
-        )
+        """Embed, caption and upsert one batch of analysed files (the local engine)."""
+        embedded = embed_stage(self.audio_embedder, [(self.ids[i.path], i) for i in batch])
+        self.commit(listen_stage(self.listener, embedded), twins)
+        self.report.listener_fallback = self.listener.failure
+
+    def commit(self, outcomes: Sequence[Heard | Failed], twins: dict[str, list[str]]) -> None:
+        """Skip the failed, embed the captions of the rest and upsert them as one batch."""
         tracks: list[Track] = []
         audio_vecs: list[np.ndarray] = []
-        for (item, vec), heard in zip(embedded, heard_all, strict=True):
-            if isinstance(heard, LinernotesError):
-                self.skip(twins[item.path], str(heard))
+        for outcome in outcomes:
+            if isinstance(outcome, Failed):
+                self.skip(twins[outcome.path], outcome.reason)
                 continue
-            tracks.append(self._track(item, heard))
-            audio_vecs.append(vec)
-        self.report.listener_fallback = self.listener.failure
+            tracks.append(self._track(outcome.item, outcome.heard))
+            audio_vecs.append(outcome.vector)
         if not tracks:
             return
         text_vecs = self.text_embedder.embed([t.caption for t in tracks])
@@ -337,37 +311,11 @@ def _ingest(
 ) -> None:
     """The body of ``ingest``: hash, drop what is present, analyse, write batch by batch."""
     run = _Run(settings, report)
+    _ = run.listener  # a listener that cannot be built stops the run before any work
     report.catalog = str(run.catalog.folder)
 
-    twins: dict[str, list[str]] = {}  # representative path -> every path with its content
-    ids = run.ids
-    by_id: dict[str, str] = {}
-    for file, track_id, error in _hash_all(files, settings.workers, progress):
-        name = str(file)
-        if track_id is None:
-            run.skip([name], str(error))
-        elif track_id in by_id:
-            twins[by_id[track_id]].append(name)
-        else:
-            by_id[track_id] = name
-            twins[name] = [name]
-            ids[name] = track_id
-    present = run.catalog.existing_ids(by_id)
-    todo = [p for p, i in ids.items() if i not in present]
-    for name, track_id in ids.items():
-        if track_id in present:
-            report.already_present += len(twins[name])
-            run.forget_skips(twins[name])
-
-    run.bar = tqdm(
-        total=sum(len(twins[p]) for p in todo),
-        desc="ingest",
-        unit="track",
-        file=sys.stderr,
-        disable=not progress,
-        dynamic_ncols=True,
-        smoothing=0.1,
-    )
+    todo, twins = plan_run(run, files, settings.workers, progress)
+    run.bar = progress_bar(sum(len(twins[p]) for p in todo), progress)
     # The caption model loads lazily on first use: load it now, beside the first analyses.
     warm = threading.Thread(target=run.warm_text, name="warm-text-embedder", daemon=True)
     if todo:
@@ -388,3 +336,47 @@ def _ingest(
     finally:
         if warm.is_alive():
             warm.join()  # never leave a thread importing torch while the process exits
+
+
+def plan_run(
+    run: _Run, files: Sequence[Path], threads: int, progress: bool
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Hash ``files``, drop what the catalog holds; return ``(todo paths, twins)``.
+
+    ``twins`` maps each representative path to every path with its content (a file
+    copied twice is analysed once). Unreadable files are skipped here, and the content
+    ids are left in ``run.ids`` (both engines plan the same way).
+    """
+    twins: dict[str, list[str]] = {}
+    ids = run.ids
+    by_id: dict[str, str] = {}
+    for file, track_id, error in _hash_all(files, threads, progress):
+        name = str(file)
+        if track_id is None:
+            run.skip([name], str(error))
+        elif track_id in by_id:
+            twins[by_id[track_id]].append(name)
+        else:
+            by_id[track_id] = name
+            twins[name] = [name]
+            ids[name] = track_id
+    present = run.catalog.existing_ids(by_id)
+    todo = [p for p, i in ids.items() if i not in present]
+    for name, track_id in ids.items():
+        if track_id in present:
+            run.report.already_present += len(twins[name])
+            run.forget_skips(twins[name])
+    return todo, twins
+
+
+def progress_bar(total: int, show: bool) -> Any:
+    """The ingest progress bar on stderr (files done: written or skipped)."""
+    return tqdm(
+        total=total,
+        desc="ingest",
+        unit="track",
+        file=sys.stderr,
+        disable=not show,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
