@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # disk; any newer torch from PyPI is a multi-GB CUDA build a CPU laptop does not need.
 TORCH  ?= torch==2.13.0
 
-.PHONY: help setup muq demo ui test test-all lint bench real-corpus real-fit clean
+.PHONY: help setup muq ray demo ui test test-all lint bench real-corpus real-fit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ setup: $(STAMP)  ## create .venv and install linernotes with its dev tools
 muq: setup  ## add the MuQ-MuLan extra (known-working --no-deps recipe, see README)
 	$(BIN)/pip install -q --no-deps muq==0.1.0 torchaudio==2.11.0 x-clip==0.14.4
 	$(BIN)/pip install -q -e ".[muq]"
+
+ray: setup  ## add the Ray extra (ingest/recaption/mine --engine ray; README "Past one machine")
+	$(BIN)/pip install -q -e ".[ray]"
 
 demo: setup  ## build the demo catalog, ingest it and answer a request (then the UI)
 	$(BIN)/linernotes demo $(DEMO_ARGS)

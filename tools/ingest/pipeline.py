@@ -41,6 +41,7 @@ from linernotes.tools.ingest.stages import (
     PER_FILE_ERRORS,
     Heard,
     embed_stage,
+    ingest_audio_embedder,
     listen_stage,
     title_for,
     track_record,
@@ -175,13 +176,12 @@ class _Run:
 
     def __init__(self, settings: Settings, report: IngestReport) -> None:
         from linernotes.tools.catalog.catalog import Catalog
-        from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
-        from linernotes.tools.feedback.adapter_store import with_active_adapter
+        from linernotes.tools.embed.factory import make_text_embedder
 
         self.settings = settings
         self.report = report
         # The same embedder search uses: under the catalog's active adapter, if any.
-        self.audio_embedder = with_active_adapter(make_audio_embedder(settings), settings)
+        self.audio_embedder = ingest_audio_embedder(settings)
         self.text_embedder = make_text_embedder(settings)
         self.catalog: Catalog = Catalog.open(
             settings, self.audio_embedder.space, self.text_embedder.space

@@ -52,6 +52,14 @@ class Heard:
     heard: ListenResult
 
 
+def ingest_audio_embedder(settings: Any) -> Any:
+    """The audio embedder ingest uses: the one search uses, under the active adapter."""
+    from linernotes.tools.embed.factory import make_audio_embedder
+    from linernotes.tools.feedback.adapter_store import with_active_adapter
+
+    return with_active_adapter(make_audio_embedder(settings), settings)
+
+
 def embed_stage(
     embedder: Any, items: Sequence[tuple[str, Analysed | Failed]]
 ) -> list[Embedded | Failed]:

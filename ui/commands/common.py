@@ -62,3 +62,20 @@ def print_json(obj: Any) -> None:
     """Print one JSON document on stdout (what ``--json`` options promise)."""
     json.dump(to_jsonable(obj), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """``--engine`` and ``--ray-address`` (shared by ingest, recaption and mine)."""
+    parser.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: worker processes on this machine (default); ray: a Ray Data pipeline "
+        "(needs the ray extra)",
+    )
+    parser.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="--engine ray: a running cluster (ray start --head prints it); "
+        "default: a local Ray runtime for this run",
+    )

@@ -13,7 +13,12 @@ from typing import Any
 
 from linernotes.tools.registry import LISTENERS
 from linernotes.tools.settings import load_settings
-from linernotes.ui.commands.common import add_parser, overrides_from, print_json
+from linernotes.ui.commands.common import (
+    add_engine_options,
+    add_parser,
+    overrides_from,
+    print_json,
+)
 
 
 def register(sub: Any) -> None:
@@ -31,6 +36,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--listener-model", help="listener preset or model name")
     parser.add_argument("--listener-url", help="OpenAI-compatible server of the listener")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -47,10 +53,23 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Ingest the paths, print the summary, return 1 only if no file could be read."""
+    from linernotes.tools.errors import ConfigError
     from linernotes.tools.ingest.pipeline import ingest
 
     settings = load_settings(**overrides_from(args), batch_size=args.batch_size)
-    report = ingest(list(args.paths), settings, progress=not args.quiet)
+    if args.engine == "ray":
+        from linernotes.tools.ingest.ray_engine import ingest_ray
+
+        report = ingest_ray(
+            list(args.paths),
+            settings,
+            address=args.ray_address,
+            progress=not args.quiet,
+        )
+    elif args.ray_address:
+        raise ConfigError("--ray-address needs --engine ray")
+    else:
+        report = ingest(list(args.paths), settings, progress=not args.quiet)
     if args.json:
         print_json(report)
     else:

@@ -1,0 +1,203 @@
+"""``ingest --engine ray``: same catalog and skip report as the local engine; kill -9 resumes.
+
+Needs the ``ray`` extra (``make ray``); marked ``ray`` and deselected by default, run by
+``.ci/run``. Each run starts a small local Ray runtime (2-3 logical CPUs, 128 MB object
+store), so the file takes a few minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_ingest import (
+    BAD_REASONS,
+    REPO,
+    _alive,
+    _open,
+    _run_cli,
+    make_bad_input_folder,
+    write_track,
+)
+
+from linernotes.tools.ingest.worker import CRASH_REASON
+from linernotes.tools.settings import load_settings
+
+pytestmark = pytest.mark.ray
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (make ray)")
+
+DEMO_TRACKS = 10
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Demo tracks (seed 1, not the fitting seed) beside the bad-input folder's files."""
+    from linernotes.tools.demo import build_demo
+
+    root = tmp_path_factory.mktemp("ray-library")
+    build_demo(root / "audio" / "demo", n_tracks=DEMO_TRACKS, seed=1, progress=False)
+    (root / "audio" / "demo" / "manifest.csv").unlink()
+    make_bad_input_folder(root / "audio" / "bad")
+    shutil.copy(root / "audio" / "demo" / "003-sudden-tide.flac", root / "audio" / "copy.flac")
+    return root / "audio"
+
+
+def _catalog_rows(catalog: Path) -> dict[str, tuple]:
+    """Everything ingest decides per track, by id (paths made relative)."""
+    cat = _open(catalog)
+    tracks = cat.tracks()
+    ids = [t.id for t in tracks]
+    audio = cat.audio_vectors(ids)
+    rows = {}
+    for t, vec in zip(tracks, audio, strict=True):
+        rows[t.id] = (
+            Path(t.path).name,
+            t.title,
+            t.measurements.model_dump_json(),
+            t.summary.model_dump_json(),
+            t.caption,
+            t.provenance.model_dump_json(exclude={"analysed_at"}),  # when, not what
+            tuple(round(float(x), 5) for x in vec),
+        )
+    return rows
+
+
+def _skips(report: dict, root: Path) -> list[tuple[str, str]]:
+    return [(str(Path(s["path"]).relative_to(root)), s["reason"]) for s in report["skipped"]]
+
+
+def test_ray_engine_matches_the_local_engine(library, tmp_path, capsys):
+    base = ["ingest", str(library), "--json", "-q", "--workers", "2", "--batch-size", "4"]
+    code, local = _run_cli([*base, "--catalog", str(tmp_path / "local")], capsys)
+    assert code == 0
+    code, on_ray = _run_cli([*base, "--catalog", str(tmp_path / "ray"), "--engine", "ray"], capsys)
+    assert code == 0
+
+    files = DEMO_TRACKS + 10 + 1
+    for report in (local, on_ray):
+        assert report["files"] == files
+        assert report["added"] == DEMO_TRACKS + 4  # the copy is the same content as a demo
+        assert report["already_present"] == 1
+        assert report["listener_fallback"] is None
+    assert _skips(on_ray, library) == _skips(local, library)
+    reasons = dict(_skips(on_ray, library))
+    assert len(reasons) == len(BAD_REASONS)
+    for path, reason in reasons.items():
+        assert path.startswith("bad/"), path
+        assert any(words in reason for words in BAD_REASONS.values()), reason
+
+    local_rows, ray_rows = _catalog_rows(tmp_path / "local"), _catalog_rows(tmp_path / "ray")
+    assert sorted(ray_rows) == sorted(local_rows)
+    assert len(ray_rows) == DEMO_TRACKS + 4
+    for track_id, row in local_rows.items():
+        assert ray_rows[track_id] == row, track_id
+    assert [s["path"] for s in _open(tmp_path / "ray").skipped()] == [
+        s["path"] for s in _open(tmp_path / "local").skipped()
+    ]
+
+    # A rerun on Ray adds nothing and finds everything present.
+    code, again = _run_cli([*base, "--catalog", str(tmp_path / "ray"), "--engine", "ray"], capsys)
+    assert (again["added"], again["already_present"]) == (0, DEMO_TRACKS + 4 + 1)
+
+
+def test_a_crashing_file_is_named_and_the_rest_kept(tmp_path, monkeypatch):
+    from linernotes.tools.ingest.ray_engine import ingest_ray
+
+    # The Ray workers' own analysis processes import ``crash_on_purpose`` from this folder.
+    here = str(Path(__file__).parent)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+    )
+    for i in range(5):
+        write_track(tmp_path / "audio" / f"{i}.wav", seed=200 + i, seconds=1.5)
+    write_track(tmp_path / "audio" / "crash.wav", seed=300, seconds=1.5)
+    settings = load_settings(catalog=tmp_path / "catalog", workers=1, batch_size=2)
+    report = ingest_ray(
+        [tmp_path / "audio"], settings, progress=False, analyse_fn=_crash_or_analyse
+    )
+    assert report.added == 5
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [("crash.wav", CRASH_REASON)]
+
+
+def _crash_or_analyse(path: str, max_duration_s: float | None = None):
+    """The real analysis, except that a file named crash.wav kills the process."""
+    from linernotes.tools.ingest.worker import analyse_path
+
+    if Path(path).name == "crash.wav":
+        os._exit(11)  # as a decoder segfault would
+    return analyse_path(path, max_duration_s)
+
+
+def _ray_processes(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (the local Ray runtime: raylet, GCS, workers)."""
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == parent:
+                child = int(stat.parent.name)
+                found.append(child)
+                frontier.append(child)
+    return found
+
+
+def test_kill_9_midway_then_rerun_completes_without_duplicates(tmp_path):
+    audio = tmp_path / "audio"
+    n = 24
+    for i in range(n):
+        write_track(audio / f"t{i:02d}.wav", seed=400 + i, seconds=1.5)
+    catalog = tmp_path / "catalog"
+    env = {**os.environ, "LINERNOTES_CATALOG": str(catalog)}
+    cmd = [sys.executable, "-m", "linernotes.ui.cli", "ingest", str(audio), "--engine", "ray"]
+    cmd += ["--workers", "1", "--batch-size", "4"]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    assert proc.stderr is not None
+    seen, landed, deadline = b"", 0, time.monotonic() + 240
+    while landed < 4 and time.monotonic() < deadline:  # until a first batch is upserted
+        ready, _, _ = select.select([proc.stderr], [], [], 1.0)
+        chunk = os.read(proc.stderr.fileno(), 4096) if ready else b""
+        if ready and not chunk:
+            break
+        seen += chunk
+        landed = max([0, *(int(k) for k in re.findall(rb"\b(\d+)/%d\b" % n, seen))])
+    runtime = _ray_processes(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 4 <= landed < n, seen.decode(errors="replace")[-2000:]
+    killed = time.monotonic()
+
+    rerun = subprocess.run(
+        [*cmd, "--json", "-q"], cwd=REPO, env=env, capture_output=True, text=True, timeout=400
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    report = json.loads(rerun.stdout)
+    assert report["already_present"] >= landed
+    assert report["added"] + report["already_present"] == n
+    assert report["skipped"] == []
+    # Raylet, GCS and workers go with the driver; Ray's agents notice within ~90 s.
+    while (alive := [p for p in runtime if _alive(p)]) and time.monotonic() < killed + 150:
+        time.sleep(0.5)
+    assert alive == [], "the local Ray runtime outlived kill -9 of its driver"
+
+    from linernotes.tools.catalog.catalog import collection_name
+
+    cat = _open(catalog)
+    tracks = cat.tracks()
+    assert sorted(Path(t.path).name for t in tracks) == [f"t{i:02d}.wav" for i in range(n)]
+    captions = cat.client.get_collection(collection_name("captions", cat.text_space))
+    assert captions.count() == n
