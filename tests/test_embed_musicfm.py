@@ -200,6 +200,25 @@ def test_embeds_audio_files(embedder, tmp_path) -> None:
     assert np.allclose(embedder.embed_clips([three_s]), ref / np.linalg.norm(ref), atol=1e-5)
 
 
+def test_a_pickled_checkpoint_is_refused_with_a_working_fix(tiny_weights, tmp_path) -> None:
+    """A checkpoint with pickled objects beside its tensors is not unpickled; the command
+    the message gives turns it into one that loads."""
+    import argparse
+    import subprocess
+    import sys
+
+    folder = tmp_path / "w"
+    shutil.copytree(tiny_weights, folder)
+    path = folder / "pretrained_msd.pt"
+    state = torch.load(path, weights_only=True)["state_dict"]
+    torch.save({"state_dict": state, "hyper_parameters": argparse.Namespace(lr=1e-4)}, path)
+    with pytest.raises(BackendUnavailable, match="keep only its tensors once") as err:
+        MusicFMEmbedder(Settings(embedder_weights=folder))
+    command = str(err.value).split('python -c "', 1)[1].rsplit('"', 1)[0]
+    subprocess.run([sys.executable, "-c", command], check=True, timeout=120)
+    assert MusicFMEmbedder(Settings(embedder_weights=folder)).space == "musicfm-msd-l2"
+
+
 def test_unfit_weights_are_refused(tiny_weights, tmp_path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(tiny_weights, broken)

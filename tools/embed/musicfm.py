@@ -48,10 +48,8 @@ HOW_TO_GET = (
     "and set LINERNOTES_EMBEDDER_WEIGHTS=W"
 )
 VARIANTS = ("msd", "fma")  # preference order when a folder holds both (MSD is the better one)
-MEL_KEYS = {  # checkpoint buffer -> this module's buffer
-    "preprocessor_melspec_2048.mel_stft.spectrogram.window": "mel.window",
-    "preprocessor_melspec_2048.mel_stft.mel_scale.fb": "mel.fb",
-}
+_MEL = "preprocessor_melspec_2048.mel_stft."  # checkpoint buffer -> this module's buffer
+MEL_KEYS = {_MEL + "spectrogram.window": "mel.window", _MEL + "mel_scale.fb": "mel.fb"}
 TRAINING_ONLY = ("quantizer_", "linear.", "cls_token", "preprocessor_")
 
 
@@ -256,7 +254,9 @@ def read_state(checkpoint: Path) -> dict[str, Any]:
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as e:
         raise BackendUnavailable(
             f"cannot read MusicFM checkpoint {checkpoint} as plain tensors "
-            f"({type(e).__name__}: {str(e)[:200]}). {HOW_TO_GET}"
+            f"({type(e).__name__}: {str(e)[:120]}). If you trust the file, keep only its "
+            f"tensors once: python -c \"import torch; p='{checkpoint}'; torch.save({{'state_dict':"
+            " torch.load(p, weights_only=False)['state_dict']}, p)\""
         ) from e
     state = raw.get("state_dict", raw) if isinstance(raw, dict) else None
     if not isinstance(state, dict) or not state:
