@@ -39,6 +39,10 @@ class LabelCheck(Spec):
     within: list[str] | None = Field(None, alias="in")
     le: float | None = None
     ge: float | None = None
+    contains: list[str] | None = Field(
+        None, description="The label holds at least one of these words (instruments)."
+    )
+    lacks: list[str] | None = Field(None, description="The label holds none of these words.")
     share: float = Field(1.0, description="Lowest share of tracks that must satisfy it.")
     scope: Literal["picks", "playlist"] = "picks"
 
@@ -49,6 +53,10 @@ class LabelCheck(Spec):
             if value is not None:
                 shown = f"{value:g}" if isinstance(value, float) else value
                 return f"{self.label} {sign} {shown}"
+        if self.contains is not None:
+            return f"{self.label} has {'/'.join(self.contains)}"
+        if self.lacks is not None:
+            return f"{self.label} lacks {'/'.join(self.lacks)}"
         return f"{self.label} in {self.within}"
 
     def ok(self, row: dict[str, str]) -> bool:
@@ -59,6 +67,11 @@ class LabelCheck(Spec):
         if self.ne is not None and value == self.ne:
             return False
         if self.within is not None and value not in self.within:
+            return False
+        low = value.lower()
+        if self.contains is not None and not any(w in low for w in self.contains):
+            return False
+        if self.lacks is not None and any(w in low for w in self.lacks):
             return False
         if self.le is not None and not float(value) <= self.le:
             return False
@@ -119,6 +132,8 @@ class Judged(BaseModel):
     passed: bool = True
     failures: list[str] = Field(default_factory=list)
     labels: dict[str, list[int]] = Field(default_factory=dict, description="key -> [ok, n].")
+    picks_ok: int = Field(0, description="Picks that satisfy every pick-scope label check.")
+    picks_checked: int = Field(0, description="Picks the label checks looked at.")
     trajectory: bool | None = None
 
     def fail(self, why: str) -> None:
@@ -181,6 +196,11 @@ def check_turn(
         out.labels[check.key()] = [ok + good, total + len(paths)]
         if not paths or good / len(paths) < check.share:
             out.fail(f"{check.scope} {check.key()}: {good}/{len(paths)} < {check.share:.0%}")
+    pick_checks = [c for c in expect.labels if c.scope == "picks"]
+    if pick_checks:
+        rows_of = [rows.get(str(Path(p.path).resolve()), {}) for p in answer.picks]
+        out.picks_checked = len(rows_of)
+        out.picks_ok = sum(all(c.ok(row) for c in pick_checks) for row in rows_of)
     if expect.tools is not None:
         actual = [s.name for s in answer.steps if s.kind == "tool"]
         out.trajectory = trajectory_match(actual, expect.tools.names, expect.tools.mode)

@@ -33,6 +33,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"| trajectory match rate | {_pct(m['trajectory_match_rate'])} "
         f"({m['trajectory_checked']} turns checked) |",
         f"| route accuracy | {_pct(m['route_accuracy'])} |",
+        f"| picks satisfying what was asked | {_pct(m.get('picks_satisfying'))} "
+        f"({m.get('picks_checked', 0)} picks checked) |",
+        "",
+        "## Requests understood, by kind",
+        "",
+        "| kind | passed | turns | rate |",
+        "|---|---|---|---|",
+        *[
+            f"| {k} | {v['passed']} | {v['turns']} | {_pct(v['rate'])} |"
+            for k, v in m.get("kinds", {}).items()
+        ],
         "",
         "## Pick precision by label",
         "",
@@ -71,8 +82,11 @@ def plot(report: dict[str, Any], path: Path) -> Path:
     names = [n for n in m["latency_ms"] if n != "turn (wall)"] + ["turn (wall)"]
     med = [m["latency_ms"][n]["median"] for n in names]
     p95 = [m["latency_ms"][n]["p95"] for n in names]
-    convs = list(m["conversations"])
-    rates = [m["conversations"][c]["passed"] / m["conversations"][c]["turns"] for c in convs]
+    groups = m["conversations"]
+    if len(groups) > 20 and m.get("kinds"):  # a request suite: one bar per kind
+        groups = m["kinds"]
+    convs = list(groups)
+    rates = [groups[c]["passed"] / groups[c]["turns"] for c in convs]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
     y = range(len(names))
     above = [max(0.0, b - a) for a, b in zip(med, p95, strict=True)]

@@ -49,15 +49,38 @@ class Conversation(Spec):
 
     name: str
     about: str = ""
+    kind: str = Field("", description="What it exercises (negation, typo...), for reports.")
     turns: list[Turn]
 
 
+class Single(Turn):
+    """A one-message request, played in a fresh thread (the request suite's unit)."""
+
+    kind: str = Field(description="What it exercises: genre, negation, range, typo, ...")
+
+
 class Suite(Spec):
-    """A named set of conversations over one labelled catalog."""
+    """A named set of conversations over one labelled catalog.
+
+    ``requests`` are single messages, each played as a conversation of its own.
+    """
 
     name: str
     about: str = ""
-    conversations: list[Conversation]
+    conversations: list[Conversation] = Field(default_factory=list)
+    requests: list[Single] = Field(default_factory=list)
+
+    def all_conversations(self) -> list[Conversation]:
+        """The conversations, then every request as a one-turn conversation."""
+        singles = [
+            Conversation(
+                name=f"{r.kind}-{i:03d}",
+                kind=r.kind,
+                turns=[Turn(**r.model_dump(exclude={"kind"}, by_alias=True, exclude_unset=True))],
+            )
+            for i, r in enumerate(self.requests, start=1)
+        ]
+        return [*self.conversations, *singles]
 
 
 def default_suite() -> Path:
@@ -178,7 +201,7 @@ def run_suite(
     manifest = Manifest(manifest_path)
     run_id = uuid.uuid4().hex[:6]
     results = []
-    for conv in suite.conversations:
+    for conv in suite.all_conversations():
         thread = f"eval-{suite.name}-{conv.name}-{run_id}"
         previous: Answer | None = None
         for i, turn in enumerate(conv.turns, start=1):
@@ -193,12 +216,15 @@ def run_suite(
             results.append(
                 {
                     "conversation": conv.name,
+                    "kind": conv.kind or "scenario",
                     "turn": i,
                     "say": text if len(text) <= 120 else f"{text[:100]}… ({len(text):,} chars)",
                     "route": route_of(answer),
                     "passed": judged.passed,
                     "failures": judged.failures,
                     "labels": judged.labels,
+                    "picks_ok": judged.picks_ok,
+                    "picks_checked": judged.picks_checked,
                     "trajectory": judged.trajectory,
                     "route_expected": turn.expect.route is not None,
                     "tools": [s.name for s in answer.steps if s.kind == "tool"],
@@ -228,6 +254,12 @@ def metrics(results: list[dict[str, Any]]) -> dict[str, Any]:
         for key, (good, count) in r["labels"].items():
             g, c = labels.setdefault(key, [0, 0])
             labels[key] = [g + good, c + count]
+    kinds: dict[str, list[int]] = {}
+    for r in results:
+        ok, total = kinds.setdefault(r.get("kind", "scenario"), [0, 0])
+        kinds[r.get("kind", "scenario")] = [ok + r["passed"], total + 1]
+    picks_ok = sum(r.get("picks_ok", 0) for r in results)
+    picks_n = sum(r.get("picks_checked", 0) for r in results)
     traj = [r["trajectory"] for r in results if r["trajectory"] is not None]
     routed = [r for r in results if r["route_expected"]]
     timings: dict[str, list[float]] = {}
@@ -240,6 +272,12 @@ def metrics(results: list[dict[str, Any]]) -> dict[str, Any]:
         "passed": passed,
         "pass_rate": round(passed / n, 4) if n else 0.0,
         "conversations": {k: {"passed": v[0], "turns": v[1]} for k, v in by_conv.items()},
+        "kinds": {
+            k: {"passed": v[0], "turns": v[1], "rate": round(v[0] / v[1], 4)}
+            for k, v in sorted(kinds.items())
+        },
+        "picks_satisfying": round(picks_ok / picks_n, 4) if picks_n else None,
+        "picks_checked": picks_n,
         "pick_precision": {k: round(g / c, 4) if c else None for k, (g, c) in labels.items()},
         "pick_counts": {k: c for k, (_, c) in labels.items()},
         "trajectory_match_rate": round(sum(traj) / len(traj), 4) if traj else None,

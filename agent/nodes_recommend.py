@@ -32,7 +32,7 @@ from linernotes.agent.ops_playlist import (
 from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
 from linernotes.agent.traces import traced
-from linernotes.agent.wording import intro, pick_lines
+from linernotes.agent.wording import honesty_lines, intro, pick_lines
 from linernotes.tools.schemas import Constraints, Track, Verdict
 
 
@@ -116,9 +116,11 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
     wanted = request.count or ctx.top_k
     chosen = _usable(env)[:wanted]
     if not chosen:
-        return {}, "I found nothing in the catalog that fits this request."
+        nothing = "I found nothing in the catalog that fits this request."
+        return {}, "\n".join([nothing, *honesty_lines(request)])
     out = call("start_playlist", start_playlist, env, tracks=[v.track_id for v in chosen])
     lines = [intro(request, state.get("anchor"), state.get("context_profile"), len(out.data))]
+    lines += honesty_lines(request)
     lines += pick_lines(out.data)
     if len(out.data) < wanted:
         lines.append(f"(Only {len(out.data)} of the {wanted} asked for fit.)")

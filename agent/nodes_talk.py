@@ -17,7 +17,7 @@ from linernotes.agent.ops import Env, call, listen_to_track
 from linernotes.agent.ops_playlist import explain_pick
 from linernotes.agent.state import Context, State
 from linernotes.agent.traces import traced
-from linernotes.agent.wording import HELP, THANKS
+from linernotes.agent.wording import HELP, OFF_TOPIC, THANKS, absent_reply
 from linernotes.tools.errors import LinernotesError
 
 THANKS_WORDS = re.compile(r"\b(thanks?|thank you|cheers|great|perfect|nice|cool|awesome)\b", re.I)
@@ -49,6 +49,11 @@ def describe(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Greetings, thanks and help; says what the playlist holds when there is one."""
     text = state.get("text") or ""
+    request = state.get("request")
+    if request is not None and request.off_topic:
+        return {"reply": OFF_TOPIC}
+    if request is not None and request.absent:
+        return {"reply": absent_reply(request)}
     reply = THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])
     if n:

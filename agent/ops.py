@@ -19,7 +19,7 @@ from typing import Any
 from linernotes.agent.refs import lookup, track_of, vector_of
 from linernotes.agent.state import of_turn
 from linernotes.agent.wording import describe_track
-from linernotes.tools.catalog.search import constraints_to_where, fuse
+from linernotes.tools.catalog.search import constraints_to_where, fuse, lexical_search
 from linernotes.tools.catalog.search import search_text as text_search
 from linernotes.tools.errors import CatalogError, LinernotesError
 from linernotes.tools.reason.contexts import ContextProfile
@@ -33,7 +33,10 @@ KEPT_VERDICTS = 50
 """Best verdicts kept in the thread state: enough to fill, extend or swap a playlist,
 few enough that the per-turn checkpoint stays small (a verdict carries a paragraph)."""
 RELATIVE = ("calmer", "more_energetic", "faster", "slower")
-HARD = ("no_vocals", "vocals_only", "max_energy", "min_energy", "min_bpm", "max_bpm")
+HARD = (
+    "no_vocals", "vocals_only", "max_energy", "min_energy", "min_bpm", "max_bpm",
+    "genres", "exclude_genres", "instruments", "exclude_instruments", "mode",
+)  # fmt: skip
 
 
 @dataclass
@@ -222,6 +225,8 @@ def search_text(
         lists["filtered"] = text_search(
             ctx.catalog, query, k, where=where, exclude=skip, backends=be
         )
+    if profile is None or query != profile.description:  # the listener's own words
+        lists["lexical"] = lexical_search(ctx.catalog, query, k, exclude=skip)
     if profile is not None and query != profile.description:
         lists["context"] = text_search(
             ctx.catalog, profile.description, k, where=where, exclude=skip, backends=be

@@ -19,6 +19,36 @@ HELP = (
     "“describe #1” or “export the playlist as m3u”."
 )
 THANKS = "You're welcome. Ask for more music whenever you like."
+OFF_TOPIC = (
+    "I can't help with that: I only recommend and explain music from this catalog "
+    "(try “calm piano for studying” or “punk rock for a road trip”)."
+)
+LANGUAGES = {"de": "German", "es": "Spanish", "fr": "French"}
+
+
+def honesty_lines(request: Request) -> list[str]:
+    """What the request was read as, and what was not understood or cannot be honoured."""
+    lines = []
+    if request.language:
+        lang = LANGUAGES.get(request.language, request.language)
+        lines.append(f"I read English; from your {lang} message I picked up what I could.")
+    if request.understood:
+        lines.append("I read: " + "; ".join(request.understood) + ".")
+    if request.unclear:
+        lines.append("Not understood or not possible here: " + "; ".join(request.unclear) + ".")
+    if request.did_you_mean:
+        lines.append("Did you mean " + " or ".join(f"“{t}”" for t in request.did_you_mean) + "?")
+    return lines
+
+
+def absent_reply(request: Request) -> str:
+    """The answer to a request for titles or artists the catalog does not hold."""
+    names = " and ".join(f"“{n}”" for n in request.absent)
+    lines = [f"{names} {'is' if len(request.absent) == 1 else 'are'} not in this catalog, so I "
+             "picked nothing; offline I only know the catalog's own tracks."]  # fmt: skip
+    if request.did_you_mean:
+        lines.append("Did you mean " + " or ".join(f"“{t}”" for t in request.did_you_mean) + "?")
+    return "\n".join(lines)
 
 
 def describe_track(track: Track) -> str:

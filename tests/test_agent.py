@@ -129,10 +129,10 @@ def test_count_from_the_text(tiny) -> None:
 
 def test_unknown_anchor_is_said_plainly(tiny) -> None:
     nodes, state, tools = _run(build_graph(), "more like Qwzx Vvvv Kkkk", _context(tiny))
-    assert nodes == ["intake", "understand", "finish"]
+    assert nodes == ["intake", "understand", "chat", "finish"]
     assert tools == []
     assert not (state.get("picks") or {}).get(state["turn"])
-    assert state["reply"].startswith("I could not answer that: no track matches")
+    assert state["reply"].startswith("“Qwzx Vvvv Kkkk” is not in this catalog")
 
 
 def test_chat_and_describe_skip_retrieval(tiny) -> None:

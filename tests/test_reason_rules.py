@@ -38,6 +38,9 @@ class FakeCatalog:
     def tracks(self):
         return list(self._tracks)
 
+    def existing_ids(self, ids):
+        return {t.id for t in self._tracks if t.id in set(ids)}
+
     def resolve(self, ref: str):
         hits = [t for t in self._tracks if t.id.startswith(ref)]
         if len(hits) != 1:
@@ -104,7 +107,6 @@ def test_anchor_without_catalog(reasoner: RulesReasoner, text: str, anchor: str 
     ("text", "track_id"),
     [
         ("more like Neon Rain but for studying", "a1b2c3d4e5f60718"),
-        ("more like neon rian for a run", "a1b2c3d4e5f60718"),  # misspelt: difflib
         ("more like Music for Airports but for a run", "b2c3d4e5f6071829"),  # 'for' in title
         ('10 tracks like "music for airport"', "b2c3d4e5f6071829"),
         ("like track a1b2c3", "a1b2c3d4e5f60718"),  # id prefix
@@ -128,9 +130,16 @@ def test_short_title_is_not_found_inside_a_context(reasoner: RulesReasoner) -> N
     assert req.context_name == "running"
 
 
-def test_unresolved_title_is_kept_raw(reasoner: RulesReasoner) -> None:
+def test_unresolved_title_is_said_absent_not_used(reasoner: RulesReasoner) -> None:
     req = reasoner.understand("more like Totally Unknown Song", catalog=CATALOG)
-    assert req.anchor == "Totally Unknown Song"
+    assert req.anchor is None and req.absent == ["Totally Unknown Song"]
+    assert req.intent == "chat"  # nothing else to go by: no picks
+
+
+def test_misspelt_title_is_offered_never_used(reasoner: RulesReasoner) -> None:
+    req = reasoner.understand("more like neon rian for a run", catalog=CATALOG)
+    assert req.anchor is None
+    assert req.did_you_mean == ["Neon Rain"]
 
 
 # -- context ---------------------------------------------------------------------------

@@ -150,6 +150,20 @@ class Constraints(Record):
     faster: bool = Field(False, description="Prefer faster than the anchor.")
     slower: bool = Field(False, description="Prefer slower than the anchor.")
     exclude_ids: list[str] = Field(default_factory=list, description="Never pick these.")
+    genres: list[str] = Field(
+        default_factory=list, description="Only tracks of these genres (catalog genre tags)."
+    )
+    exclude_genres: list[str] = Field(
+        default_factory=list, description="Never tracks of these genres."
+    )
+    instruments: list[str] = Field(
+        default_factory=list,
+        description="Instrument families each pick must be known to have (piano, strings...).",
+    )
+    exclude_instruments: list[str] = Field(
+        default_factory=list, description="Instrument families no pick may have (drums...)."
+    )
+    mode: Mode | None = Field(None, description="Only tracks in this mode (major or minor).")
 
 
 class Request(Record):
@@ -163,6 +177,23 @@ class Request(Record):
     text_query: str | None = Field(None, description="Free-text description of the music.")
     constraints: Constraints = Field(default_factory=Constraints)
     count: int | None = Field(None, ge=1, le=100, description="How many picks were asked for.")
+    understood: list[str] = Field(
+        default_factory=list, description="What was read from the message, in words."
+    )
+    unclear: list[str] = Field(
+        default_factory=list,
+        description="What was not understood or cannot be honoured here, and why.",
+    )
+    off_topic: bool = Field(False, description="The message is not about music at all.")
+    absent: list[str] = Field(
+        default_factory=list, description="Titles or artists named that the catalog lacks."
+    )
+    did_you_mean: list[str] = Field(
+        default_factory=list, description="Catalog names close to an absent one (never used)."
+    )
+    language: str | None = Field(
+        None, description="ISO code of a non-English message (de, es, fr), if detected."
+    )
 
 
 class Candidate(Record):

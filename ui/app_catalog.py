@@ -48,12 +48,12 @@ def catalog_tab(app: gr.Blocks, tab: gr.Tab, settings: Settings, services: Servi
         return views.stats_html(data), views.backend_rows(settings, data)
 
     def run_search(text: str, count: float) -> list[list[Any]]:
-        from linernotes.tools.catalog.search import search_text, to_hits
+        from linernotes.tools.catalog.search import search_words, to_hits
 
         if not (text or "").strip():
             return []
         catalog = services.catalog()
-        found = search_text(catalog, text, int(count or 10), backends=services.backends())
+        found = search_words(catalog, text, int(count or 10), backends=services.backends())
         return views.hit_rows(to_hits(catalog, found))
 
     app.load(show_stats, None, [stats, backends])

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.tools.analysis.scales import likely_voiced
+from linernotes.tools.catalog.lexical import keep_in_step
 from linernotes.tools.catalog.records import Records
 from linernotes.tools.catalog.vectors import VectorCollection
 from linernotes.tools.errors import CatalogError, SpaceMismatchError, TrackNotFoundError
@@ -169,6 +170,7 @@ class Catalog:
         self._audio.upsert(ids, audio_vecs, metas, [t.model_dump_json() for t in tracks])
         if self._tracks is not None:
             self._tracks.update({t.id: t for t in tracks})
+        keep_in_step(self, tracks)  # the lexical index (titles, tags, captions) follows
 
     # -- reading ---------------------------------------------------------------------
     def __len__(self) -> int:

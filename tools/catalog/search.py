@@ -33,7 +33,9 @@ RRF_K = 60
 """Rank offset of reciprocal rank fusion (Cormack et al. 2009): a list's item at rank r
 adds ``weight / (RRF_K + r)``. 60 keeps a rank-1 hit from drowning everything else."""
 
-HYBRID_WEIGHTS: dict[str, float] = {"audio": 1.0, "filtered": 1.0, "text": 0.8, "context": 0.5}
+HYBRID_WEIGHTS: dict[str, float] = {
+    "audio": 1.0, "filtered": 1.0, "text": 0.8, "lexical": 1.0, "context": 0.5,
+}  # fmt: skip
 """Weight of each candidate list in fusion, by list name (lists not named weigh 1.0).
 
 ``audio`` (the anchor's unfiltered audio neighbours: sound alike) and ``filtered`` (its
@@ -41,8 +43,10 @@ neighbours among tracks that pass the context's metadata filter: sound alike *an
 serve the context) weigh the same, so a context-compatible neighbour is never out-ranked
 by an incompatible one merely for being closer. ``text`` (the listener's own words) weighs
 a little less: offline captions are templated from measurements and say little about
-timbre. ``context`` (the context's description against the captions) fits the context
-but ignores the anchor's sound, so it only fills in after the anchor's own neighbours.
+timbre. ``lexical`` (BM25 over titles, artists, tags and captions) weighs like a filter:
+a word the listener typed that names a track's genre tag is strong evidence.
+``context`` (the context's description against the captions) fits the context but
+ignores the anchor's sound, so it only fills in after the anchor's own neighbours.
 """
 
 
@@ -257,6 +261,22 @@ def search_text(
     return [c.model_copy(update={"source": "text"}) for c in hits]
 
 
+def lexical_search(catalog: Any, text: str, k: int, exclude: Iterable[str] = ()) -> list[Candidate]:
+    """BM25 matches of ``text`` over titles, artists, albums, tags and captions.
+
+    ``similarity`` is the BM25 score relative to the best hit (1.0 for the first), as
+    BM25 has no fixed scale; fusion only uses the ranks.
+    """
+    from linernotes.tools.catalog.lexical import lexical_for
+
+    skip = set(exclude)
+    hits = [(i, s) for i, s in lexical_for(catalog).search(text, k + len(skip)) if i not in skip]
+    top = hits[0][1] if hits and hits[0][1] > 0 else 1.0
+    return [
+        Candidate(track_id=i, similarity=round(s / top, 4), source="lexical") for i, s in hits[:k]
+    ]
+
+
 def fuse(
     lists: Mapping[str, list[Candidate]],
     k: int,
@@ -285,6 +305,26 @@ def fuse(
         Candidate(track_id=i, similarity=best[i].similarity, source="+".join(sources[i]))
         for i in order
     ]
+
+
+def search_words(
+    catalog: Any,
+    text: str,
+    k: int,
+    exclude: Iterable[str] = (),
+    *,
+    backends: Backends,
+) -> list[Candidate]:
+    """Text search for people: caption (or joint audio) vectors fused with BM25 (RRF).
+
+    "punk rock" then finds the tracks tagged punk rock even where the captions' vectors
+    rank other tracks closer; a similarity in the result is the first list's (vectors).
+    """
+    lists = {
+        "text": search_text(catalog, text, k, exclude=exclude, backends=backends),
+        "lexical": lexical_search(catalog, text, k, exclude=exclude),
+    }
+    return fuse(lists, k)
 
 
 def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[str] | None:
@@ -327,6 +367,12 @@ def constraints_to_where(
         clauses.append({"tempo_bpm": {"$gte": float(c.min_bpm)}})
     if c.max_bpm is not None:
         clauses.append({"tempo_bpm": {"$lte": float(c.max_bpm)}})
+    if c.genres:
+        clauses.append({"genre_tag": {"$in": [g.lower() for g in c.genres]}})
+    if c.exclude_genres:
+        clauses.append({"genre_tag": {"$nin": [g.lower() for g in c.exclude_genres]}})
+    if c.mode:
+        clauses.append({"mode": c.mode})
     if anchor is not None:
         m = anchor.measurements
         if c.calmer:

@@ -26,6 +26,7 @@ from linernotes.tools.judge import facts as jf
 from linernotes.tools.judge.facts import Facts, facts
 from linernotes.tools.judge.schemas import ListVerdict, PairVerdict, Winner
 from linernotes.tools.reason.contexts import ContextProfile
+from linernotes.tools.reason.vocabulary import load_vocabulary, track_families
 from linernotes.tools.schemas import CORE_DIMENSIONS, DIMENSIONS, Constraints, Track, Verdict
 
 BACKEND = "rules"
@@ -140,6 +141,28 @@ def violations(f: Facts, c: Constraints) -> list[str]:
         out.append(f"{f.bpm:.0f} BPM is slower than {c.min_bpm:.0f}")
     if c.max_bpm is not None and f.bpm > c.max_bpm:
         out.append(f"{f.bpm:.0f} BPM is faster than {c.max_bpm:.0f}")
+    return out + _kind_violations(f, c)
+
+
+def _kind_violations(f: Facts, c: Constraints) -> list[str]:
+    """Genre, mode and instrument limits: what the listener named, from stored facts."""
+    out = []
+    if c.genres and f.genre not in c.genres:
+        out.append(f"is {f.genre or 'untagged'}, not {' or '.join(c.genres)}")
+    if f.genre and f.genre in c.exclude_genres:
+        out.append(f"is {f.genre} (excluded)")
+    if c.mode and f.mode != c.mode:
+        out.append(f"is in {f.mode}, not {c.mode}")
+    if c.instruments or c.exclude_instruments:
+        families = track_families(f.instruments, f.genre, load_vocabulary())
+        if "drums" in c.exclude_instruments and f.perc >= 0.55:
+            families.add("drums")
+        missing = [i for i in c.instruments if i not in families]
+        if missing:
+            out.append(f"is not known to have {' or '.join(missing)}")
+        present = [i for i in c.exclude_instruments if i in families]
+        if present:
+            out.append(f"has {' and '.join(present)} (excluded)")
     return out
 
 

@@ -1,36 +1,63 @@
-"""Deterministic offline reasoner: a chat turn -> ``Request`` with regex, difflib and embeddings.
+"""Deterministic offline reasoner: a chat turn -> ``Request`` with rules, data and embeddings.
 
 The offline default must understand the requests the README promises ("more like X but
 for studying", "something to read to", "give me five calmer ones under 100 bpm") without
 a language model. Each part of the request has one small extractor: intent (keywords),
 anchor (quotes, paths, "track <id>", "more like <title>" resolved against catalog titles
-with difflib), listening context (the phrase after "for"/"while"/"to", mapped to a known
-context by sentence similarity in ``tools.reason.contexts.match_context`` so unseen phrasings
-map too), constraints and count. Nothing here calls a network; a warm call costs one
+exactly or by prefix; a near miss is only offered back as "did you mean"), listening
+context (the phrase after "for"/"while"/"to", mapped to a known context by sentence
+similarity in ``tools.reason.contexts.match_context`` so unseen phrasings
+map too); what music is asked for (negations, tempo bounds, genres, instruments, feels,
+counts) is read by ``tools.reason.reading`` from the vocabulary in
+``tools/data/request_vocab.yaml``, and ``tools.reason.honesty`` says back what was and
+was not understood. Nothing here calls a network; a warm call costs one
 short sentence embedding (a few milliseconds).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
+from linernotes.tools.catalog.lexical import lexical_for
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason import rules_vocab as vocab
+from linernotes.tools.reason.honesty import honesty
+from linernotes.tools.reason.names import Names, _is_words, find_names
+from linernotes.tools.reason.reading import COMPARE, Reading, read_request
+from linernotes.tools.reason.vocabulary import grounding_for, load_vocabulary
 from linernotes.tools.schemas import Constraints, Intent, Request
 
-
-def _number(token: str) -> int:
-    """Read '12' or 'a dozen' as an int."""
-    token = token.lower().strip()
-    return int(token) if token.isdigit() else vocab.NUMBER_WORDS[token]
+RELATIVE = ("calmer", "more_energetic", "faster", "slower")
+RELATIVE_WORDS = re.compile(
+    "|".join(f"(?:{p.pattern})" for name, p in vocab.RULES if name in RELATIVE), re.I
+)
 
 
 def _cut_at(text: str, stop: re.Pattern[str]) -> int:
     """Index of the first stop marker in ``text`` (its length if none)."""
     m = stop.search(text)
     return m.start() if m else len(text)
+
+
+def _recase(original: str, read: str) -> str:
+    """The reader's text (English, typos fixed, lower case) with the original's casing.
+
+    Words the reader left unchanged keep their capitals, so names stay names ("Kid A").
+    """
+    if original.lower() == read:
+        return original
+    words, got = original.split(), read.split()
+    if len(words) != len(got):
+        return read
+    return " ".join(w if w.lower() == g else g for w, g in zip(words, got, strict=True))
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the character spans (names already handled)."""
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + " " + text[b:]
+    return " ".join(text.split())
 
 
 def _leftover(text: str) -> str:
@@ -68,34 +95,60 @@ class RulesReasoner:
 
         Args:
             text: the message as typed.
-            catalog: when given, anchor phrases are resolved to track ids by fuzzy title
-                matching (difflib), so a misspelt title still anchors.
+            catalog: when given, names are looked up in it (exactly or by prefix; a
+                near miss is only offered as "did you mean"), and genre and instrument
+                words are honoured only where its tracks can satisfy them.
 
         Returns:
             The request; ``anchor`` is a track id when resolved, ``#N`` for "the Nth pick
             of the previous answer", else the raw phrase (a path or an unresolved title).
         """
-        clean = " ".join(text.split())
+        original = " ".join(text.split())
+        voc = load_vocabulary()
+        ground = grounding_for(catalog, voc) if catalog is not None else None
+        reading = read_request(original, voc, ground, relative=RELATIVE_WORDS)
+        clean = _recase(original, reading.text)
+        names = Names()
+        if catalog is not None and not vocab.CHAT.search(clean):
+            names = find_names(clean, lexical_for(catalog), voc)
+            clean = _cut(clean, names.spans)
         intent = self._intent(clean)
         anchor, rest = self._anchor(clean, catalog, intent)
-        constraints = self._constraints(rest)
-        count = self._count(rest)
-        if intent == "chat" and (count or constraints != Constraints()):
+        if catalog is not None and anchor and not self._is_ref(anchor, catalog):
+            if _is_words(anchor, voc):  # "something like chill jazz": words, not a name
+                anchor, rest = None, clean
+            else:  # a name the catalog lacks: said, never replaced by a near miss
+                names.absent.append(anchor)
+                names.did_you_mean += lexical_for(catalog).did_you_mean(anchor, n=2)
+                anchor = None
+        if names.anchor and anchor is None:
+            anchor = names.anchor
+        if " ".join(rest.lower().split()) != reading.text:
+            # Words inside a title or a name are not requests ("more like Pop 1" asks
+            # for no pop): read again what is left, keeping the first reading's preface.
+            again = read_request(rest, voc, ground, relative=RELATIVE_WORDS)
+            again.preface, again.language = reading.preface, reading.language
+            reading = again
+        constraints = self._constraints(rest, reading)
+        count = reading.count
+        if intent == "chat" and (count or constraints != Constraints() or reading.music):
             intent = "recommend"  # "instrumental, under 100 bpm" is a request, not chat
         context, context_name = self._context(rest, guess=intent in ("recommend", "refine"))
         text_query = None
         if anchor is None and intent in ("recommend", "refine"):
-            # What is left once the context phrase is gone describes the music itself
-            # ("dark techno for a run" -> "dark techno"); nothing left -> no text query.
-            style = rest
-            if context_name and context:
-                m = vocab.CONTEXT_LEADS.search(rest)
-                style = rest[: m.start()] if m else rest.replace(context, " ")
-            query = vocab.FILLER.sub(" ", vocab.BPM.sub(" ", vocab.COUNT.sub(" ", style)))
-            if not _leftover(query):
-                query = ""
-            query = " ".join(query.split()).strip(" ,.;!?")
-            text_query = query or None
+            text_query = self._text_query(reading, names, rest, context)
+        keyword_context = bool(context) and self._match_context(context or "", framed=None)
+        honest = honesty(
+            reading,
+            names,
+            context,
+            context_name,
+            rest,
+            anchored=anchor is not None,
+            keyword_context=bool(keyword_context),
+        )
+        if honest.off_topic or (names.absent and not honest.usable):
+            intent, text_query = "chat", None
         return Request(
             text=text,
             intent=intent,
@@ -105,7 +158,35 @@ class RulesReasoner:
             text_query=text_query,
             constraints=constraints,
             count=count,
+            understood=honest.understood,
+            unclear=honest.unclear,
+            off_topic=honest.off_topic,
+            absent=names.absent,
+            did_you_mean=names.did_you_mean,
+            language=reading.language,
         )
+
+    @staticmethod
+    def _text_query(reading: Reading, names: Names, rest: str, context: str | None) -> str | None:
+        """The words a text search should look for.
+
+        The music words asked for (never a negated one: "no metal" must not search for
+        metal), artists found, and words nothing else read ("dark techno for a run" ->
+        "dark techno").
+        """
+        rest_words = set(re.findall(r"[a-z][a-z'-]+", rest.lower()))
+        rest_words -= set(re.findall(r"[a-z][a-z'-]+", (context or "").lower()))
+        unknown = [w for w in reading.leftover if w in rest_words and len(w) > 3]
+        words = [*names.artists, *reading.query_words, *unknown]
+        return " ".join(dict.fromkeys(words)) or None
+
+    def _is_ref(self, anchor: str, catalog: Any) -> bool:
+        """A resolved track id, a position ("#2"), a reference word or an audio path."""
+        if anchor.startswith("#") or vocab.PATH.fullmatch(anchor):
+            return True
+        if re.fullmatch(r"(this|that|it|these|those|them)( one| track| song)?", anchor, re.I):
+            return True
+        return bool(catalog.existing_ids([anchor]))
 
     # -- parts -----------------------------------------------------------------------
     @staticmethod
@@ -219,37 +300,14 @@ class RulesReasoner:
         return match.name if match is not None else None
 
     @staticmethod
-    def _constraints(text: str) -> Constraints:
-        """Vocals, relative moves (calmer/faster), tempo bounds and loudness ceilings."""
-        hits = {name for name, pattern in vocab.RULES if pattern.search(text)}
-        values: dict[str, Any] = {k: True for k in hits if k in Constraints.model_fields}
-        if "no_vocals" in hits:
-            values.pop("vocals_only", None)
-        if "quiet" in hits:
-            values["max_energy"] = "medium"
-        if "loud" in hits and "quiet" not in hits:
-            values["min_energy"] = "high"
-        for m in vocab.BPM.finditer(text):
-            below, above, around, value, low, high = m.groups()
-            if low and high:
-                values["min_bpm"], values["max_bpm"] = sorted((float(low), float(high)))
-            elif below:
-                values["max_bpm"] = float(value)
-            elif above:
-                values["min_bpm"] = float(value)
-            elif around:
-                values["min_bpm"], values["max_bpm"] = float(value) - 8, float(value) + 8
+    def _constraints(text: str, reading: Reading) -> Constraints:
+        """What the reading found, plus relative wishes (calmer, faster than the anchor)."""
+        values: dict[str, Any] = dict(reading.constraints)
+        plain = COMPARE.sub(" ", text)  # "faster than 120 bpm" is a bound, not a wish
+        for name, pattern in vocab.RULES:
+            if name in RELATIVE and pattern.search(plain):
+                values[name] = True
         return Constraints(**values)
-
-    @staticmethod
-    def _count(text: str) -> int | None:
-        """'10 tracks', 'give me five', 'top 3', 'a dozen songs' -> the number (1-100)."""
-        for m in vocab.COUNT.finditer(text):
-            token = next(g for g in m.groups() if g)
-            value = _number(token)
-            if 1 <= value <= 100:
-                return value
-        return None
 
     # -- catalog resolution ----------------------------------------------------------
     def _titles(self, catalog: Any) -> tuple[dict[str, str], list[str]]:
@@ -268,12 +326,11 @@ class RulesReasoner:
             return None
 
     def _resolve_title(self, phrase: str, catalog: Any, *, exact_prefix: bool) -> Any:
-        """Fuzzy-match ``phrase`` to a catalog title.
+        """Match ``phrase`` to a catalog title exactly or by prefix, never fuzzily.
 
         With ``exact_prefix`` the phrase is the whole tail after "more like": a title it
-        starts with wins (longest first, so titles containing "for" survive), else the
-        best difflib match over the tail's first 1-8 words. Returns ``(id, chars used)``
-        in that mode, the id otherwise, or None.
+        starts with wins (longest first, so titles containing "for" survive). Returns
+        ``(id, chars used)`` in that mode, the id otherwise, or None.
         """
         titles, ordered = self._titles(catalog)
         low = phrase.lower()
@@ -283,21 +340,12 @@ class RulesReasoner:
                     len(low) == len(title) or not low[len(title)].isalnum()
                 ):
                     return titles[title], len(title)
-            words = list(re.finditer(r"\S+", phrase))[:8]
-            best: tuple[float, int, str] | None = None
-            for i in range(len(words)):
-                end = words[i].end()
-                cand = low[:end].strip(" ,.;!?'\"")
-                for title in difflib.get_close_matches(cand, titles, n=1, cutoff=0.8):
-                    score = difflib.SequenceMatcher(None, cand, title).ratio()
-                    if best is None or (score, end) > (best[0], best[1]):
-                        best = (score, end, title)
-            return (titles[best[2]], best[1]) if best else None
+            return None
         if low.strip() in titles:
             return titles[low.strip()]
-        close = difflib.get_close_matches(low.strip(), titles, n=1, cutoff=0.75)
-        if close:
-            return titles[close[0]]
+        hits = lexical_for(catalog).lookup(low.strip(), "title")
+        if hits:
+            return hits[0].track_id
         hexid = re.fullmatch(r"[0-9a-f]{6,}", low.strip())
         return self._resolve_id(low.strip(), catalog) if hexid else None
 

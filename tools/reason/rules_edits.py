@@ -22,6 +22,11 @@ from pydantic import BaseModel, Field
 
 from linernotes.tools.reason import rules_vocab as vocab
 
+DISLIKE = re.compile(
+    r"(?:don'?t|do not|doesn'?t) (?:like|love|want|fit)|hate|not a fan of|not feeling", re.I
+)
+"""Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
+
 EditOp = Literal["more", "swap", "remove", "resize", "sticky", "forget", "export", "show"]
 
 
@@ -109,7 +114,9 @@ def read_edit(text: str) -> Edit:
         size = _number(next(g for g in m.groups() if g))
         if size and 1 <= size <= 100:
             return Edit(op="resize", refs=refs, size=size, sticky=sticky)
-    if vocab.SWAP.search(clean):
+    swap = vocab.SWAP.search(clean)
+    if swap and (refs or not DISLIKE.fullmatch(swap.group(0))):
+        # "I don't want #3" swaps; "I don't want anything faster than 100" asks for music
         return Edit(op="swap", refs=refs, sticky=sticky)
     if vocab.REMOVE.search(clean) and not sticky:
         return Edit(op="remove", refs=refs)

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Search and print the hits as a table (or JSON)."""
-    from linernotes.tools.catalog.search import open_search, resolve_query, search_text, to_hits
+    from linernotes.tools.catalog.search import open_search, resolve_query, search_words, to_hits
 
     catalog, backends = open_search(settings_from(args))
     query: dict[str, Any] = {"like": args.like, "text": args.text, "k": args.k}
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         query.update(track_id=track.id, title=track.title, in_catalog=in_catalog)
         space = backends.audio.space
     else:
-        hits = to_hits(catalog, search_text(catalog, args.text, args.k, backends=backends))
+        hits = to_hits(catalog, search_words(catalog, args.text, args.k, backends=backends))
         joint = getattr(backends.audio, "joint_text", False)
         space = backends.audio.space if joint else backends.text.space
     query["space"] = space

@@ -1,0 +1,159 @@
+"""The request reader: negation scope, tempo bounds, counts, vocabulary, typos, languages.
+
+Parse-level checks, no catalog: every case is a phrasing people type, with the
+constraint it must become. A reversed negation here is exactly the defect issue 11
+measured ("nothing over 110 bpm" read as "at least 110").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from linernotes.tools.reason.reading import read_request
+from linernotes.tools.reason.vocabulary import Grounding, edits, load_vocabulary
+
+
+def c(text: str) -> dict:
+    return read_request(text).constraints
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nothing over 110 bpm", {"max_bpm": 110.0}),
+        ("nothing under 125 bpm", {"min_bpm": 125.0}),
+        ("nothing under 125", {"min_bpm": 125.0}),
+        ("I don't want anything faster than 120", {"max_bpm": 120.0}),
+        ("no more than 100 bpm", {"max_bpm": 100.0}),
+        ("no slower than 90 bpm", {"min_bpm": 90.0}),
+        ("synth-pop, nothing with vocals", {"genres": ["synth-pop"], "no_vocals": True}),
+        ("no tracks with vocals", {"no_vocals": True}),
+        ("not instrumental, I want singing", {"vocals_only": True}),
+        ("avoid anything loud", {"max_energy": "medium"}),
+        ("not too loud", {"max_energy": "medium"}),
+        ("no vocals or drums", {"no_vocals": True, "exclude_instruments": ["drums"]}),
+        ("no vocals and fast", {"no_vocals": True, "min_bpm": 120.0}),
+        ("no metal or punk", {"exclude_genres": ["metal", "punk rock"]}),
+        ("anything but techno", {"exclude_genres": ["techno"]}),
+        ("nothing sad", {"mode": "major"}),
+        ("minor key", {"mode": "minor"}),
+        ("jazz with piano", {"genres": ["jazz piano trio"], "instruments": ["piano"]}),
+        ("without vocals please", {"no_vocals": True}),
+        ("free of vocals", {"no_vocals": True}),
+        ("minus the vocals", {"no_vocals": True}),
+    ],
+)
+def test_negation_scope_and_bounds(text: str, expected: dict) -> None:
+    assert c(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("150-180 bpm", {"min_bpm": 150.0, "max_bpm": 180.0}),
+        ("150-180", {"min_bpm": 150.0, "max_bpm": 180.0}),
+        ("between 90 and 110 bpm", {"min_bpm": 90.0, "max_bpm": 110.0}),
+        ("between 90 and 110", {"min_bpm": 90.0, "max_bpm": 110.0}),
+        ("90 beats per minute", {"min_bpm": 82.0, "max_bpm": 98.0}),
+        ("around 120 bpm", {"min_bpm": 112.0, "max_bpm": 128.0}),
+        ("at least 130 bpm", {"min_bpm": 130.0}),
+        ("at most 85 bpm", {"max_bpm": 85.0}),
+        ("under 5 minutes", {}),  # a duration is not a tempo
+        ("10 songs", {}),
+    ],
+)
+def test_ranges(text: str, expected: dict) -> None:
+    assert c(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("a dozen calm tracks", 12),
+        ("just 4 songs", 4),
+        ("five reggae tunes", 5),
+        ("top 3", 3),
+        ("half a dozen synthpop songs", 6),
+        ("a couple of folk songs", 2),
+        ("only two please", 2),
+        ("under 100 bpm", None),
+        ("150-180 bpm", None),
+    ],
+)
+def test_counts_in_words(text: str, count: int | None) -> None:
+    assert read_request(text).count == count
+
+
+def test_a_count_does_not_swallow_the_words_it_spans() -> None:
+    r = read_request("a dozen calm tracks")
+    assert r.count == 12 and r.constraints == {"max_energy": "medium"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no vocls", {"no_vocals": True}),
+        ("instrumentl please", {"no_vocals": True}),
+        ("reggea", {"genres": ["reggae"]}),
+        ("withuot vocals", {"no_vocals": True}),
+        ("tecno", {"genres": ["techno"]}),
+    ],
+)
+def test_typos_against_the_vocabulary(text: str, expected: dict) -> None:
+    r = read_request(text)
+    assert r.constraints == expected
+    assert any("read as" in line for line in r.preface)
+
+
+def test_typo_correction_is_narrow() -> None:
+    assert read_request("hello").constraints == {}  # not "cello"
+    assert read_request("Neon Rain").constraints == {}  # a name; "rain" is not "racing"
+    assert edits("reggea", "reggae") == 1 and edits("rain", "racing") == 2
+
+
+def test_catalog_grounding_says_what_cannot_be_honoured() -> None:
+    g = Grounding(frozenset({"metal", "jazz piano trio"}), frozenset({"piano", "guitar"}))
+    r = read_request("jazz with sax and piano, or some zydeco", grounding=g)
+    assert r.constraints == {"genres": ["jazz piano trio"], "instruments": ["piano"]}
+    assert any("saxophone" in u for u in r.unclear)
+    r = read_request("some reggae", grounding=g)
+    assert "genres" not in r.constraints and any("reggae" in u for u in r.unclear)
+
+
+def test_umbrella_genres_map_to_what_the_catalog_holds() -> None:
+    g = Grounding(frozenset({"string quartet", "orchestral", "techno"}), frozenset())
+    assert read_request("classical music", grounding=g).constraints == {
+        "genres": ["string quartet", "orchestral"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Musik zum Lernen ohne Gesang bitte", "de", {"no_vocals": True}),
+        ("música para estudiar sin voz", "es", {"no_vocals": True}),
+        ("musique calme pour dormir", "fr", {"max_energy": "medium"}),
+    ],
+)
+def test_basic_use_words_of_other_languages(text: str, lang: str, expected: dict) -> None:
+    r = read_request(text)
+    assert r.language == lang and r.constraints == expected
+
+
+def test_english_is_not_taken_for_another_language() -> None:
+    for text in ("no vocals please", "la la land soundtrack", "some jazz for the party"):
+        assert read_request(text).language is None
+
+
+def test_off_topic_words_without_music() -> None:
+    assert read_request("what's the weather in Berlin tomorrow?").off_topic
+    r = read_request("a playlist for the weather outside")
+    assert r.music  # "playlist" makes it about music
+
+
+def test_vocabulary_is_all_strings() -> None:
+    """YAML reads bare no/yes/on as booleans; every phrase must stay a string."""
+    v = load_vocabulary()
+    assert all(isinstance(p, str) for p in v.terms)
+    assert "no" in v.terms and v.terms["no"].kind == "negator"
+    assert v.feel("calm")["asked"] == {"max_energy": "medium"}

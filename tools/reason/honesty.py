@@ -1,0 +1,75 @@
+"""Say what a request was understood as, and what was not understood or cannot be honoured.
+
+An answer that silently drops "flute", "a dozen" or "by Queen" looks like a wrong answer;
+one that says "no track here is known to have a flute" is a right one. This module turns
+a reading (``tools.reason.reading``) and the names found (``tools.reason.names``) into
+the ``understood`` / ``unclear`` lines of a ``Request`` and decides whether the message
+is about music at all (off-topic messages get no picks).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from linernotes.tools.reason.names import Names
+from linernotes.tools.reason.reading import Reading
+
+QUESTION = re.compile(
+    r"^\W*(?:what|who|whom|where|when|which|how|can|could|will|would|is|are|do|does|tell me|"
+    r"explain|calculate|translate|write|book|order|find me a|remind)\b|\?\s*$",
+    re.I,
+)
+
+
+@dataclass
+class Honesty:
+    """The lines an answer says about its request, and what the planner needs to know."""
+
+    understood: list[str]
+    unclear: list[str]
+    off_topic: bool
+    usable: bool  # something besides absent names can be searched for
+
+
+def honesty(
+    reading: Reading,
+    names: Names,
+    context: str | None,
+    context_name: str | None,
+    rest: str,
+    *,
+    anchored: bool,
+    keyword_context: bool = True,
+) -> Honesty:
+    """The understood/unclear lines of one request and whether it is off-topic.
+
+    ``keyword_context``: the context was named by a keyword ("gym"), not only guessed by
+    sentence similarity; a guessed context ("recipe for pancakes" -> dinner) does not make
+    an off-topic message musical.
+    """
+    understood = [*reading.preface, *reading.understood]
+    if context_name:
+        understood.append(f"“{context}” → {context_name.replace('_', ' ')}")
+    understood += [f"by {a}" for a in names.artists]
+    usable = anchored or bool(context_name or reading.constraints or names.artists)
+    unclear = list(reading.unclear)
+    for name in names.absent:
+        line = f"“{name}” is not in this catalog (offline I only know the catalog's own tracks)"
+        if usable:
+            line += ", so I went by the rest of your words"
+        unclear.append(line)
+    skip = set(
+        re.findall(r"[a-z]+", " ".join([*names.absent, *names.artists, context or ""]).lower())
+    )
+    rest_words = set(re.findall(r"[a-z][a-z'-]+", rest.lower()))
+    unknown = [w for w in reading.leftover if w in rest_words and w not in skip and len(w) > 3]
+    named = bool(context_name) and keyword_context
+    signal = reading.music or anchored or bool(named or names.absent or names.artists)
+    off_topic = (reading.off_topic and not signal) or (
+        not signal and bool(unknown) and bool(QUESTION.search(reading.text))
+    )
+    if unknown and not off_topic:
+        words = ", ".join(f"“{w}”" for w in dict.fromkeys(unknown))
+        unclear.append(f"not understood: {words} (searched as plain words)")
+    return Honesty(understood, unclear, off_topic, usable)

@@ -1,0 +1,395 @@
+"""Read what music a whole request asks for: negation with scope, numbers, vocabulary.
+
+The old reader fired the first regex that matched, so "nothing over 110 bpm" became "at
+least 110" and "synth-pop, nothing with vocals" asked for vocals. Here a request is read
+left to right as a stream of events:
+
+- numbers: ranges ("150-180", "between 90 and 110 bpm"), comparisons ("under 100",
+  "at least 120 beats per minute"), plain tempos ("90 bpm" -> 82-98);
+- vocabulary terms from ``tools/data/request_vocab.yaml`` (genres, instruments, feels,
+  vocals, negators), longest phrase first, after typo correction against that vocabulary;
+- clause breaks (punctuation, "and", "but", "though", "I want").
+
+A negator opens a "not" scope that covers the terms after it ("no vocals or drums") until
+a clause break, or a "with" after the first term; a negated comparison flips ("nothing
+under 125" -> at least 125). Every term read is said back in ``understood``; a word the
+catalog cannot honour ("saxophone" where no track has one) goes to ``unclear``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from linernotes.tools.reason.vocabulary import (
+    COMMON,
+    Grounding,
+    Vocabulary,
+    load_vocabulary,
+)
+
+ENERGY = ("low", "medium", "high", "very_high")
+TEMPO_WORDS = r"(?:\s*(?:bpm|beats? per minute|beats? a minute|beats?/min|b\.p\.m\.?))"
+NOT_TEMPO_UNIT = re.compile(
+    r"^\s*(?:tracks?|songs?|picks?|tunes?|minutes?|mins?|seconds?|secs?|hours?|years?|s\b|"
+    r"percent|%|pieces?|ones?|of)",
+    re.I,
+)
+MAX_WORDS = r"under|below|less than|slower than|at most|max(?:imum)?|up to|lower than|<=?|tops"
+MIN_WORDS = r"over|above|more than|faster than|at least|min(?:imum)?|higher than|>=?|upwards of"
+COMPARE = re.compile(
+    rf"\b(?:(?P<max>{MAX_WORDS})|(?P<min>{MIN_WORDS})|(?P<near>around|about|roughly|near|~|at))"
+    rf"\s*(?P<n>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?",
+    re.I,
+)
+RANGE = re.compile(
+    rf"\b(?:between\s+)?(?P<a>\d{{2,3}})\s*(?:-|–|to|and)\s*(?P<b>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?",
+    re.I,
+)
+PLAIN = re.compile(rf"\b(?P<n>\d{{2,3}}){TEMPO_WORDS}", re.I)
+BREAK = re.compile(
+    r"[,.;!?]|\b(?:and|but|though|although|yet|however|plus|also|i want|i'd like|i need|"
+    r"i prefer|instead|rather|ideally)\b",
+    re.I,
+)
+WITH = re.compile(r"\bwith\b", re.I)
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2,
+    "a pair of": 2, "a few": 3, "a handful of": 5, "a single": 1, "thirty": 30,
+}  # fmt: skip
+NUM = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
+UNIT = r"(?:tracks?|songs?|picks?|pieces?|tunes?|recommendations?|suggestions?|options?|ones?)"
+COUNT = re.compile(
+    rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
+    rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"
+    rf"(?!\s*(?:bpm|beats|-|–|to\s+\d|minutes?|%))|"
+    rf"\b{NUM}\s+(?:more\s+|other\s+|[\w-]+\s+|[\w-]+\s+[\w-]+\s+)?{UNIT}\b|"
+    rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats))",
+    re.I,
+)
+LANGUAGE_NAMES = {"de": "German", "es": "Spanish", "fr": "French"}
+SAY_FEEL = {
+    "max_energy": "energy up to {v}",
+    "min_energy": "energy from {v} up",
+    "min_bpm": "at least {v:.0f} BPM",
+    "max_bpm": "at most {v:.0f} BPM",
+    "mode": "{v} key",
+}
+
+
+@dataclass
+class Reading:
+    """What a request asks for, as read; ``constraints`` are ``Constraints`` fields."""
+
+    text: str  # the request in English, typos fixed (what the other extractors read)
+    constraints: dict[str, Any] = field(default_factory=dict)
+    count: int | None = None
+    understood: list[str] = field(default_factory=list)
+    preface: list[str] = field(default_factory=list)  # glosses and typo fixes, said first
+    unclear: list[str] = field(default_factory=list)
+    language: str | None = None
+    music: bool = False  # any word that shows the message is about music
+    off_topic: bool = False  # an off-topic word and no music word
+    genre_words: list[str] = field(default_factory=list)  # genre phrases as typed
+    leftover: list[str] = field(default_factory=list)  # words nothing read
+    query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
+
+
+@dataclass
+class _Event:
+    start: int
+    end: int
+    kind: str  # negator | break | with | term | bound
+    value: Any = None
+    typed: str = ""
+
+
+def _number(token: str) -> int:
+    token = token.lower().strip()
+    return int(token) if token.isdigit() else NUMBER_WORDS[token]
+
+
+def detect_language(text: str, vocab: Vocabulary) -> str | None:
+    """'de'/'es'/'fr' when the message is mostly that language's function words."""
+    words = re.findall(r"[\wäöüßéèêàçñáíóú']+", text.lower())
+    if len(words) < 2:
+        return None
+    english = sum(w in COMMON for w in words)
+    best, hits = None, 0
+    for lang, spec in vocab.data.get("languages", {}).items():
+        n = len(set(words) & set(spec.get("markers", [])))  # distinct: "la la land" is one
+        if n > hits:
+            best, hits = lang, n
+    if best and hits >= 2 and hits > english:
+        return best
+    return None
+
+
+def _gloss(text: str, lang: str, vocab: Vocabulary) -> tuple[str, list[str]]:
+    """Replace the language's known use words by English; return text and what was read."""
+    glosses = vocab.data["languages"][lang].get("glosses", {})
+    picked: list[str] = []
+    for phrase in sorted(glosses, key=len, reverse=True):
+        pat = re.compile(rf"(?<![\w]){re.escape(phrase)}(?![\w])", re.I)
+        if pat.search(text):
+            text = pat.sub(f" {glosses[phrase]} ", text)
+            picked.append(f"“{phrase}” → {glosses[phrase]}")
+    return " ".join(text.split()), picked
+
+
+def _fix_typos(text: str, vocab: Vocabulary, cased: str | None) -> tuple[str, list[str]]:
+    """Words one typo away from a vocabulary word, corrected.
+
+    ``cased`` is the same text with its original capitals: a capitalised word may be a
+    name ("Neon Rain") and stays as it is.
+    """
+    fixes: list[str] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if cased is not None and cased[m.start()].isupper():
+            return word
+        right = vocab.correct(word.lower())
+        if right is None:
+            return word
+        fixes.append(f"“{word}” read as “{right}”")
+        return right
+
+    return re.sub(r"[A-Za-z]+", fix, text), fixes
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        for i in range(a, b):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _numbers(low: str) -> tuple[list[_Event], list[tuple[int, int]]]:
+    """Tempo ranges and bounds as events (their direction before any negation)."""
+    events: list[_Event] = []
+    spans: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(x < b and a < y for x, y in spans)
+
+    def tempo(n: float) -> bool:
+        return 40 <= n <= 260
+
+    for m in RANGE.finditer(low):
+        a, b = float(m["a"]), float(m["b"])
+        has_unit = bool(m["unit"]) or bool(re.match(TEMPO_WORDS, low[m.end() :]))
+        text = m.group(0)
+        if not (tempo(a) and tempo(b) and a < b) or NOT_TEMPO_UNIT.match(low[m.end() :]):
+            continue
+        if not has_unit and " and " in text and not text.startswith("between"):
+            continue  # "90 and 110" alone is not a range; "between 90 and 110" is
+        events.append(_Event(m.start(), m.end(), "bound", {"min_bpm": a, "max_bpm": b}, text))
+        spans.append((m.start(), m.end()))
+    for m in COMPARE.finditer(low):
+        n = float(m["n"])
+        if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(low[m.end() :]):
+            continue
+        if m["near"] and not m["unit"]:
+            continue  # "at 90" without "bpm" is too vague to be a tempo
+        if m["max"]:
+            value: dict[str, float] = {"max_bpm": n}
+        elif m["min"]:
+            value = {"min_bpm": n}
+        else:
+            value = {"min_bpm": n - 8, "max_bpm": n + 8}
+        events.append(_Event(m.start(), m.end(), "bound", value, m.group(0)))
+        spans.append((m.start(), m.end()))
+    for m in PLAIN.finditer(low):
+        n = float(m["n"])
+        if free(m.start(), m.end()) and tempo(n):
+            value = {"min_bpm": n - 8, "max_bpm": n + 8}
+            events.append(_Event(m.start(), m.end(), "bound", value, m.group(0)))
+            spans.append((m.start(), m.end()))
+    return events, spans
+
+
+def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
+    """'a dozen', 'just 4', 'five chill songs', 'top 3' -> the number (1-100) and its span."""
+    for m in COUNT.finditer(text):
+        i = next(i for i, g in enumerate(m.groups(), start=1) if g)
+        value = _number(m.group(i))
+        if 1 <= value <= 100:
+            return value, m.span(i)  # only the number: "a dozen calm tracks" keeps "calm"
+    return None, None
+
+
+def _flip(bound: dict[str, float]) -> dict[str, float]:
+    """A negated tempo bound: "nothing under 125" is "at least 125"."""
+    if "min_bpm" in bound and "max_bpm" in bound:
+        return {}  # "not between 90 and 110" cannot be one range
+    if "max_bpm" in bound:
+        return {"min_bpm": bound["max_bpm"]}
+    return {"max_bpm": bound["min_bpm"]}
+
+
+def read_request(
+    text: str,
+    vocab: Vocabulary | None = None,
+    grounding: Grounding | None = None,
+    relative: re.Pattern[str] | None = None,
+) -> Reading:
+    """Read one message.
+
+    ``grounding`` (what the catalog holds) decides what is honoured; ``relative`` matches
+    wishes relative to an anchor ("more energetic", "calmer") that are read elsewhere and
+    must not also count as absolute feels.
+    """
+    vocab = vocab or load_vocabulary()
+    if grounding is not None:
+        vocab = vocab.with_genres(set(grounding.genres))
+    cased: str | None = " ".join(text.replace("’", "'").split())
+    low = cased.lower() if cased is not None else ""
+    if len(low) != len(cased or ""):
+        cased = None  # lower() changed lengths (rare scripts): no case check then
+    reading = Reading(text=low)
+    lang = detect_language(low, vocab)
+    if lang:
+        low, picked = _gloss(low, lang, vocab)
+        reading.language = lang
+        reading.preface += picked
+        cased = None
+    low, fixes = _fix_typos(low, vocab, cased)
+    reading.preface += fixes
+    reading.text = low
+
+    events, spans = _numbers(low)
+    count, cspan = count_of(_mask(low, spans))
+    if cspan:
+        reading.count = count
+        reading.understood.append(f"{count} picks")
+        spans.append(cspan)
+    if relative is not None:
+        spans += [m.span() for m in relative.finditer(_mask(low, spans))]
+    masked = _mask(low, spans)
+    for m in vocab.pattern.finditer(masked):
+        term = vocab.terms[m.group(1)]
+        kind = "negator" if term.kind == "negator" else "term"
+        events.append(_Event(m.start(), m.end(), kind, term, m.group(1)))
+        spans.append((m.start(), m.end()))
+    masked = _mask(low, spans)
+    for m in BREAK.finditer(masked):
+        events.append(_Event(m.start(), m.end(), "break"))
+    for m in WITH.finditer(masked):
+        events.append(_Event(m.start(), m.end(), "with"))
+    events.sort(key=lambda e: (e.start, e.end))
+
+    negated, in_scope = False, 0
+    for e in events:
+        if e.kind == "negator":
+            negated, in_scope = True, 0
+        elif e.kind == "break":
+            negated = False
+        elif e.kind == "with":
+            if in_scope:
+                negated = False
+        elif e.kind == "bound":
+            bound = _flip(e.value) if negated else dict(e.value)
+            in_scope += 1
+            _apply(reading, bound, f"“{e.typed.strip()}”" + (" (negated)" if negated else ""))
+        else:
+            if e.value.kind != "music":  # "no tracks with vocals": "tracks" is no item
+                in_scope += 1
+            if not negated and e.value.kind in ("genre", "feel", "instrument"):
+                reading.query_words.append(e.typed)
+            _term(reading, e.value, e.typed, negated, vocab, grounding)
+    _settle(reading)
+    rest = _mask(low, spans)
+    reading.leftover = [
+        w for w in re.findall(r"[a-z][a-z'-]+", rest) if w not in COMMON and len(w) > 2
+    ]
+    return reading
+
+
+def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
+    c = reading.constraints
+    for k, v in values.items():
+        if k == "max_bpm" and c.get("max_bpm") is not None:
+            v = min(v, c["max_bpm"])
+        if k == "min_bpm" and c.get("min_bpm") is not None:
+            v = max(v, c["min_bpm"])
+        c[k] = v
+    words = [SAY_FEEL[k].format(v=v.replace("_", " ") if isinstance(v, str) else v)
+             for k, v in values.items() if k in SAY_FEEL]  # fmt: skip
+    if words:
+        reading.understood.append(f"{said} → {', '.join(words)}")
+
+
+def _add(c: dict[str, Any], key: str, value: str) -> None:
+    if value not in c.setdefault(key, []):
+        c[key].append(value)
+
+
+def _term(
+    reading: Reading,
+    term: Any,
+    typed: str,
+    negated: bool,
+    vocab: Vocabulary,
+    grounding: Grounding | None,
+) -> None:
+    """Apply one vocabulary term, negated or not."""
+    c = reading.constraints
+    if term.kind != "off_topic":
+        reading.music = True
+    if term.kind == "off_topic":
+        reading.off_topic = True
+    elif term.kind in ("voice", "instrumental"):
+        wants_voice = (term.kind == "voice") != negated
+        c.pop("no_vocals" if wants_voice else "vocals_only", None)
+        c["vocals_only" if wants_voice else "no_vocals"] = True
+        reading.understood.append(
+            f"“{typed}”{' (negated)' if negated else ''} → "
+            + ("with vocals" if wants_voice else "instrumental only")
+        )
+    elif term.kind == "genre":
+        held = grounding.genres_for(term.value, typed, vocab) if grounding else [term.value]
+        if not held:
+            reading.unclear.append(f"“{typed}”: no track in this catalog is tagged {term.value}")
+            return
+        for g in held:
+            _add(c, "exclude_genres" if negated else "genres", g)
+        if not negated:
+            reading.genre_words.append(typed)
+        reading.understood.append(f"{'no ' if negated else ''}{' or '.join(held)}")
+    elif term.kind == "instrument":
+        if negated:
+            _add(c, "exclude_instruments", term.value)
+            reading.understood.append(f"no {term.value}")
+        elif grounding is not None and term.value not in grounding.families:
+            reading.unclear.append(
+                f"“{typed}”: no track in this catalog is known to have {term.value}"
+            )
+        else:
+            _add(c, "instruments", term.value)
+            reading.understood.append(f"with {term.value}")
+    elif term.kind == "feel":
+        values = vocab.feel(term.value)["negated" if negated else "asked"]
+        _apply(reading, values, f"“{typed}”" + (" (negated)" if negated else ""))
+
+
+def _settle(reading: Reading) -> None:
+    """Resolve contradictions the words left (a later word wins; a range stays a range)."""
+    c = reading.constraints
+    lo, hi = c.get("min_energy"), c.get("max_energy")
+    if lo and hi and ENERGY.index(lo) > ENERGY.index(hi):
+        c.pop("min_energy"), c.pop("max_energy")
+        reading.unclear.append("asked both calm and energetic: energy left open")
+    lo, hi = c.get("min_bpm"), c.get("max_bpm")
+    if lo is not None and hi is not None and lo > hi:
+        c.pop("min_bpm"), c.pop("max_bpm")
+        reading.unclear.append("the tempo bounds contradict each other: tempo left open")
+    both = set(c.get("genres", [])) & set(c.get("exclude_genres", []))
+    if both:
+        c["genres"] = [g for g in c["genres"] if g not in both]
+    if not c.get("genres"):
+        c.pop("genres", None)
