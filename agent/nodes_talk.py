@@ -52,7 +52,7 @@ def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     request = state.get("request")
     if request is not None and request.off_topic:
         return {"reply": OFF_TOPIC}
-    if request is not None and request.absent:
+    if request is not None and (request.absent or request.unclear):
         return {"reply": absent_reply(request)}
     reply = THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])

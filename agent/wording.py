@@ -42,10 +42,18 @@ def honesty_lines(request: Request) -> list[str]:
 
 
 def absent_reply(request: Request) -> str:
-    """The answer to a request for titles or artists the catalog does not hold."""
-    names = " and ".join(f"“{n}”" for n in request.absent)
-    lines = [f"{names} {'is' if len(request.absent) == 1 else 'are'} not in this catalog, so I "
-             "picked nothing; offline I only know the catalog's own tracks."]  # fmt: skip
+    """The answer to a request the catalog cannot serve: absent names, unknown words."""
+    lines = []
+    if request.absent:
+        names = " and ".join(f"“{n}”" for n in request.absent)
+        verb = "is" if len(request.absent) == 1 else "are"
+        lines.append(
+            f"{names} {verb} not in this catalog, so I picked nothing; offline I only know "
+            "the catalog's own tracks."
+        )
+    unclear = [u for u in request.unclear if "not in this catalog (" not in u]
+    if unclear:
+        lines.append("I picked nothing: " + "; ".join(unclear) + ".")
     if request.did_you_mean:
         lines.append("Did you mean " + " or ".join(f"“{t}”" for t in request.did_you_mean) + "?")
     return "\n".join(lines)

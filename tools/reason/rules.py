@@ -147,8 +147,9 @@ class RulesReasoner:
             anchored=anchor is not None,
             keyword_context=bool(keyword_context),
         )
-        if honest.off_topic or (names.absent and not honest.usable):
-            intent, text_query = "chat", None
+        cannot = bool(names.absent or reading.unclear) and not honest.usable
+        if honest.off_topic or (cannot and intent == "recommend"):
+            intent, text_query = "chat", None  # no picks: the answer says why
         return Request(
             text=text,
             intent=intent,

@@ -1,0 +1,87 @@
+"""The request suite (agent/scenarios/requests.yaml) on a held-out demo catalog.
+
+177 single requests typed the way people type (genres in everyday words, negations,
+ranges, counts in words, instruments, moods, typos, contexts, off-topic, absent titles
+and artists, other languages) and 22 multi-turn threads, scored on the demo manifest's
+labels through ``linernotes eval``'s own runner. The catalog is rendered with seed 1:
+the offline constants were fitted on seed 0, so this is a held-out check.
+
+Done when (issue 11): at least 90% of requests answered with at least 75% of picks
+satisfying what was asked; off-topic and absent-song requests return no picks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from linernotes.agent.evaluate import load_suite, run_suite
+from linernotes.tools.settings import load_settings
+
+SUITE = Path(__file__).resolve().parents[1] / "agent" / "scenarios" / "requests.yaml"
+HELD_OUT_SEED = 1
+TRACKS = 60  # five per style: enough for every expectation of the suite
+CONVO_KINDS = {"thread-convo"}  # threads that need issue 11 part B (undo, condition edits)
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory: pytest.TempPathFactory):
+    """A seed-1 demo, rendered and ingested (kept under LINERNOTES_TEST_CACHE if set)."""
+    from linernotes.tools.demo import build_demo
+    from linernotes.tools.ingest.pipeline import ingest
+
+    cache = os.environ.get("LINERNOTES_TEST_CACHE")
+    root = (
+        Path(cache) if cache else tmp_path_factory.mktemp("heldout")
+    ) / f"seed{HELD_OUT_SEED}-{TRACKS}"
+    manifest = build_demo(root / "demo-audio", n_tracks=TRACKS, seed=HELD_OUT_SEED, progress=False)
+    settings = load_settings(catalog=root / "catalog", workers=2)
+    ingest([manifest.parent], settings, progress=False)
+    return settings, manifest
+
+
+@pytest.fixture(scope="module")
+def report(held_out, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    settings, manifest = held_out
+    out = tmp_path_factory.mktemp("eval")
+    return run_suite(load_suite(SUITE), settings, manifest, out)
+
+
+def _rate(turns: list[dict]) -> float:
+    return sum(t["passed"] for t in turns) / len(turns)
+
+
+def test_suite_is_big_and_varied() -> None:
+    suite = load_suite(SUITE)
+    kinds = {r.kind for r in suite.requests}
+    assert len(suite.requests) >= 150 and len(suite.conversations) >= 20
+    assert {"negation", "range", "typo", "offtopic", "absent", "language"} <= kinds
+
+
+def test_requests_are_understood(report: dict) -> None:
+    turns = [t for t in report["turns"] if t["kind"] not in CONVO_KINDS]
+    failed = [f"{t['say']}: {'; '.join(t['failures'])}" for t in turns if not t["passed"]]
+    assert _rate(turns) >= 0.90, "\n".join(failed)
+    assert report["metrics"]["picks_satisfying"] >= 0.90
+
+
+@pytest.mark.parametrize("kind", ["offtopic", "absent"])
+def test_off_topic_and_absent_never_get_unasked_picks(report: dict, kind: str) -> None:
+    turns = [t for t in report["turns"] if t["kind"] == kind]
+    failed = [f"{t['say']}: {'; '.join(t['failures'])}" for t in turns if not t["passed"]]
+    assert not failed, "\n".join(failed)
+
+
+def test_every_kind_is_mostly_understood(report: dict) -> None:
+    """No kind of request may lag far behind the rest (reversed negations did, at 0%)."""
+    for kind, m in report["metrics"]["kinds"].items():
+        if kind not in CONVO_KINDS:
+            assert m["rate"] >= 0.8, (kind, m)
+
+
+@pytest.mark.xfail(strict=False, reason="needs issue 11 part B: undo, go back, condition edits")
+def test_threads_needing_conversation_features(report: dict) -> None:
+    turns = [t for t in report["turns"] if t["kind"] in CONVO_KINDS]
+    assert all(t["passed"] for t in turns)
