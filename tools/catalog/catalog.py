@@ -6,7 +6,7 @@ demo, the audio itself. Vectors from different embedding spaces never share a co
 each collection is named after its space, and opening a catalog with another space than
 the one it was built with raises ``SpaceMismatchError`` naming both.
 
-Embedding adapters (``tools/adapter_store.py``) add spaces (``acoustic-v1+adapter-v2``),
+Embedding adapters (``tools.feedback.adapter_store``) add spaces (``acoustic-v1+adapter-v2``),
 each in its own collection; meta ``spaces`` names the active one.
 """
 

@@ -6,16 +6,13 @@ server (``linernotes serve-store``, which runs ``chroma run``) through
 ``chromadb.HttpClient``. ``make_client`` picks from ``settings.store``/``settings.store_url``
 so the catalog never cares which.
 
-Bulk writes: the embedded store took 328 vectors/s with ingest-sized batches. Nearly all of
-an upsert's time is spent inside Chroma's Rust core building its HNSW graph (profiled: the
-Python side, validation included, is < 1 %), so what makes it fast (``bench/search.py``) is
-batches near the client's ``max_batch_size`` (5,000 here: one graph update per batch
-instead of one per 16 records), no embedding function (vectors are always given), and a
-graph built with ``ef_construction=64`` instead of Chroma's 100 (1.3-1.9x faster inserts,
-Chroma's own recall@50 0.998 vs 0.999 on clustered 512-d data). The catalog answers
-searches from ``tools.catalog.vecindex`` (exact), so Chroma's graph matters only to clients that
-query Chroma directly. Raising ``sync_threshold``/``batch_size`` or dropping the document
-full-text index measured no gain worth a non-default setting.
+Bulk writes: nearly all of an upsert's time is spent inside Chroma's Rust core building
+its HNSW graph, so what makes it fast (``bench/search.py`` measures it) is batches near
+the client's ``max_batch_size`` (one graph update per batch instead of one per 16
+records), no embedding function (vectors are always given), and a graph built with
+``ef_construction=64`` instead of Chroma's 100 (faster inserts at nearly the same recall).
+The catalog answers searches from ``tools.catalog.vecindex`` (exact), so Chroma's graph
+matters only to clients that query Chroma directly.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """An in-memory vector index with Chroma-style metadata filters, kept beside Chroma.
 
-Why it exists: Chroma's metadata-filtered query measured 252 ms p50 for top-50 over
-100k x 512-d here (its unfiltered HNSW query: 6 ms), and the agent filters almost every
-search ("no vocals", "energy below 0.4"). This index holds every vector in one float32
+Why it exists: Chroma's metadata-filtered query is many times slower than its unfiltered
+HNSW query at catalog scale (``bench/search.py`` measures both), and the agent filters
+almost every search ("no vocals", "energy below 0.4"). This index holds every vector in one float32
 matrix and every metadata key in a typed numpy column, so a ``where`` filter becomes a
 boolean mask in a few vectorised comparisons, and the rows that pass are scored in numpy.
 
@@ -10,8 +10,8 @@ How the rows are chosen depends on how many pass (see ``bench/search.py``):
 - few (<= ``exact_rows``) or a small catalog (< ``ivf_min_rows``): every passing row is
   scored, exactly (a gather of the passing rows, or one scan of the matrix with the
   others masked out when most pass);
-- many, in a large catalog: an exact scan would read the whole matrix (205 MB at
-  100k x 512-d: 27-35 ms here, memory-bound), so an inverted file
+- many, in a large catalog: an exact scan would read the whole matrix (memory-bound),
+  so an inverted file
   (``tools.catalog.vecindex_ivf``) takes the lists nearest the query until they hold
   ``ivf_fraction`` of the passing rows (at least ``ivf_per_k`` x k), and scores those
   exactly. This is the one approximate path: when trained it checks its recall on the

@@ -1,11 +1,11 @@
 """The inverted file that keeps ``tools.catalog.vecindex`` fast past ~30k vectors.
 
-An exact scan reads every vector: 205 MB per query at 100k x 512-d float32, 27-35 ms on
-this project's shared 2-core machines (memory bandwidth is the limit; a second BLAS
-thread or bfloat16 barely helps). An inverted file reads only the vectors in the lists
-whose centroids are nearest the query: spherical k-means (cosine) trained on a sample,
-every vector assigned to its nearest centroid. The index walks the lists in centroid
-order until it holds its budget of rows that pass the filter, then scores those exactly.
+An exact scan reads every vector (a 100k x 512-d float32 matrix is 205 MB per query;
+memory bandwidth is the limit, so a second BLAS thread or bfloat16 barely helps). An
+inverted file reads only the vectors in the lists whose centroids are nearest the query:
+spherical k-means (cosine) trained on a sample, every vector assigned to its nearest
+centroid. The index walks the lists in centroid order until it holds its budget of rows
+that pass the filter, then scores those exactly.
 
 Tried and dropped: an exact variant that keeps each list's angular radius and stops when
 no list left can beat the k-th score (triangle inequality on the sphere). In 512-d the

@@ -2,9 +2,9 @@
 
 Chroma stays the system of record (persisted, shared through a server); queries are
 answered by ``VectorIndex``, which keeps metadata-filtered search fast (Chroma's own
-filtered query measured ~250 ms p50 at 100k, the index ~5 ms). The index is loaded
-lazily on the first query, so ingest never pays for it, and kept in step with every
-upsert made through this object. Writes by another process are seen after re-opening.
+filtered query is far slower at catalog scale; ``bench/search.py`` compares them). The
+index is loaded lazily on the first query, so ingest never pays for it, and kept in step
+with every upsert made through this object. Writes by another process are seen after re-opening.
 """
 
 from __future__ import annotations

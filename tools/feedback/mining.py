@@ -1,6 +1,6 @@
 """Hard-negative mining: the judge's verdicts (and users' thumbs) become training triplets.
 
-The loop (ARCHITECTURE.md "Feedback loop"): for sampled anchors, take the top-k
+The loop (ARCHITECTURE.md, "The flow": Feedback): for sampled anchors, take the top-k
 neighbours in the *current* embedding space, let the judge score them, and keep
 triplets (anchor, positive, hard negative) where the negative is close in embedding
 space yet judged clearly worse than the positive. Those are exactly the mistakes the

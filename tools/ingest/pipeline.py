@@ -1,6 +1,6 @@
 """Folders of audio -> catalog: found, hashed, measured, embedded, captioned, upserted.
 
-The flow (ARCHITECTURE.md "Ingest"): find audio files -> content-hash ids -> drop the ids
+The flow (ARCHITECTURE.md, "The flow": Ingest): find audio files -> content-hash ids -> drop the ids
 the catalog already holds -> decode, validate and measure in worker processes
 (``tools.ingest.worker``) -> in this process, batch by batch: embed the audio, caption
 (listen), embed the captions, build ``Track`` records, upsert.

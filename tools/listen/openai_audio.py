@@ -4,7 +4,7 @@ Each track is cut into excerpts the model can hear (``presets.py``), each excerp
 sent in its own request as a base64 WAV ``input_audio`` content part (or an ``audio_url``
 data URL) at the model's sample rate, and the excerpt captions are merged into one
 caption, labelled by excerpt. A text LLM then extracts the TrackSummary
-(``tools/extract.py``), and the result is fact-checked against the measurements.
+(``tools.listen.extract``), and the result is fact-checked against the measurements.
 
 Many tracks are captioned concurrently with a bound on requests in flight (an
 ``asyncio.Semaphore``), so a vLLM server gets a steady batch without being flooded.
