@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linernotes.tools.embed import compat
-from linernotes.tools.embed.clips import l2_normalise, load_clips
-from linernotes.tools.errors import BackendUnavailable, ConfigError
+from linernotes.tools.embed.clips import clip_options, l2_normalise, load_clips
+from linernotes.tools.errors import BackendUnavailable
 from linernotes.tools.settings import Settings
 
 if TYPE_CHECKING:
@@ -91,14 +91,9 @@ class ClapEmbedder:
     def __init__(
         self, settings: Settings, *, device: str | None = None, max_clips: int = 3
     ) -> None:
-        import torch
-
-        if max_clips < 1:
-            raise ConfigError(f"max_clips must be at least 1, got {max_clips}")
         self.settings = settings
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device, self.batch_size = clip_options(settings.batch_size, device, max_clips)
         self.max_clips = max_clips
-        self.batch_size = max(1, settings.batch_size)
         self.source: str | Path = settings.embedder_weights or MODEL_ID
         if settings.embedder_weights is not None and not Path(self.source).is_dir():
             raise BackendUnavailable(

@@ -11,6 +11,20 @@ from pathlib import Path
 import numpy as np
 
 from linernotes.tools.audio import excerpt_starts, load_audio, probe
+from linernotes.tools.errors import ConfigError
+
+
+def clip_options(batch_size: int, device: str | None, max_clips: int) -> tuple[str, int]:
+    """The torch device (CUDA when available) and clips per forward pass of an embedder.
+
+    Raises:
+        ConfigError: ``max_clips`` is below 1.
+    """
+    import torch
+
+    if max_clips < 1:
+        raise ConfigError(f"max_clips must be at least 1, got {max_clips}")
+    return device or ("cuda" if torch.cuda.is_available() else "cpu"), max(1, batch_size)
 
 
 def l2_normalise(x: np.ndarray) -> np.ndarray:

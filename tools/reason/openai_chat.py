@@ -241,6 +241,17 @@ class OpenAIChat:
             },
         ]
 
+    def _first_reply(
+        self, text: str, schema: type[BaseModel] | None, messages: list[Any], args: dict
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """(the answer, None) when ``text`` will do; else (None, the repair request)."""
+        if schema is None:
+            return text, None
+        try:
+            return parse_json_reply(text, schema), None
+        except ValidationError as e:
+            return None, {**args, "messages": self._repair_messages(messages, text, e)}
+
     def _parse_repaired(self, text: str, schema: type[M]) -> M:
         """Validate the reply to the repair request; a second invalid reply is final."""
         try:
@@ -281,14 +292,8 @@ class OpenAIChat:
         args = self.request_args(
             messages, schema=schema, temperature=temperature, max_tokens=max_tokens, extra=extra
         )
-        text = self.complete(args)
-        if schema is None:
-            return text
-        try:
-            return parse_json_reply(text, schema)
-        except ValidationError as e:
-            args["messages"] = self._repair_messages(messages, text, e)
-            return self._parse_repaired(self.complete(args), schema)
+        done, repair = self._first_reply(self.complete(args), schema, messages, args)
+        return done if repair is None else self._parse_repaired(self.complete(repair), schema)
 
     async def achat(
         self,
@@ -304,14 +309,11 @@ class OpenAIChat:
         args = self.request_args(
             messages, schema=schema, temperature=temperature, max_tokens=max_tokens, extra=extra
         )
-        text = await self.acomplete(args, client)
-        if schema is None:
-            return text
-        try:
-            return parse_json_reply(text, schema)
-        except ValidationError as e:
-            args["messages"] = self._repair_messages(messages, text, e)
-            return self._parse_repaired(await self.acomplete(args, client), schema)
+        reply = await self.acomplete(args, client)
+        done, repair = self._first_reply(reply, schema, messages, args)
+        if repair is None:
+            return done
+        return self._parse_repaired(await self.acomplete(repair, client), schema)
 
     def describe(self) -> dict[str, Any]:
         """What a trace records about this backend."""
