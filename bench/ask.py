@@ -15,7 +15,8 @@ Two text-embedder paths, each in its own processes, in the same run:
   onnxruntime + tokenizers, exported once into the user cache; no torch import);
 * ``torch`` (baseline): the same weights through sentence-transformers and torch, the
   path this replaced, registered for the bench as text embedder ``minilm-torch`` (same
-  space, so it reads the same catalog). Skipped if sentence-transformers is missing.
+  space, so it reads the same catalog). Needs the dev group's sentence-transformers;
+  skipped without it.
 
 Per process: wall time from spawn to the end of the cold ask's output and the CPU time
 it took (on a busy machine wall time waits for cores; CPU time does not), then --warm

@@ -16,7 +16,6 @@ from each other): it read more than a plain scan.
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 
 class CoarseQuantizer:
@@ -44,6 +43,8 @@ class CoarseQuantizer:
 
         Empty lists are re-seeded from random sample rows, so every centroid is used.
         """
+        from scipy import sparse  # only large catalogs train one: not on every start
+
         rng = np.random.default_rng(seed)
         n = len(vecs)
         nlist = max(1, min(nlist, n))
