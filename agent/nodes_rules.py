@@ -100,6 +100,8 @@ def plan_turn(
         tokens.insert(0, request.anchor)
     upload_now = state.get("focus") if state.get("upload") else None
     intent = request.intent
+    if request.off_topic:  # "write an essay about climate change" changes no playlist
+        return TurnPlan(route="chat"), request, {}
     if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")
         plan = TurnPlan(route="refine", op="export", fmt=edit.fmt, path=edit.path)
         return plan, request.model_copy(update={"intent": "refine"}), {}

@@ -1,6 +1,6 @@
 """The request suite (agent/scenarios/requests.yaml) on a held-out demo catalog.
 
-177 single requests typed the way people type (genres in everyday words, negations,
+181 single requests typed the way people type (genres in everyday words, negations,
 ranges, counts in words, instruments, moods, typos, contexts, off-topic, absent titles
 and artists, other languages) and 22 multi-turn threads, scored on the demo manifest's
 labels through ``linernotes eval``'s own runner. The catalog is rendered with seed 1:

@@ -172,7 +172,12 @@ ORDINAL_LIST = re.compile(
     re.I,
 )
 QUESTION = re.compile(r"^\W*(?:is|are|does|do|what|how|who|which|has|was|can)\b|\?\s*$", re.I)
-PRONOUN = re.compile(r"\b(it|that one|this one|that track|this track|that song|this song)\b", re.I)
+PRONOUN = re.compile(
+    r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bkeep )"
+    r"\b(it|that one|this one|that track|this track|that song|this song)\b",
+    re.I,
+)
+"""A reference by pronoun; "singing in it" and "keep it calm" point at nothing."""
 LAST_ONE = re.compile(
     r"\b(?:that|the|this)\s+(?:very\s+)?last\s+(?:one|track|song|pick)\b|"
     r"\bthe\s+last\s+(?:one|track|song|pick)\b",
