@@ -75,3 +75,23 @@ def test_lexical_list_is_fused_into_text_search(tiny) -> None:
     fused = search_words(catalog, "techno", 6, backends=backends)
     assert any("lexical" in c.source for c in fused)
     assert sum(catalog.get(c.track_id).genre_tag == "techno" for c in fused[:4]) >= 3
+
+
+def test_facets_ground_the_reader_without_loading_tracks(tiny) -> None:
+    from linernotes.tools.reason.vocabulary import grounding_for
+
+    catalog, _, _ = tiny
+    g = grounding_for(catalog)
+    assert {"techno", "lo-fi hip hop", "pop"} <= g.genres
+    assert "saxophone" not in g.families
+
+
+def test_an_index_without_facets_is_rebuilt(tiny, tmp_path) -> None:
+    _, _, tracks = tiny
+    index = LexicalIndex(tmp_path / "old.sqlite")
+    index.index_tracks(tracks[:3])
+    with index._db:  # an index written before facets existed
+        index._db.execute("DELETE FROM facets")
+    assert not index.complete()
+    index.index_tracks(tracks[:3])
+    assert index.complete() and len(index.facets()) >= 1

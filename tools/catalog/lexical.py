@@ -75,10 +75,21 @@ class LexicalIndex:
                 "CREATE TABLE IF NOT EXISTS names (id TEXT, field TEXT, value TEXT, norm TEXT)"
             )
             self._db.execute("CREATE INDEX IF NOT EXISTS names_norm ON names(norm)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS facets (id TEXT PRIMARY KEY, tag TEXT, genre TEXT, "
+                "instruments TEXT)"
+            )
 
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def complete(self) -> bool:
+        """Every indexed track has its facets (an index from an older version may not)."""
+        with self._lock:
+            docs = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            facets = self._db.execute("SELECT count(*) FROM facets").fetchone()[0]
+        return bool(docs == facets)
 
     def ids(self) -> set[str]:
         """Every indexed track id."""
@@ -92,7 +103,16 @@ class LexicalIndex:
             for t in rows:
                 self._db.execute("DELETE FROM docs WHERE id = ?", (t.id,))
                 self._db.execute("DELETE FROM names WHERE id = ?", (t.id,))
-                s = getattr(t, "summary", None)  # stand-ins in tests may carry only a title
+                s = getattr(t, "summary", None)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO facets VALUES (?, ?, ?, ?)",
+                    (
+                        t.id,
+                        (getattr(t, "genre_tag", None) or "").lower(),
+                        (getattr(s, "genre", None) or "").lower(),
+                        "\n".join(getattr(s, "instruments", ())),
+                    ),
+                )  # stand-ins in tests may carry only a title
                 said = (getattr(t, "genre_tag", None), getattr(s, "genre", None))
                 tags = " ; ".join(x for x in (*said, *getattr(s, "instruments", ())) if x)
                 self._db.execute(
@@ -118,8 +138,18 @@ class LexicalIndex:
         """Forget these tracks."""
         with self._lock, self._db:
             for i in ids:
-                self._db.execute("DELETE FROM docs WHERE id = ?", (i,))
-                self._db.execute("DELETE FROM names WHERE id = ?", (i,))
+                for table in ("docs", "names", "facets"):
+                    self._db.execute(f"DELETE FROM {table} WHERE id = ?", (i,))
+
+    def facets(self) -> list[tuple[str, str, list[str]]]:
+        """Distinct (genre tag, listener's genre, instruments) of the indexed tracks.
+
+        What the request reader needs to know what the catalog can honour, without
+        loading every track record (``tools.reason.vocabulary.grounding_for``).
+        """
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT tag, genre, instruments FROM facets")
+            return [(t, g, [x for x in i.split("\n") if x]) for t, g, i in rows.fetchall()]
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` best tracks for the words of ``query`` by BM25, best first.
@@ -209,7 +239,7 @@ def lexical_for(catalog: Any) -> LexicalIndex:
         if index is None:
             index = LexicalIndex(path if folder else ":memory:")
             _OPEN[path] = index
-    if len(index) != len(catalog):
+    if len(index) != len(catalog) or not index.complete():
         tracks = catalog.tracks()
         index.remove(index.ids() - {t.id for t in tracks})
         index.index_tracks(tracks)

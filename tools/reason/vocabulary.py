@@ -190,19 +190,20 @@ _GROUNDING: dict[tuple[int, int], Grounding] = {}
 
 
 def grounding_for(catalog: Any, vocab: Vocabulary | None = None) -> Grounding:
-    """The catalog's genres and instrument families (computed once per catalog state)."""
+    """The catalog's genres and instrument families (computed once per catalog state).
+
+    Read from the lexical index's facets (distinct genre/instrument combinations), so a
+    large catalog is not loaded whole to answer one request.
+    """
+    from linernotes.tools.catalog.lexical import lexical_for
+
     key = (id(catalog), len(catalog))
     if key not in _GROUNDING:
         vocab = vocab or load_vocabulary()
         genres: set[str] = set()
         families: set[str] = set()
-        for t in catalog.tracks():
-            summary = getattr(t, "summary", None)
-            tag, said = getattr(t, "genre_tag", None), getattr(summary, "genre", None)
-            genre = (said or tag or "").lower() or None
-            for g in (tag, said):
-                if g:
-                    genres.add(g.lower())
-            families |= track_families(getattr(summary, "instruments", ()), genre, vocab)
+        for tag, said, instruments in lexical_for(catalog).facets():
+            genres |= {g for g in (tag, said) if g}
+            families |= track_families(instruments, said or tag or None, vocab)
         _GROUNDING[key] = Grounding(frozenset(genres), frozenset(families))
     return _GROUNDING[key]
