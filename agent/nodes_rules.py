@@ -18,10 +18,10 @@ from langgraph.runtime import Runtime
 
 from linernotes.agent.ops import HARD, Env, call, profile_for
 from linernotes.agent.ops_playlist import remember_constraints
-from linernotes.agent.refs import resolve
+from linernotes.agent.refs import file_ref, resolve
 from linernotes.agent.state import Context, Op, State, TurnPlan, Upload, combine
 from linernotes.agent.traces import traced
-from linernotes.tools.catalog.search import is_audio_path, resolve_query
+from linernotes.tools.catalog.search import resolve_query
 from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
 from linernotes.tools.playlist import position_of
 from linernotes.tools.reason.rules_edits import Edit, read_edit
@@ -77,7 +77,7 @@ def inherit(basis: Request, turn: Request) -> Request:
 
 def _anchor(ref: str, state: Any, ctx: Context, extra: dict[str, Any]) -> str:
     """An anchor reference -> a track id; an audio file outside the catalog becomes an upload."""
-    if is_audio_path(ref) and not ref.startswith("#"):
+    if file_ref(ref, ctx) and not ref.startswith("#"):
         track, vec, in_catalog = resolve_query(ctx.catalog, ref, ctx.backends)
         if not in_catalog:
             up = Upload(track=track, vector=[float(x) for x in vec], name=track.title)
@@ -198,7 +198,7 @@ def _plan_recommend(
 
 def _is_track(ref: str, ctx: Context) -> bool:
     """A resolved catalog id or an audio file, as opposed to an unresolved phrase."""
-    return is_audio_path(ref) or bool(ctx.catalog.existing_ids([ref]))
+    return file_ref(ref, ctx) or bool(ctx.catalog.existing_ids([ref]))
 
 
 @traced("understand")

@@ -29,7 +29,8 @@ def _tool_reply(state: State, runtime: Runtime[Context], name: str, fn: Any) -> 
     try:
         out = call(name, fn, Env(runtime.context, dict(state)), track=plan.target)
     except LinernotesError as e:
-        return {"reply": f"I could not answer that: {str(e).rstrip('.')}."}
+        problem = str(e).rstrip(".")
+        return {"reply": f"I could not answer that: {problem}.", "problem": problem}
     return {**out.update, "reply": out.text}
 
 

@@ -9,6 +9,7 @@ the playlist keeps its liner note (the judge's verdict as a ``Pick``) in ``notes
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from linernotes.agent.ops import HARD, Env, Out, merge_constraints
@@ -168,8 +169,12 @@ def export_playlist(env: Env, format: str | None = None, path: str | None = None
     """
     playlist = env.state.get("playlist") or []
     ctx = env.ctx
+    folder = Path(ctx.export_dir or Path(ctx.catalog.folder) / "playlists")
+    if path is not None and not getattr(ctx, "files_from_text", True):
+        # From the web UI a path in the chat names a file, never a place on the server.
+        name = re.sub(r"[^\w.-]+", "_", Path(path).name).lstrip(".") or "playlist"
+        path = str(folder / name)
     if path is None:
-        folder = Path(ctx.export_dir or Path(ctx.catalog.folder) / "playlists")
         stem = ctx.tracer.thread or "playlist"
         path = str(folder / f"{stem}.{(format or DEFAULT_EXPORT).lower()}")
     elif format is None and not Path(path).suffix:

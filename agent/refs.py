@@ -28,6 +28,11 @@ POSITION = re.compile(r"^#\s*(-?\d{1,3})$")
 VOICE_WORDS = frozenset(WORD_FAMILIES["vocals"])
 
 
+def file_ref(ref: str, ctx: Any) -> bool:
+    """Whether ``ref`` is an audio file this turn may open (never from the web UI's text)."""
+    return getattr(ctx, "files_from_text", True) and is_audio_path(ref)
+
+
 def track_of(track_id: str, state: Any, ctx: Any) -> Track:
     """The record of a track id: an upload of this thread, else a catalog track."""
     upload = (state.get("uploads") or {}).get(track_id)
@@ -122,7 +127,7 @@ def resolve_token(token: str, state: Any, ctx: Any) -> str:
     for uid, up in uploads.items():
         if ref == uid or low in (up.track.title.lower(), up.name.lower()):
             return uid
-    if is_audio_path(ref):
+    if file_ref(ref, ctx):
         return resolve_query(ctx.catalog, ref, ctx.backends)[0].id
     return ctx.catalog.resolve(ref).id
 
@@ -142,6 +147,6 @@ def lookup(token: str, state: Any, ctx: Any) -> Track:
     A file path outside the catalog is analysed on the fly and kept as an upload-like
     track only for this call (the intake node keeps real uploads in the thread).
     """
-    if is_audio_path(token.strip()):
+    if file_ref(token.strip(), ctx):
         return resolve_query(ctx.catalog, token.strip(), ctx.backends)[0]
     return track_of(resolve(token, state, ctx), state, ctx)

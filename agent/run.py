@@ -11,6 +11,7 @@ only invokes the graph with a fresh ``Context`` carrying its run-scoped choices
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,10 +90,22 @@ class Session:
         from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
         from langgraph.checkpoint.sqlite import SqliteSaver
 
+        serde = JsonPlusSerializer(allowed_msgpack_modules=list(SERIALISED_TYPES))
+        if self.read_only:  # threads last as long as this process
+            from langgraph.checkpoint.memory import InMemorySaver
+
+            return InMemorySaver(serde=serde)
         path = Path(self.catalog.folder) / THREADS_FILE
         conn = sqlite3.connect(str(path), check_same_thread=False)
-        serde = JsonPlusSerializer(allowed_msgpack_modules=list(SERIALISED_TYPES))
         return SqliteSaver(conn, serde=serde)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the catalog folder is read-only (a backup, another user's library).
+
+        Answers still work; conversations and traces are then kept in memory only.
+        """
+        return bool(getattr(getattr(self.catalog, "records", None), "read_only", False))
 
     def tracer(
         self,
@@ -104,7 +117,7 @@ class Session:
         """A tracer for one turn, writing to the thread's trace file when ``keep``."""
         model = getattr(self.chat_model, "model_name", None) if self.planner == "llm" else None
         backend = "openai" if self.planner == "llm" else "rules"
-        file = trace_file(self.catalog.folder, thread) if keep else None
+        file = trace_file(self.catalog.folder, thread) if keep and not self.read_only else None
         return Tracer(file=file, thread=thread, backend=backend, model=model, on_step=on_step)
 
 
@@ -141,6 +154,12 @@ def session_for(settings: Settings) -> Session:
                 planner=planner,
                 chat_model=chat_model,
             )
+            if _SESSIONS[key].read_only:
+                print(
+                    f"linernotes: catalog {catalog.folder} is read-only: answering from it, "
+                    "but conversations, traces and thumbs are not saved",
+                    file=sys.stderr,
+                )
         return _SESSIONS[key]
 
 
@@ -181,6 +200,7 @@ def answer_of(state: dict[str, Any], session: Session, tracer: Tracer, text: str
         thread=tracer.thread,
         playlist=playlist,
         steps=list(tracer.steps),
+        problem=state.get("problem"),
     )
 
 
@@ -193,6 +213,7 @@ def ask(
     count: int | None = None,
     upload: Path | None = None,
     on_step: Callable[[Step], None] | None = None,
+    files_from_text: bool = True,
 ) -> Answer:
     """Answer one message with explained picks from the catalog.
 
@@ -207,6 +228,8 @@ def ask(
         upload: an audio file sent with the message: analysed on the fly with the
             catalog's backends and kept in the thread (not the catalog) as "my track".
         on_step: called with each node or tool step as it finishes (live UI thoughts).
+        files_from_text: False where the message comes from someone who must not reach
+            this machine's files (the web UI): paths in the text are then never opened.
 
     Returns:
         The reply, the request as understood, this turn's picks, the thread's playlist,
@@ -227,6 +250,7 @@ def ask(
         export_dir=Path(session.catalog.folder) / PLAYLISTS_DIR,
         anchor=anchor,
         count=count,
+        files_from_text=files_from_text,
     )
     config = {"configurable": {"thread_id": thread}} if thread else None
     inputs = {"text": text, "upload": str(upload) if upload is not None else None}

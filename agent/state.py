@@ -180,6 +180,10 @@ class Context:
         export_dir: where playlists go when the listener names no file.
         anchor: an anchor chosen outside the message (``--anchor``), beating the text's.
         count: a count chosen outside the message (``--count``), beating the text's.
+        files_from_text: whether a file path written in the message (or a tool argument)
+            may be opened or written: True for the command line (the user's own machine);
+            False for the web UI, where only uploaded files are read and playlists are
+            exported only into ``export_dir``, so no one can probe the server's files.
     """
 
     catalog: Any
@@ -195,6 +199,7 @@ class Context:
     export_dir: Any = None
     anchor: str | None = None
     count: int | None = None
+    files_from_text: bool = True
 
 
 SERIALISED_TYPES: tuple[type, ...] = (

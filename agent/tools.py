@@ -24,6 +24,7 @@ from langgraph.types import Command
 from linernotes.agent import ops, ops_playlist
 from linernotes.agent.state import Context
 from linernotes.tools.errors import LinernotesError
+from linernotes.tools.fence import neutral
 from linernotes.tools.schemas import Constraints
 
 ToolCtx = ToolRuntime[Context, dict]
@@ -34,8 +35,12 @@ def _run(runtime: ToolCtx, fn: Callable[..., ops.Out], **args: Any) -> Command:
     """Run the ops function a tool wraps; each tool is named after its ops function."""
     name = fn.__name__
     env = ops.Env(runtime.context, dict(runtime.state))
-    out = ops.call(name, fn, env, call_id=runtime.tool_call_id, **args)
-    message = ToolMessage(out.text, tool_call_id=runtime.tool_call_id, name=name)
+    try:
+        out = ops.call(name, fn, env, call_id=runtime.tool_call_id, **args)
+    except LinernotesError as e:  # its message quotes titles and references: data, too
+        raise type(e)(neutral(str(e))) from e
+    # Tool results quote titles, tags and captions: data that must not write a tag.
+    message = ToolMessage(neutral(out.text), tool_call_id=runtime.tool_call_id, name=name)
     return Command(update={**out.update, "messages": [message]})
 
 

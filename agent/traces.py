@@ -14,6 +14,7 @@ trajectory evaluators such as agentevals' trajectory match read.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import time
@@ -28,6 +29,8 @@ from pydantic import BaseModel
 from linernotes.tools.schemas import Step, utc_now
 
 TRACES_DIR = "traces"
+_STEM_MAX = 96
+"""Longest trace file stem (file systems allow 255 bytes per name)."""
 UNTHREADED = "_unthreaded"
 """File stem of turns asked without a thread id (one-off questions)."""
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -51,6 +54,10 @@ def jsonable(value: Any) -> Any:
 def trace_file(catalog_folder: str | Path, thread: str | None) -> Path:
     """The JSONL file of a thread (thread ids are made safe as file names)."""
     stem = _SAFE.sub("_", thread) if thread else UNTHREADED
+    if thread and len(stem) > _STEM_MAX:
+        # A long id would exceed the file system's name limit: a readable head plus a hash.
+        digest = hashlib.sha256(thread.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        stem = f"{stem[: _STEM_MAX - 17]}-{digest}"
     return Path(catalog_folder) / TRACES_DIR / f"{stem}.jsonl"
 
 

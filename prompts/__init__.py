@@ -7,7 +7,13 @@ Each file may start with a front-matter block declaring its variables and versio
     ---
     version: 1
     variables: [anchor, candidates]
+    trusted: [schema]
     ---
+
+Every variable is data (titles, captions, messages, tool results) and goes through
+``tools.fence.neutral`` when rendered, so nothing in it can close the prompt's fences;
+only the variables listed as ``trusted`` (text this program wrote, such as a JSON
+schema) are inserted as they are.
 """
 
 from __future__ import annotations
@@ -29,15 +35,21 @@ class Prompt(BaseModel):
     name: str
     version: str = Field(description="Bumped whenever the wording changes (cache key).")
     variables: list[str] = Field(default_factory=list)
+    trusted: list[str] = Field(
+        default_factory=list, description="Variables written by this program, not data."
+    )
     template: str
 
     def render(self, **values: Any) -> str:
-        """Render with exactly the declared variables; a missing one raises."""
+        """Render with exactly the declared variables (fenced as data); a missing one raises."""
+        from linernotes.tools.fence import neutral
+
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise KeyError(f"prompt {self.name!r} needs variables {missing}")
+        safe = {k: v if k in self.trusted else neutral(v) for k, v in values.items()}
         env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-        return env.from_string(self.template).render(**values)
+        return env.from_string(self.template).render(**safe)
 
 
 def list_prompts() -> list[str]:
@@ -61,6 +73,7 @@ def load_prompt(name: str) -> Prompt:
         name=name,
         version=str(meta.get("version", "1")),
         variables=list(meta.get("variables", [])),
+        trusted=list(meta.get("trusted", [])),
         template=text,
     )
 

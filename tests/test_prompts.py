@@ -15,10 +15,10 @@ def test_prompts_exist():
 @pytest.mark.parametrize("name", list_prompts())
 def test_prompt_renders_with_declared_variables(name):
     prompt = load_prompt(name)
-    values = {v: f"<<{v}>>" for v in prompt.variables}
+    values = {v: f"@@{v}@@" for v in prompt.variables}  # markers the fence keeps as they are
     text = prompt.render(**values)
     for v in prompt.variables:
-        assert f"<<{v}>>" in text, f"{name}: declared variable {v!r} is never used"
+        assert f"@@{v}@@" in text, f"{name}: declared variable {v!r} is never used"
     assert not re.search(r"{{|{%", text)
 
 

@@ -19,13 +19,13 @@ import soundfile as sf
 
 import linernotes.ui.app_chat as chat
 from linernotes.tools.catalog.records import Records
-from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
+from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError, UsageError
 from linernotes.tools.schemas import Answer, Pick, PlaylistItem, Request, Step
 from linernotes.tools.settings import load_settings
 from linernotes.ui import app_playlist as pl
 from linernotes.ui import app_views as views
 from linernotes.ui.app import _edit, _on_thumb, build_app
-from linernotes.ui.app_services import Services, audio_folders
+from linernotes.ui.app_services import Services
 from linernotes.ui.cli import build_parser
 
 DIMS = {
@@ -243,10 +243,11 @@ def test_playlist_edits_return_new_lists() -> None:
     assert [i.title for i in pl.remove(items, 0)] == ["Track 2", "Track 3"]
 
 
-def test_cards_escape_text_and_serve_audio_through_gradio() -> None:
-    card = views.pick_card(make_pick(1, title="<b>Loud</b> & ${x}"), None)
+def test_cards_escape_text_and_play_audio_by_track_id() -> None:
+    pick = make_pick(1, title="<b>Loud</b> & ${x}")
+    card = views.pick_card(pick, None)
     assert "<b>Loud</b>" not in card and "&lt;b&gt;Loud&lt;/b&gt; &amp; &#36;{x}" in card
-    assert 'src="gradio_api/file=/music/track%201.flac"' in card
+    assert f'src="audio/{pick.track_id}"' in card and "/music" not in card.split("src=")[1]
     assert card.count('<span class="ln-chip') == 2
 
 
@@ -260,22 +261,16 @@ def test_dimension_figure_splits_core_from_secondary() -> None:
     assert views.dimension_figure(None) is None
 
 
-def test_playlist_summary_and_audio_folders(tmp_path: Path) -> None:
+def test_playlist_summary() -> None:
     assert "Empty" in views.playlist_summary([], {})
     item = PlaylistItem(track_id="a", path="/x/a.flac", title="A")
     assert "1 tracks" in views.playlist_summary([item], {})
-
-    class Tracks:
-        def tracks(self) -> list[Any]:
-            return [make_pick(1), make_pick(2)]
-
-    assert audio_folders(Tracks()) == [str(Path("/music").resolve())]
 
 
 def test_ui_command_has_host_and_port_but_no_share() -> None:
     args = build_parser().parse_args(["ui", "--port", "7001"])
     assert (args.host, args.port) == ("127.0.0.1", 7001)
-    with pytest.raises(SystemExit):
+    with pytest.raises(UsageError, match="--share"):
         build_parser().parse_args(["ui", "--share"])
 
 

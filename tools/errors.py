@@ -39,3 +39,7 @@ class BackendUnavailable(LinernotesError):
 
 class LLMReplyError(LinernotesError):
     """A language model replied with something that does not validate, even after repair."""
+
+
+class UsageError(LinernotesError):
+    """A command line that cannot be parsed: unknown option, missing or bad argument."""

@@ -282,3 +282,8 @@ class Answer(Record):
         default_factory=list, description="The thread's playlist after this turn."
     )
     steps: list[Step] = Field(default_factory=list, description="What the agent did, in order.")
+    problem: str | None = Field(
+        None,
+        description="Why this turn could not be answered as asked (a reference that names "
+        "no track, a refused file, an empty message); None when it was answered.",
+    )

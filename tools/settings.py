@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -85,6 +85,16 @@ class Settings(BaseSettings):
         description="Worker processes for ingest.",
     )
     batch_size: int = Field(16, ge=1, description="Tracks per ingest batch.")
+    ui_auth: SecretStr | None = Field(
+        None,
+        description="'user:password' the web UI asks for (`linernotes ui --auth`); unset: "
+        "no login, which is only safe while it listens on 127.0.0.1.",
+    )
+    ui_hosts: str = Field(
+        "",
+        description="Comma-separated host names the web UI answers to besides its bind "
+        "address and localhost (e.g. a reverse proxy's name); other Host headers get 400.",
+    )
 
     @field_validator("embedder", "text_embedder", "listener", "reasoner", "judge")
     @classmethod

@@ -3,8 +3,11 @@
 ``build_app(settings)`` only lays out components and wires handlers; it opens nothing, so
 it builds in a test without a catalog. The agent and the catalog come through
 ``Services`` (``agent.run`` by default, fakes in tests). ``launch`` warms the agent first
-(the first answer then takes milliseconds, not the seconds a cold catalog costs) and lets
-gradio serve exactly the folders that hold catalog audio, for the cards' players.
+(the first answer then takes milliseconds, not the seconds a cold catalog costs) and
+serves the cards' players through one route that streams a catalog track by id; no
+folder is shared, the catalog folder is blocked, unknown Host headers are refused and a
+login is optional (``ui.app_server``). Uploads are deleted when refused, when their
+session ends and when the server stops.
 
 Per-session values live in ``gr.State`` as plain JSON-able data: gradio notices a
 changed state by hashing it, and pydantic objects hash by identity, which would re-render
@@ -30,12 +33,13 @@ from linernotes.ui.app_chat import (
     UPLOAD_MAX_MB,
     CuratorSession,
     chat_turn,
+    forget_session,
     new_session,
     record_thumb,
 )
+from linernotes.ui.app_server import allowed_hosts, app_kwargs, parse_auth, warn_if_exposed
 from linernotes.ui.app_services import (
     Services,
-    audio_folders,
     default_services,
     dump,
     example_request,
@@ -66,8 +70,10 @@ def build_app(
 ) -> gr.Blocks:
     """Lay out the UI and wire its handlers (nothing is opened until a session asks)."""
     services = services or default_services(settings)
-    with gr.Blocks(title="linernotes", analytics_enabled=False) as app:
-        session = gr.State(new_session)
+    # delete_cache: gradio deletes this app's uploads and exports a day after they were
+    # made, and all of them when the server stops.
+    with gr.Blocks(title="linernotes", analytics_enabled=False, delete_cache=(3600, 86400)) as app:
+        session = gr.State(new_session, delete_callback=forget_session)
         picks = gr.State([])
         playlist = gr.State([])
         gr.HTML(HEADER)
@@ -260,32 +266,51 @@ def _on_export(services: Services, data: list[dict[str, Any]], label: str) -> An
     return gr.File(value=str(exported.path), visible=True)
 
 
-def launch(settings: Settings, services: Services | None = None, **kwargs: Any) -> gr.Blocks:
-    """Warm the agent, then serve the UI on loopback (never shared publicly).
+def launch(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    auth: str | None = None,
+    hosts: list[str] | None = None,
+    **kwargs: Any,
+) -> gr.Blocks:
+    """Warm the agent, then serve the UI (on loopback unless told otherwise; never shared).
 
     Args:
-        settings: catalog and backends.
+        settings: catalog and backends (``ui_auth`` and ``ui_hosts`` apply here).
         services: the agent and catalog (default: ``agent.run`` on ``settings``).
+        auth: ``user:password`` to require a login (beats ``settings.ui_auth``).
+        hosts: more Host header names to answer to (beside ``settings.ui_hosts``).
         **kwargs: passed to ``gr.Blocks.launch`` (``server_name``, ``server_port``,
             ``prevent_thread_lock``, ``quiet``...); ``share`` is always off.
 
     Returns:
         The running app (``app.local_url`` is its address; ``app.close()`` stops it).
+
+    Raises:
+        ConfigError: ``auth`` is not ``user:password``.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    secret = settings.ui_auth.get_secret_value() if settings.ui_auth else None
+    login = parse_auth(auth or secret)
     services = services or default_services(settings)
     catalog = warm_up(services)
     app = build_app(settings, services)
-    allowed = [*audio_folders(catalog), str(Path(catalog.folder).resolve())]
     kwargs.pop("share", None)
-    kwargs.setdefault("server_name", "127.0.0.1")
+    server_name = kwargs.setdefault("server_name", "127.0.0.1")
     block = not kwargs.pop("prevent_thread_lock", False)
     quiet = kwargs.pop("quiet", False)
+    names = [*(hosts or []), *settings.ui_hosts.split(",")]
+    served = app_kwargs(partial(track_or_none, services), allowed_hosts(server_name, names))
+    warn_if_exposed(server_name, login)
     app.queue(default_concurrency_limit=2).launch(
         share=False,
         prevent_thread_lock=True,
         quiet=True,  # gradio's banner suggests share=True, which this app never allows
-        allowed_paths=[*kwargs.pop("allowed_paths", []), *allowed],
+        auth=login,
+        app_kwargs=served,
+        allowed_paths=kwargs.pop("allowed_paths", []),  # no music folder: audio goes by id
+        blocked_paths=[str(Path(catalog.folder).resolve()), *kwargs.pop("blocked_paths", [])],
         max_file_size=f"{int(UPLOAD_MAX_MB * 2)}mb",
         theme=make_theme(),
         css=CSS,

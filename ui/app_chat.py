@@ -9,6 +9,7 @@ reply, instead of a frozen box for the seconds a cold catalog takes to open.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import mimetypes
 import queue
@@ -23,6 +24,7 @@ from typing import Any
 import gradio as gr
 from gradio.components.chatbot import MetadataDict
 from gradio.data_classes import FileData
+from gradio.utils import get_upload_folder
 
 from linernotes.tools.audio import load_audio
 from linernotes.tools.errors import InvalidAudioError, LinernotesError
@@ -46,11 +48,35 @@ class CuratorSession:
     thread: str
     anchor_id: str | None = None
     context: str | None = None
+    uploads: tuple[str, ...] = ()  # files this session sent: deleted when it ends
 
 
 def new_session() -> CuratorSession:
     """A fresh conversation (called by ``gr.State`` once per page load)."""
     return CuratorSession(thread=uuid.uuid4().hex)
+
+
+def discard_upload(path: str | Path, folder: str | Path | None = None) -> bool:
+    """Delete an uploaded file (and its now empty folder) if it lies in gradio's uploads.
+
+    Only files under ``folder`` (default: gradio's upload folder) are ever deleted, so a
+    path that is not an upload can never remove a user's file. Returns whether it did.
+    """
+    root = Path(folder or get_upload_folder()).resolve()
+    p = Path(path).resolve()
+    if root not in p.parents or not p.is_file():
+        return False
+    p.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        if p.parent != root:
+            p.parent.rmdir()  # gradio keeps each upload in its own hashed folder
+    return True
+
+
+def forget_session(session: CuratorSession | None) -> None:
+    """Delete a finished session's uploads (``gr.State`` calls this when the tab closes)."""
+    for path in getattr(session, "uploads", ()) or ():
+        discard_upload(path)
 
 
 @dataclass(frozen=True)
@@ -167,10 +193,18 @@ def _run(
     upload: Path | None,
     on_step: Callable[[Step], None],
 ) -> Answer:
-    """Call the agent, passing ``on_step`` when it takes one (the real agent does)."""
-    if "on_step" in inspect.signature(ask_fn).parameters:
-        return ask_fn(text, settings, thread=thread, upload=upload, on_step=on_step)
-    return ask_fn(text, settings, thread=thread, upload=upload)
+    """Call the agent, passing ``on_step`` when it takes one (the real agent does).
+
+    Paths written in the chat are never opened (``files_from_text=False``): on the web,
+    only uploaded files are read.
+    """
+    params = inspect.signature(ask_fn).parameters
+    extra: dict[str, Any] = {}
+    if "on_step" in params:
+        extra["on_step"] = on_step
+    if "files_from_text" in params:
+        extra["files_from_text"] = False
+    return ask_fn(text, settings, thread=thread, upload=upload, **extra)
 
 
 def chat_turn(
@@ -224,8 +258,12 @@ def chat_turn(
     history.append(gr.ChatMessage(role="user", content=text))
     if problem is not None:
         history.append(gr.ChatMessage(role="assistant", content=f"⚠️ {problem}"))
+        if upload is not None:
+            discard_upload(upload)  # a refused file is not kept (it may be 200 MB)
         yield TurnView(history, session, picks, playlist)
         return
+    if upload is not None:
+        session = replace(session, uploads=(*session.uploads, str(upload)))
     yield from _answer(text, upload, history, session, picks, playlist, settings, ask_fn, title_of)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from linernotes.tools.errors import LinernotesError
@@ -69,12 +68,6 @@ def track_or_none(services: Services, track_id: str) -> Track | None:
         return services.catalog().get(track_id)
     except LinernotesError:
         return None
-
-
-def audio_folders(catalog: Any) -> list[str]:
-    """The folders holding catalog audio: the only ones the players may be served from."""
-    parents = {str(Path(t.path).resolve().parent) for t in catalog.tracks()}
-    return sorted(parents)
 
 
 def warm_up(services: Services) -> Any:

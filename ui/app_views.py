@@ -21,20 +21,13 @@ from linernotes.tools.schemas import (
     PlaylistItem,
     Track,
 )
+from linernotes.ui.app_server import audio_url
 from linernotes.ui.app_theme import CORE_COLOUR, SECONDARY_COLOUR
-
-FILE_ROUTE = "gradio_api/file="
-"""Gradio's file route, relative so the app also works under a proxy's root path."""
 
 
 def esc(value: object) -> str:
     """HTML-escape ``value``; also ``$`` and backticks, which gr.HTML's template reads."""
     return html.escape(str(value)).replace("$", "&#36;").replace("`", "&#96;")
-
-
-def file_url(path: str) -> str:
-    """URL under which gradio serves ``path`` (the folder must be in ``allowed_paths``)."""
-    return FILE_ROUTE + quote(path)
 
 
 def clock(seconds: float) -> str:
@@ -71,7 +64,7 @@ def pick_card(pick: Pick, track: Track | None) -> str:
         f'<div class="ln-meta">{track_facts(track)}</div></div>'
         f'<div class="ln-score" title="fit score / judge confidence"><b>{pick.score:.2f}</b>'
         f"<small>fit · conf {pick.confidence:.2f}</small></div></div>"
-        f'<audio controls preload="metadata" src="{esc(file_url(pick.path))}"></audio>'
+        f'<audio controls preload="metadata" src="{esc(audio_url(quote(pick.track_id)))}"></audio>'
         f'<p class="ln-expl">{esc(pick.explanation)}</p>'
         f'<div class="ln-chips">{"".join(chips)}</div></div>'
     )

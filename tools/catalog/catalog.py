@@ -172,6 +172,27 @@ class Catalog:
             self._tracks.update({t.id: t for t in tracks})
         keep_in_step(self, tracks)  # the lexical index (titles, tags, captions) follows
 
+    def delete(self, ids: Iterable[str]) -> list[str]:
+        """Remove tracks (record, audio and caption vectors); returns the ids that existed."""
+        wanted = list(dict.fromkeys(ids))
+        found = sorted(self.existing_ids(wanted))
+        # Audio first: existing_ids() reads it, so a kill in between leaves no half track.
+        self._audio.delete(found)
+        self._text.delete(found)
+        if self._tracks is not None:
+            for track_id in found:
+                self._tracks.pop(track_id, None)
+        return found
+
+    def update_records(self, tracks: list[Track]) -> None:
+        """Replace stored track records (a moved or re-tagged file); vectors are kept."""
+        ids = [t.id for t in tracks]
+        metas = [track_metadata(t) for t in tracks]
+        self._audio.update(ids, metas, [t.model_dump_json() for t in tracks])
+        self._text.update(ids, metas)
+        if self._tracks is not None:
+            self._tracks.update({t.id: t for t in tracks})
+
     # -- reading ---------------------------------------------------------------------
     def __len__(self) -> int:
         return self._audio.count()

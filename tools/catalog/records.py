@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
+from linernotes.tools.errors import CatalogError
 from linernotes.tools.schemas import Record, Verdict, utc_now
 
 _SCHEMA = """
@@ -43,6 +45,33 @@ CREATE TABLE IF NOT EXISTS triplets (
 """
 
 
+_TABLES = {"skips", "verdicts", "feedback", "meta", "pair_verdicts", "triplets"}
+_KEY_TABLES = {"meta", "skips"}  # every catalog has had these since its first version
+
+
+def damaged(path: Path, why: object, catalog: Path | None = None) -> CatalogError:
+    """The one clear error for a damaged catalog file: which file, why, and what to do."""
+    return CatalogError(
+        f"catalog file {path} is damaged ({why}); nothing was changed. Restore it from a "
+        f"backup, or move the catalog folder {catalog or path.parent} aside and ingest again."
+    )
+
+
+def writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (tried: root ignores permission bits)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _has_siblings(path: Path) -> bool:
+    """Whether the catalog folder holds more than this file (an empty file is then damage)."""
+    return any(p.name not in {path.name, f"{path.name}-wal", f"{path.name}-shm"}
+               for p in path.parent.iterdir())  # fmt: skip
+
+
 class Triplet(Record):
     """One training example of the feedback loop: the positive should beat the negative.
 
@@ -66,22 +95,78 @@ class Records:
     """Thread-safe access to the catalog's SQLite side records."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the records; read-only when the folder cannot be written.
+
+        Raises:
+            CatalogError: the file is damaged (not SQLite, truncated, tables missing);
+                the message names it and what to do. Nothing is recreated over it.
+        """
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        self.read_only = False
+        existed = path.exists()
+        # Judged before SQLite touches the file: opening an empty file makes it a database.
+        size = path.stat().st_size if existed else 0
+        if existed and size == 0 and _has_siblings(path):
+            raise damaged(path, "it is empty (0 bytes), but the catalog holds data")
+        try:
+            self._db = self._connect(path, existed)
+            tables = self._tables(self._db)
+        except sqlite3.OperationalError as e:
+            raise CatalogError(f"cannot open catalog file {path}: {e}") from e
+        except sqlite3.DatabaseError as e:  # "file is not a database", "malformed"
+            raise damaged(path, e) from e
+        if existed and size and not tables & _KEY_TABLES:
+            self._db.close()
+            raise damaged(path, "its tables are missing (truncated or replaced)")
+        if not self.read_only and tables < _TABLES:
+            self._db.executescript(_SCHEMA)  # a new catalog, or an older one: add tables
+            self._db.commit()
+
+    def _connect(self, path: Path, existed: bool) -> sqlite3.Connection:
+        """A connection in WAL mode; read-only (immutable) when the folder cannot be written."""
+        if not existed or writable(path.parent):
+            if not existed:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            return db
+        # A read-only folder (a backup, another user's library): read it, write nothing.
+        # mode=ro reads a WAL database whose -wal/-shm files exist; with none (a cleanly
+        # closed catalog) and no way to create them, the file is complete: immutable.
+        self.read_only = True
+        for mode in ("mode=ro", "immutable=1"):
+            db = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
+            try:
+                self._tables(db)
+                return db
+            except sqlite3.OperationalError:
+                db.close()
+        raise sqlite3.OperationalError(f"cannot read {path} in a read-only folder")
+
+    @staticmethod
+    def _tables(db: sqlite3.Connection) -> set[str]:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        return {r[0] for r in rows}
 
     def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if self.read_only:
+            raise CatalogError(
+                f"catalog {self.path.parent} is read-only: cannot write to {self.path.name} "
+                "(make the folder writable, or copy the catalog somewhere writable)"
+            )
         with self._lock:
             self._db.executemany(sql, rows)
             self._db.commit()
 
     def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return list(self._db.execute(sql, args))
+            try:
+                return list(self._db.execute(sql, args))
+            except sqlite3.DatabaseError as e:
+                if isinstance(e, sqlite3.OperationalError):
+                    raise
+                raise damaged(self.path, e) from e
 
     # -- meta ------------------------------------------------------------------------
     def get_meta(self, key: str) -> Any:

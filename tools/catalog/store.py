@@ -17,11 +17,13 @@ matters only to clients that query Chroma directly.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -70,9 +72,7 @@ def make_client(settings: Settings) -> Any:
     import chromadb
 
     if settings.store == "embedded":
-        folder = Path(settings.catalog) / EMBEDDED_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
+        return _embedded_client(Path(settings.catalog).expanduser() / EMBEDDED_DIR)
     host, port, ssl = parse_store_url(settings.store_url)
     try:
         return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
@@ -81,6 +81,43 @@ def make_client(settings: Settings) -> Any:
             f"cannot reach the Chroma server at {settings.store_url}: {e}. Start one with "
             f"`linernotes serve-store --port {port}` or set LINERNOTES_STORE=embedded"
         ) from e
+
+
+def _read_only_copy(folder: Path) -> Path:
+    """A private copy of a read-only embedded store, deleted when this process exits.
+
+    Chroma always opens its database for writing, so a read-only folder is read through
+    a copy.
+    """
+    copy = Path(tempfile.mkdtemp(prefix="linernotes-readonly-")) / EMBEDDED_DIR
+    shutil.copytree(folder, copy)
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
+
+
+def _embedded_client(folder: Path) -> Any:
+    """The embedded Chroma of a catalog folder; read-only folders and damage said plainly.
+
+    Raises:
+        CatalogError: ``chroma.sqlite3`` is damaged (named, with what to do).
+    """
+    import chromadb
+
+    from linernotes.tools.catalog.records import writable
+
+    if folder.is_dir() and not writable(folder):
+        folder = _read_only_copy(folder)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
+    except Exception as e:  # chromadb raises its own InternalError from the Rust core
+        text = str(e).lower()
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            from linernotes.tools.catalog.records import damaged
+
+            raise damaged(folder / "chroma.sqlite3", e, folder.parent) from e
+        raise
 
 
 def vector_collection(client: Any, name: str, *, metadata: Mapping[str, Any] | None = None) -> Any:

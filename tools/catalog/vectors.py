@@ -49,6 +49,36 @@ class VectorCollection:
             if self._index is not None:
                 self._index.add(ids, vecs, metadatas)
 
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove records by id (absent ids are ignored), from Chroma and the index."""
+        if not ids:
+            return
+        self.chroma.delete(ids=list(ids))
+        with self._lock:
+            if self._index is not None:
+                self._index.remove([i for i in ids if i in self._index])
+
+    def update(
+        self,
+        ids: Sequence[str],
+        metadatas: Sequence[Mapping[str, Any]],
+        documents: Sequence[str] | None = None,
+    ) -> None:
+        """Replace the metadata (and documents) of existing records; vectors untouched."""
+        if not ids:
+            return
+        # Chroma re-embeds changed documents unless it is given the vectors: pass the stored ones.
+        by_id = self.vectors(ids)
+        vecs = np.stack([by_id[i] for i in ids])
+        docs = list(documents) if documents is not None else None
+        self.chroma.update(
+            ids=list(ids), embeddings=vecs, metadatas=list(metadatas), documents=docs
+        )
+        with self._lock:
+            if self._index is not None:
+                self._index.remove(list(ids))
+                self._index.add(ids, vecs, metadatas)
+
     def index(self) -> VectorIndex | None:
         """The in-memory index (loaded on first use); None while the collection is empty."""
         with self._lock:

@@ -35,8 +35,10 @@ import numpy as np
 from pydantic import Field
 from tqdm import tqdm
 
-from linernotes.tools.audio import AUDIO_EXTENSIONS, content_hash
-from linernotes.tools.errors import ConfigError, LinernotesError
+from linernotes.tools.errors import CatalogError, LinernotesError
+from linernotes.tools.ingest.discover import scan_paths
+from linernotes.tools.ingest.identity import IdCache
+from linernotes.tools.ingest.reconcile import Plan, prune, reconcile
 from linernotes.tools.ingest.stages import (
     PER_FILE_ERRORS,
     Heard,
@@ -53,17 +55,6 @@ if TYPE_CHECKING:
     from linernotes.tools.catalog.catalog import Catalog
     from linernotes.tools.listen.base import ListenResult
     from linernotes.tools.settings import Settings
-
-# fmt: off
-AUDIO_LIKE_EXTENSIONS = frozenset({
-    ".m4a", ".m4b", ".aac", ".alac", ".wma", ".aifc", ".caf", ".w64", ".rf64", ".au", ".snd",
-    ".mp2", ".mpga", ".ape", ".wv", ".mka", ".amr", ".spx", ".tta", ".dsf", ".dff", ".voc",
-    ".sd2", ".nist", ".sph", ".ircam", ".pvf",
-})
-# fmt: on
-"""Extensions of audio formats that may or may not decode here: attempted, and reported
-with the reason when they fail, so the user learns why a file is missing. Video
-containers (.mp4, .webm) are left out: in a music folder they are videos, not tracks."""
 
 __all__ = [
     "PER_FILE_ERRORS",
@@ -93,7 +84,17 @@ class IngestReport(Record):
         description="Files whose content the catalog already held (or a duplicate of "
         "another file in this run).",
     )
-    skipped: list[Skip] = Field(default_factory=list, description="Files that were refused.")
+    replaced: int = Field(
+        0, description="Changed files whose new record replaced the old one (same path)."
+    )
+    relocated: int = Field(0, description="Moved files whose record now has the new path.")
+    retagged: int = Field(0, description="Known files whose new tags were written to the record.")
+    pruned: list[str] = Field(
+        default_factory=list, description="Ids removed because their files are gone (--prune)."
+    )
+    skipped: list[Skip] = Field(
+        default_factory=list, description="Files and folders that could not be read, and why."
+    )
     seconds: float = Field(0.0, description="Wall-clock time of the run.")
     catalog: str = Field("", description="Catalog folder written to.")
     listener_fallback: str | None = Field(
@@ -108,50 +109,23 @@ class IngestReport(Record):
         return round(60.0 * self.added / self.seconds, 1) if self.seconds > 0 else 0.0
 
 
-def is_audio_like(path: Path) -> bool:
-    """Whether a file's extension says it is (or may be) audio worth attempting."""
-    suffix = path.suffix.lower()
-    return suffix in AUDIO_EXTENSIONS or suffix in AUDIO_LIKE_EXTENSIONS
-
-
 def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Every audio-looking file under ``paths`` (recursive), absolute, sorted, once each.
-
-    A file named directly is always attempted, whatever its extension (the user asked for
-    it). Inside folders, hidden files and folders are passed over (``._song.mp3`` is
-    macOS metadata, not audio).
-
-    Raises:
-        ConfigError: a path does not exist.
-    """
-    found: set[Path] = set()
-    for raw in paths:
-        root = Path(raw).expanduser()
-        if root.is_file():
-            found.add(root.resolve())
-        elif root.is_dir():
-            for p in root.rglob("*"):
-                rel = p.relative_to(root).parts
-                if any(part.startswith(".") for part in rel):
-                    continue
-                if is_audio_like(p) and p.is_file():
-                    found.add(p.resolve())
-        else:
-            raise ConfigError(f"cannot ingest {root}: no such file or folder")
-    return sorted(found)
+    """Every audio-looking file under ``paths`` (see ``tools.ingest.discover.scan_paths``)."""
+    return scan_paths(list(paths)).files
 
 
 def _hash_all(
-    files: Sequence[Path], threads: int, show: bool
+    files: Sequence[Path], threads: int, show: bool, cache: IdCache
 ) -> Iterator[tuple[Path, str | None, str | None]]:
-    """Content ids of ``files`` in input order, as ``(path, id, None)`` or ``(path, None, why)``.
+    """Audio ids of ``files`` in input order, as ``(path, id, None)`` or ``(path, None, why)``.
 
-    Hashing is I/O bound and hashlib releases the GIL, so a few threads overlap the reads.
+    Decoding and hashing release the GIL, so a few threads overlap them; unchanged files
+    come from the id cache without decoding (``tools.ingest.identity``).
     """
 
     def one(p: Path) -> tuple[Path, str | None, str | None]:
         try:
-            return p, content_hash(p), None
+            return p, cache.id_of(p), None
         except OSError as e:
             return p, None, f"cannot read {p}: {e.strerror or e}"
 
@@ -186,7 +160,13 @@ class _Run:
         self.catalog: Catalog = Catalog.open(
             settings, self.audio_embedder.space, self.text_embedder.space
         )
+        if getattr(self.catalog.records, "read_only", False):
+            raise CatalogError(
+                f"catalog {self.catalog.folder} is read-only: cannot ingest into it (make "
+                "the folder writable, or ingest into another catalog with --catalog)"
+            )
         self._listener: Any = None
+        self.plan = Plan()
         self.previously_skipped = {s["path"] for s in self.catalog.skipped()}
         self.ids: dict[str, str] = {}  # path analysed -> its content id
         self.bar: Any = None
@@ -238,12 +218,18 @@ class _Run:
             audio_vecs.append(outcome.vector)
         if not tracks:
             return
+        # Another ingest of the same files may have written some of them meanwhile: those
+        # count as already present, not as added (the report says what this run did).
+        before = self.catalog.existing_ids([t.id for t in tracks])
         text_vecs = self.text_embedder.embed([t.caption for t in tracks])
         self.catalog.upsert(tracks, np.stack(audio_vecs), np.asarray(text_vecs, np.float32))
+        old = [self.plan.replaces[t.id] for t in tracks if t.id in self.plan.replaces]
+        self.report.replaced += len(self.catalog.delete(old)) if old else 0
         for t in tracks:
             self.forget_skips(twins[t.path])
-        self.report.added += len(tracks)
-        self.report.already_present += sum(len(twins[t.path]) - 1 for t in tracks)
+        new = [t for t in tracks if t.id not in before]
+        self.report.added += len(new)
+        self.report.already_present += sum(len(twins[t.path]) for t in tracks) - len(new)
         self.advance(sum(len(twins[t.path]) for t in tracks))
 
     def advance(self, n: int) -> None:
@@ -266,7 +252,12 @@ class _Run:
 
 
 def ingest(
-    paths: list[Path], settings: Settings, *, progress: bool = True, in_process: bool = False
+    paths: list[Path],
+    settings: Settings,
+    *,
+    progress: bool = True,
+    in_process: bool = False,
+    prune_missing: bool = False,
 ) -> IngestReport:
     """Add every new audio file under ``paths`` to the catalog ``settings.catalog`` names.
 
@@ -276,6 +267,7 @@ def ingest(
         progress: Show progress bars on stderr.
         in_process: Decode and measure in this process instead of worker processes (the
             serial baseline; no crash isolation).
+        prune_missing: Remove the catalog's tracks under ``paths`` whose files are gone.
 
     Returns:
         What was added, what was already present, and every skipped file with its reason.
@@ -289,14 +281,18 @@ def ingest(
         BackendUnavailable: the listener or an embedder cannot be reached or loaded.
     """
     start = time.perf_counter()
-    files = find_audio_files(paths)
+    scan = scan_paths(paths)
+    files = scan.files
     report = IngestReport(files=len(files), catalog=str(Path(settings.catalog).expanduser()))
-    if not files:
+    report.skipped += [Skip(path=p, reason=r) for p, r in scan.problems]
+    if not files and not prune_missing:
         report.seconds = round(time.perf_counter() - start, 3)
         return report
     # Workers boot (about a second each) while this process loads models and the catalog.
     with Analyser(settings.workers, settings.max_duration_s, in_process=in_process) as analyser:
-        _ingest(files, settings, analyser, report, progress)
+        run = _ingest(files, settings, analyser, report, progress)
+    if prune_missing:
+        report.pruned = prune(run.catalog, paths)
     report.skipped.sort(key=lambda s: s.path)
     report.seconds = round(time.perf_counter() - start, 3)
     return report
@@ -308,11 +304,13 @@ def _ingest(
     analyser: Analyser,
     report: IngestReport,
     progress: bool,
-) -> None:
+) -> _Run:
     """The body of ``ingest``: hash, drop what is present, analyse, write batch by batch."""
     run = _Run(settings, report)
     _ = run.listener  # a listener that cannot be built stops the run before any work
     report.catalog = str(run.catalog.folder)
+    for skip in report.skipped:  # discovery's problems go into the ledger too
+        run.catalog.record_skip(skip.path, skip.reason)
 
     todo, twins = plan_run(run, files, settings.workers, progress)
     run.bar = progress_bar(sum(len(twins[p]) for p in todo), progress)
@@ -336,6 +334,7 @@ def _ingest(
     finally:
         if warm.is_alive():
             warm.join()  # never leave a thread importing torch while the process exits
+    return run
 
 
 def plan_run(
@@ -345,12 +344,16 @@ def plan_run(
 
     ``twins`` maps each representative path to every path with its content (a file
     copied twice is analysed once). Unreadable files are skipped here, and the content
-    ids are left in ``run.ids`` (both engines plan the same way).
+    ids are left in ``run.ids`` (both engines plan the same way). Moved, re-tagged and
+    changed files are matched to their records here (``tools.ingest.reconcile``).
     """
     twins: dict[str, list[str]] = {}
     ids = run.ids
     by_id: dict[str, str] = {}
-    for file, track_id, error in _hash_all(files, threads, progress):
+    cache = IdCache(run.catalog.folder)
+    hashed = list(_hash_all(files, threads, progress, cache))
+    cache.close()
+    for file, track_id, error in hashed:
         name = str(file)
         if track_id is None:
             run.skip([name], str(error))
@@ -361,12 +364,22 @@ def plan_run(
             twins[name] = [name]
             ids[name] = track_id
     present = run.catalog.existing_ids(by_id)
+    run.plan = reconcile(run.catalog, ids, twins, present, threads, cache.fresh)
+    run.report.relocated = len(run.plan.relocated)
+    run.report.retagged = len(run.plan.retagged)
     todo = [p for p, i in ids.items() if i not in present]
     for name, track_id in ids.items():
         if track_id in present:
             run.report.already_present += len(twins[name])
             run.forget_skips(twins[name])
     return todo, twins
+
+
+def prune_paths(paths: Sequence[str | Path], settings: Settings) -> list[str]:
+    """Remove the catalog's tracks under ``paths`` whose files are gone (any engine)."""
+    from linernotes.tools.catalog.catalog import open_catalog
+
+    return prune(open_catalog(settings, create=False), paths)
 
 
 def progress_bar(total: int, show: bool) -> Any:

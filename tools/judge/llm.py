@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from linernotes.prompts import load_prompt
 from linernotes.tools.errors import BackendUnavailable, LinernotesError, LLMReplyError
+from linernotes.tools.fence import neutral
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.rules import RulesJudge, normalise_dimensions, violations
 from linernotes.tools.judge.schemas import (
@@ -72,9 +73,8 @@ class OpenAIChatModel:
 
 
 def _clean(text: str | None, limit: int = 400) -> str:
-    """Data text for a prompt: no angle brackets (cannot close a fence), bounded."""
-    text = " ".join((text or "").split())
-    return text.replace("<", "‹").replace(">", "›")[:limit]
+    """Data text for a prompt: one line, cannot close a fence (``tools.fence``), bounded."""
+    return neutral(" ".join((text or "").split()), limit)
 
 
 def track_block(track: Track) -> str:

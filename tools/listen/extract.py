@@ -175,8 +175,7 @@ def rules_summary(
 # --- LLM ------------------------------------------------------------------------------
 def extraction_messages(caption: str) -> list[dict[str, Any]]:
     """The chat messages of one extraction request (caption fenced as data)."""
-    safe = caption.replace("</caption>", "</ caption>")
-    text = load_prompt(PROMPT).render(caption=safe, schema=dumps_schema(CaptionFields))
+    text = load_prompt(PROMPT).render(caption=caption, schema=dumps_schema(CaptionFields))
     return [{"role": "user", "content": text}]
 
 

@@ -346,8 +346,7 @@ class ChatReasoner:
 
         base = self.rules.understand(text, catalog=catalog)
         reading_model = _turn_reading()
-        safe = text.replace("</message>", "</ message>")
-        prompt = load_prompt("extract_request").render(message=safe)
+        prompt = load_prompt("extract_request").render(message=text)  # fenced by render
         try:
             got: Any = self.chat.chat([{"role": "user", "content": prompt}], schema=reading_model)
         except (BackendUnavailable, LLMReplyError) as e:

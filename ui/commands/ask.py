@@ -3,7 +3,8 @@
 The same ``agent.run.ask`` the UI calls, so what the CLI prints is what the chat shows.
 ``--json`` prints the whole ``Answer`` (see README "JSON output") for scripts and tests:
 the reply, this turn's picks, the thread's playlist (ordered ids and paths) and the steps.
-``--thread ID`` continues a conversation ("why #2?", "make it 10").
+``--thread ID`` continues a conversation ("why #2?", "make it 10"). The exit code is 1
+when the turn could not be answered as asked (``Answer.problem`` says why).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     start = time.perf_counter()
     answer = ask(
-        args.text,
+        printable_text(args.text),
         settings,
         anchor=args.anchor,
         thread=args.thread,
@@ -56,11 +57,17 @@ def run(args: argparse.Namespace) -> int:
         upload=args.upload,
     )
     took = time.perf_counter() - start
+    code = 1 if answer.problem else 0  # a script must see that nothing was answered
     if args.json:
         print_json(answer)
-        return 0
+        return code
     print_answer(answer, took, show_playlist=bool(args.thread))
-    return 0
+    return code
+
+
+def printable_text(text: str) -> str:
+    """Request text without control characters (binary junk piped in as a message)."""
+    return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
 
 
 def print_answer(answer: Any, took: float | None = None, *, show_playlist: bool = False) -> None:

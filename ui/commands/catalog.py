@@ -1,11 +1,13 @@
-"""``linernotes catalog stats|show``: what the catalog holds and how each track was made."""
+"""``linernotes catalog stats|show|remove``: what the catalog holds, how each track was made."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from linernotes.tools.catalog.catalog import open_catalog
+from linernotes.tools.errors import TrackNotFoundError
 from linernotes.tools.schemas import Track
 from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
@@ -22,6 +24,10 @@ def register(sub: Any) -> None:
     show.add_argument("ref", metavar="ID", help="track id, id prefix, path or title")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=run_show)
+    remove = inner.add_parser("remove", help="remove tracks (record and vectors) by id")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="track ids (or id prefixes)")
+    remove.add_argument("--json", action="store_true", help="print JSON")
+    remove.set_defaults(func=run_remove)
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -91,3 +97,36 @@ def run_show(args: argparse.Namespace) -> int:
     else:
         print(format_track(track))
     return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """Remove tracks by id or unique id prefix; every id must name a track."""
+    catalog = open_catalog(settings_from(args), create=False)
+    tracks = [_by_id(catalog, ref) for ref in args.ids]
+    removed = catalog.delete([t.id for t in tracks])
+    if args.json:
+        print_json({"removed": [{"id": t.id, "title": t.title, "path": t.path} for t in tracks]})
+    else:
+        for t in tracks:
+            print(f"removed {t.id}  {t.title}  ({t.path})")
+    return 0 if removed else 1
+
+
+def _by_id(catalog: Any, ref: str) -> Track:
+    """The track with id ``ref``, or the one id starting with it.
+
+    Titles are not accepted: removing the wrong track by a fuzzy title would be silent loss.
+    """
+    ref = ref.strip()
+    if not re.fullmatch(r"[0-9a-f]{6,64}", ref):
+        raise TrackNotFoundError(
+            f"{ref!r} is not a track id (6-16 hex digits, from `catalog show`)"
+        )
+    try:
+        return catalog.get(ref)
+    except TrackNotFoundError:
+        hits = [t for t in catalog.tracks() if t.id.startswith(ref)]
+        if len(hits) != 1:
+            how = "no track id starts" if not hits else f"{len(hits)} track ids start"
+            raise TrackNotFoundError(f"{how} with {ref!r} in {catalog.folder}") from None
+        return hits[0]

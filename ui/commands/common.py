@@ -59,9 +59,15 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def print_json(obj: Any) -> None:
-    """Print one JSON document on stdout (what ``--json`` options promise)."""
-    json.dump(to_jsonable(obj), sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """Print one JSON document on stdout (what ``--json`` options promise).
+
+    Text that cannot be encoded (a lone surrogate from an undecodable file name) is
+    written as a JSON escape instead of failing after half the document.
+    """
+    text = json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:

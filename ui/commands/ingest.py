@@ -35,6 +35,11 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--listener-model", help="listener preset or model name")
     parser.add_argument("--listener-url", help="OpenAI-compatible server of the listener")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove the catalog's tracks under PATH whose files are gone from disk",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_engine_options(parser)
     parser.set_defaults(func=run)
@@ -54,7 +59,7 @@ def _positive(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     """Ingest the paths, print the summary, return 1 only if no file could be read."""
     from linernotes.tools.errors import ConfigError
-    from linernotes.tools.ingest.pipeline import ingest
+    from linernotes.tools.ingest.pipeline import ingest, prune_paths
 
     settings = load_settings(**overrides_from(args), batch_size=args.batch_size)
     if args.engine == "ray":
@@ -66,15 +71,20 @@ def run(args: argparse.Namespace) -> int:
             address=args.ray_address,
             progress=not args.quiet,
         )
+        if args.prune:
+            report.pruned = prune_paths(list(args.paths), settings)
     elif args.ray_address:
         raise ConfigError("--ray-address needs --engine ray")
     else:
-        report = ingest(list(args.paths), settings, progress=not args.quiet)
+        report = ingest(
+            list(args.paths), settings, progress=not args.quiet, prune_missing=args.prune
+        )
     if args.json:
         print_json(report)
     else:
         print(format_report(report))
     nothing_read = report.files > 0 and report.added == 0 and report.already_present == 0
+    nothing_read = nothing_read and not report.relocated
     return 1 if nothing_read else 0
 
 
@@ -87,6 +97,13 @@ def format_report(report: Any) -> str:
         f"  already present  {report.already_present}",
         f"  skipped          {len(report.skipped)}",
     ]
+    changes = (
+        ("replaced", report.replaced, "changed files: new record replaced the old one"),
+        ("moved", report.relocated, "path updated"),
+        ("re-tagged", report.retagged, "tags updated"),
+        ("pruned", len(report.pruned), "files gone from disk: removed from the catalog"),
+    )
+    lines[4:4] = [f"  {name:<16} {n} ({what})" for name, n, what in changes if n]
     lines += [f"    {s.path}: {_short(s.reason, s.path)}" for s in report.skipped]
     if report.listener_fallback:
         lines.append(
