@@ -169,6 +169,21 @@ def reset_sessions() -> None:
         _SESSIONS.clear()
 
 
+def problem_of(problem: str | None, request: Any, picked: bool) -> str | None:
+    """Why nothing was answered as asked: the turn's problem, or names the catalog lacks.
+
+    A request built on a track the catalog does not hold ("more like <absent title>")
+    gets an honest reply but no picks: for a script that is a failure (``ask`` exits 1).
+    """
+    if problem:
+        return problem
+    absent = list(getattr(request, "absent", None) or [])
+    if absent and not picked:
+        unclear = list(getattr(request, "unclear", None) or [])
+        return "; ".join(unclear) or f"not in this catalog: {', '.join(absent)}"
+    return None
+
+
 def answer_of(state: dict[str, Any], session: Session, tracer: Tracer, text: str) -> Answer:
     """The ``Answer`` of a finished turn: reply, this turn's picks, playlist and steps.
 
@@ -200,7 +215,7 @@ def answer_of(state: dict[str, Any], session: Session, tracer: Tracer, text: str
         thread=tracer.thread,
         playlist=playlist,
         steps=list(tracer.steps),
-        problem=state.get("problem"),
+        problem=problem_of(state.get("problem"), request, bool(picks)),
     )
 
 
