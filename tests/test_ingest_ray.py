@@ -201,3 +201,77 @@ def test_kill_9_midway_then_rerun_completes_without_duplicates(tmp_path):
     assert sorted(Path(t.path).name for t in tracks) == [f"t{i:02d}.wav" for i in range(n)]
     captions = cat.client.get_collection(collection_name("captions", cat.text_space))
     assert captions.count() == n
+
+
+@pytest.fixture(scope="module")
+def small_catalog(library, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The library ingested by the local engine (recaption and mine start from it)."""
+    from linernotes.tools.ingest.pipeline import ingest
+
+    folder = tmp_path_factory.mktemp("ray-catalog") / "catalog"
+    ingest([library], load_settings(catalog=folder, workers=2), progress=False)
+    return folder
+
+
+def _verdicts(catalog: Path) -> list[tuple]:
+    rows = [
+        (v.anchor_id, v.track_id, round(v.score, 6), v.backend, v.context or "")
+        for v in _open(catalog).verdicts()
+    ]
+    return sorted(rows)
+
+
+def _triplets(catalog: Path) -> list[tuple]:
+    rows = [
+        (t.anchor_id, t.positive_id, t.negative_id, t.gap, t.round, t.source)
+        for t in _open(catalog).records.triplets()
+    ]
+    return sorted(rows)
+
+
+def test_mine_on_ray_stores_what_the_local_round_stores(small_catalog, tmp_path, capsys):
+    local, on_ray = tmp_path / "local", tmp_path / "ray"
+    shutil.copytree(small_catalog, local)
+    shutil.copytree(small_catalog, on_ray)
+    argv = ["mine", "--anchors", "6", "--k", "5", "--explore", "3", "--seed", "2", "--json"]
+    code, got_local = _run_cli([*argv, "--catalog", str(local)], capsys)
+    assert code == 0
+    code, got_ray = _run_cli([*argv, "--catalog", str(on_ray), "--engine", "ray"], capsys)
+    assert code == 0
+    for key in ("round", "anchors", "judged", "positives", "hard_negatives", "triplets", "new"):
+        assert got_ray[key] == got_local[key], key
+    assert got_ray["judged"] == 6 * (5 + 3)
+    assert _verdicts(on_ray) == _verdicts(local)
+    assert _triplets(on_ray) == _triplets(local)
+
+
+def test_recaption_on_ray_writes_what_the_local_command_writes(small_catalog, tmp_path, capsys):
+    from linernotes.tools.embed.factory import make_text_embedder
+
+    local, on_ray = tmp_path / "local", tmp_path / "ray"
+    shutil.copytree(small_catalog, local)
+    shutil.copytree(small_catalog, on_ray)
+    for folder in (local, on_ray):  # make every caption stale: written by an old prompt
+        cat = _open(folder)
+        tracks = cat.tracks()
+        old = [
+            t.model_copy(
+                update={
+                    "caption": "old caption",
+                    "provenance": t.provenance.model_copy(update={"prompt_version": "mir-v0"}),
+                }
+            )
+            for t in tracks
+        ]
+        text = make_text_embedder(load_settings()).embed([t.caption for t in old])
+        cat.upsert(old, cat.audio_vectors([t.id for t in tracks]), text)
+    code, got_local = _run_cli(["recaption", "--stale", "--catalog", str(local)], capsys)
+    assert code == 0
+    argv = ["recaption", "--stale", "--catalog", str(on_ray), "--engine", "ray"]
+    code, got_ray = _run_cli(argv, capsys)
+    assert code == 0
+    assert got_ray == got_local
+    assert got_ray["recaptioned"] == DEMO_TRACKS + 4
+    local_rows, ray_rows = _catalog_rows(local), _catalog_rows(on_ray)
+    assert ray_rows == local_rows
+    assert all(row[4] != "old caption" for row in ray_rows.values())

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +148,34 @@ def select_triplets(
     return out[: config.max_per_anchor]
 
 
+def plan_anchor(
+    tracks: Mapping[str, Track],
+    anchor_id: str,
+    neighbours: Neighbours,
+    config: MiningConfig,
+    rng: np.random.Generator,
+) -> tuple[list[str], list[str]]:
+    """``(nearest, explored)`` candidate ids of one anchor (``rng`` is consumed in order)."""
+    near = neighbours(anchor_id, config.k)
+    others = sorted(set(tracks) - set(near) - {anchor_id})
+    explored = [others[i] for i in rng.permutation(len(others))[: config.explore]]
+    return near, explored
+
+
+def judge_anchors(
+    judge: Judge,
+    jobs: Iterable[tuple[Track, list[Track]]],
+    context: ContextProfile | None,
+) -> Iterator[list[Verdict]]:
+    """The judging stage: the verdicts of each ``(anchor, candidates)``, in order.
+
+    Both engines call this: ``mine`` over every anchor here, the Ray engine
+    (``tools.ingest.ray_batch``) over one batch of anchors per actor.
+    """
+    for anchor, candidates in jobs:
+        yield judge.pointwise(anchor, candidates, context)
+
+
 def mine_anchor(
     judge: Judge,
     tracks: Mapping[str, Track],
@@ -158,11 +186,9 @@ def mine_anchor(
     rng: np.random.Generator,
 ) -> tuple[list[Verdict], list[tuple[str, str, float]]]:
     """Judge one anchor's neighbours (+ explored tracks); return verdicts and triplets."""
-    near = neighbours(anchor_id, config.k)
-    others = sorted(set(tracks) - set(near) - {anchor_id})
-    explored = [others[i] for i in rng.permutation(len(others))[: config.explore]]
-    candidates = [tracks[i] for i in [*near, *explored]]
-    verdicts = judge.pointwise(tracks[anchor_id], candidates, context)
+    near, explored = plan_anchor(tracks, anchor_id, neighbours, config, rng)
+    job = (tracks[anchor_id], [tracks[i] for i in [*near, *explored]])
+    (verdicts,) = judge_anchors(judge, [job], context)
     scores = {v.track_id: v.score for v in verdicts}
     return verdicts, select_triplets(anchor_id, scores, near, config)
 
@@ -236,6 +262,7 @@ def mine(
     context: ContextProfile | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    judge_many: Callable[[list[tuple[Track, list[Track]]]], Iterable[list[Verdict]]] | None = None,
 ) -> MiningReport:
     """One mining round on a catalog: judge neighbours, store verdicts and triplets.
 
@@ -245,6 +272,8 @@ def mine(
         config: sampling and selection rules; ``MiningConfig()`` when omitted.
         context: listening context to judge for; None judges similarity only.
         progress: called with ``(done, total)`` after each anchor.
+        judge_many: runs ``judge_anchors`` over the ``(anchor, candidates)`` jobs and
+            yields each anchor's verdicts in order (the Ray engine); default: here.
 
     Returns:
         Counts of what was judged and mined, stored in ``catalog.records``.
@@ -264,8 +293,12 @@ def mine(
     triplets: list[Triplet] = []
     positives: set[tuple[str, str]] = set()
     negatives: set[tuple[str, str]] = set()
-    for i, anchor in enumerate(anchors):
-        verdicts, chosen = mine_anchor(judge, tracks, anchor, nearest, config, context, rng)
+    plans = [(a, *plan_anchor(tracks, a, nearest, config, rng)) for a in anchors]
+    jobs = [(tracks[a], [tracks[i] for i in [*near, *far]]) for a, near, far in plans]
+    judged = (judge_many or (lambda js: judge_anchors(judge, js, context)))(jobs)
+    for i, ((anchor, near, _), verdicts) in enumerate(zip(plans, judged, strict=True)):
+        scores = {v.track_id: v.score for v in verdicts}
+        chosen = select_triplets(anchor, scores, near, config)
         catalog.add_verdicts(verdicts, mode="pointwise")
         report.judged += len(verdicts)
         backend = verdicts[0].backend if verdicts else judge.name

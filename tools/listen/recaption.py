@@ -8,6 +8,7 @@ audio vectors are kept (the audio did not change), so no embedding space changes
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,27 @@ def _updated(track: Track, heard: ListenResult) -> Track:
     )
 
 
+def hear_again(listener: Listener, tracks: list[Track]) -> list[Track | str]:
+    """The recaption stage: each track heard again, or ``"path: why"`` when that failed.
+
+    Both engines call this: ``recaption`` on the whole selection, and the Ray engine
+    (``tools.ingest.ray_batch``) on one batch per actor.
+    """
+    out: list[Track | str] = []
+    for t in tracks:
+        tags = Tags(title=t.title, artist=t.artist, album=t.album, genre=t.genre_tag)
+        try:
+            if isinstance(listener, CachedListener):
+                heard = listener.listen_id(t.id, Path(t.path), t.measurements, tags)
+            else:
+                heard = listener.listen(Path(t.path), t.measurements, tags)
+        except LinernotesError as e:
+            out.append(f"{t.path}: {e}")
+            continue
+        out.append(_updated(t, heard))
+    return out
+
+
 def recaption(
     catalog: Any,
     listener: Listener,
@@ -70,6 +92,7 @@ def recaption(
     stale: bool = False,
     threshold: float = 0.75,
     ids: list[str] | None = None,
+    hear: Callable[[list[Track]], Iterable[list[Track | str]]] | None = None,
 ) -> RecaptionReport:
     """Hear again the selected tracks and write their new captions into ``catalog``.
 
@@ -81,6 +104,8 @@ def recaption(
         stale: Select tracks captioned by another listener model or prompt version.
         threshold: Consistency below which a caption counts as flagged.
         ids: Restrict to these track ids.
+        hear: Runs ``hear_again`` over the selection and yields its results batch by
+            batch (the Ray engine); default: ``hear_again`` here, in one batch.
     """
     report = RecaptionReport()
     chosen = [
@@ -90,22 +115,14 @@ def recaption(
         and ((flagged and is_flagged(t, threshold)) or (stale and is_stale(t, listener)))
     ]
     report.selected = len(chosen)
-    new_tracks: list[Track] = []
-    for t in chosen:
-        tags = Tags(title=t.title, artist=t.artist, album=t.album, genre=t.genre_tag)
-        try:
-            if isinstance(listener, CachedListener):
-                heard = listener.listen_id(t.id, Path(t.path), t.measurements, tags)
-            else:
-                heard = listener.listen(Path(t.path), t.measurements, tags)
-        except LinernotesError as e:
-            report.errors.append(f"{t.path}: {e}")
-            continue
-        new_tracks.append(_updated(t, heard))
-        report.still_flagged += is_flagged(new_tracks[-1], threshold)
-    if new_tracks:
-        audio = catalog.audio_vectors([t.id for t in new_tracks])
-        text = text_embedder.embed([t.caption for t in new_tracks])
-        catalog.upsert(new_tracks, audio, text)
-    report.recaptioned = len(new_tracks)
+    batches = hear(chosen) if hear is not None else [hear_again(listener, chosen)]
+    for batch in batches:
+        new_tracks = [t for t in batch if isinstance(t, Track)]
+        report.errors += [e for e in batch if isinstance(e, str)]
+        report.still_flagged += sum(is_flagged(t, threshold) for t in new_tracks)
+        if new_tracks:
+            audio = catalog.audio_vectors([t.id for t in new_tracks])
+            text = text_embedder.embed([t.caption for t in new_tracks])
+            catalog.upsert(new_tracks, audio, text)
+        report.recaptioned += len(new_tracks)
     return report

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +87,23 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         help="--engine ray: a running cluster (ray start --head prints it); "
         "default: a local Ray runtime for this run",
     )
+
+
+@contextlib.contextmanager
+def engine_runtime(args: argparse.Namespace, settings: Settings) -> Iterator[Any]:
+    """The Ray runtime for ``--engine ray`` (connected or local, shut down after), else None.
+
+    Raises:
+        ConfigError: ``--ray-address`` without ``--engine ray``, or Ray is not installed.
+    """
+    from linernotes.tools.errors import ConfigError
+
+    if getattr(args, "engine", "local") != "ray":
+        if getattr(args, "ray_address", None):
+            raise ConfigError("--ray-address needs --engine ray")
+        yield None
+        return
+    from linernotes.tools.ingest.ray_engine import ray_runtime
+
+    with ray_runtime(args.ray_address, settings.workers) as ray:
+        yield ray

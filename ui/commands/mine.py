@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from linernotes.tools.registry import JUDGES, REASONERS
-from linernotes.ui.commands.common import add_parser, print_json, settings_from
+from linernotes.ui.commands.common import (
+    add_engine_options,
+    add_parser,
+    engine_runtime,
+    print_json,
+    settings_from,
+)
 
 
 def register(sub: Any) -> None:
@@ -28,6 +34,7 @@ def register(sub: Any) -> None:
     mine.add_argument("--judge", choices=JUDGES.names(), help="judge backend")
     mine.add_argument("--reasoner", choices=REASONERS.names(), help="reasoner (judge default)")
     mine.add_argument("--json", action="store_true", help="print JSON")
+    add_engine_options(mine)
     mine.set_defaults(func=run_mine)
 
     report = add_parser(sub, "mine-report", "held-out before/after report of mine -> train")
@@ -87,8 +94,15 @@ def run_mine(args: argparse.Namespace) -> int:
         if not args.json and sys.stderr.isatty():
             print(f"\rmining {done}/{total} anchors", end="", file=sys.stderr, flush=True)
 
-    report = mine(catalog, make_judge(settings), config, resolve(args.context, settings),
-                  progress=progress)  # fmt: skip
+    context = resolve(args.context, settings)
+    with engine_runtime(args, settings) as ray:
+        judge_many = None
+        if ray is not None:
+            from linernotes.tools.ingest.ray_batch import mine_judge_many
+
+            judge_many = mine_judge_many(ray, settings, context)
+        report = mine(catalog, make_judge(settings), config, context, progress=progress,
+                      judge_many=judge_many)  # fmt: skip
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:
