@@ -88,6 +88,14 @@ def register_torch_minilm() -> None:
     TEXT_EMBEDDERS.register("minilm-torch", TorchMiniLM)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def child(path: str, texts: list[str], warm: int) -> None:
     """One process: a cold CLI ask, then ``warm`` in-process asks; prints JSON."""
     if path == "torch":
@@ -114,7 +122,7 @@ def child(path: str, texts: list[str], warm: int) -> None:
         t0 = time.perf_counter()
         ask(texts[1 + i % (len(texts) - 1)], settings)
         times.append((time.perf_counter() - t0) * 1000)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     torch_loaded = "torch" in sys.modules
     print(json.dumps({"rc": rc, "warm_ms": times, "torch_imported": torch_loaded,
                       "peak_rss_mb": peak_mb, "cold_end": cold_end,
