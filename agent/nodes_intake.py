@@ -70,6 +70,7 @@ def intake(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "context_profile": None,
         "problem": None,
         "reply": "",
+        "restores": None,
     }
     shown = text if len(text) <= MAX_CHARS else text[:KEPT_CHARS] + " […]"
     update["messages"] = [HumanMessage(shown)]

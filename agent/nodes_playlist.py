@@ -1,7 +1,9 @@
 """Offline planner, playlist route: edits that need no new tracks, or set up those that do.
 
-Export, show, remove, "make it 5" (trim), forgetting standing constraints and making a
-constraint sticky ("no vocals from now on") are done here with the playlist tools.
+Export, show, remove (by position or by condition: "drop everything above 90 bpm"),
+"make it 5" (trim), "undo" (the previous list, from the checkpointed history),
+forgetting standing constraints and making a constraint sticky ("no vocals from now
+on") are done here with the playlist tools.
 A sticky constraint also sweeps the current playlist: entries that break it are handed
 to retrieve -> judge -> respond to be replaced in place, so the playlist obeys it now,
 not only from the next request on.
@@ -18,6 +20,7 @@ from linernotes.agent.ops_playlist import (
     export_playlist,
     remember_constraints,
     remove_from_playlist,
+    restore_previous,
 )
 from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
@@ -69,6 +72,12 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 update, reply = out.update, out.text
             case "show":
                 reply = _show(state)
+            case "undo":
+                out = call("restore_previous", restore_previous, env)
+                update, reply = out.update, out.text
+            case "remove" | "swap" if plan.keep is not None and not plan.positions:
+                words = ", ".join(constraint_words(plan.keep))
+                reply = f"Every track on the playlist already fits ({words}): nothing to change."
             case "forget":
                 out = call(
                     "remember_constraints",
@@ -85,6 +94,8 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     "remove_from_playlist", remove_from_playlist, env, positions=plan.positions
                 )
                 update, reply = out.update, out.text
+                if plan.keep is not None:
+                    reply = f"Kept what fits ({', '.join(constraint_words(plan.keep))}). {reply}"
             case "sticky":
                 out = call(
                     "remember_constraints",

@@ -12,22 +12,33 @@ A reference that names nothing ends the turn with a plain answer naming what exi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langgraph.runtime import Runtime
 
-from linernotes.agent.ops import HARD, Env, call, profile_for
+from linernotes.agent.ops import HARD, Env, call, merge_constraints, profile_for
 from linernotes.agent.ops_playlist import remember_constraints
-from linernotes.agent.refs import file_ref, resolve
-from linernotes.agent.state import Context, Op, State, TurnPlan, Upload, combine
+from linernotes.agent.refs import file_ref, resolve, track_of
+from linernotes.agent.state import Context, Op, State, TurnPlan, Upload, advance, combine
 from linernotes.agent.traces import traced
+from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.catalog.search import resolve_query
 from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
+from linernotes.tools.judge.facts import facts
+from linernotes.tools.judge.rules import violations
 from linernotes.tools.playlist import position_of
-from linernotes.tools.reason.rules_edits import Edit, read_edit
+from linernotes.tools.reason.rules_edits import Edit, is_follow_up, read_edit
 from linernotes.tools.schemas import Constraints, Request
 
 RELATIVE_WISHES = ("calmer", "more_energetic", "faster", "slower")
+OPPOSITES = (
+    ("no_vocals", "vocals_only"),
+    ("calmer", "more_energetic"),
+    ("faster", "slower"),
+)
+"""A turn that asks for one of a pair replaces the standing request's other one."""
+BOUNDS = (("min_bpm", "max_bpm"), ("min_energy", "max_energy"))
 ROUTES = {
     "recommend": "retrieve",
     "refine": "edit",
@@ -53,23 +64,46 @@ def _positions(tokens: list[str], state: Any, ctx: Context) -> list[int]:
     return out
 
 
+def accumulate(standing: Constraints, turn: Constraints) -> Constraints:
+    """The standing request's constraints with this turn's on top.
+
+    Constraints add up ("for running" then "only instrumental ones" keeps both) unless the
+    turn replaces one: a new value of the same field, the opposite wish ("with vocals"
+    after "no vocals"), or a bound that leaves no room with the standing one ("over 140"
+    after "under 120" drops the "under 120").
+    """
+    base = standing.model_dump(exclude_defaults=True)
+    new = turn.model_dump(exclude_defaults=True)
+    for a, b in OPPOSITES:
+        if a in new:
+            base.pop(b, None)
+        if b in new:
+            base.pop(a, None)
+    merged = merge_constraints(Constraints(**base), turn).model_dump(exclude_defaults=True)
+    merged["exclude_ids"] = list(dict.fromkeys([*standing.exclude_ids, *turn.exclude_ids]))
+
+    def rank(field: str, value: Any) -> float:
+        return float(ENERGY_ORDER.index(value)) if "energy" in field else float(value)
+
+    for lo, hi in BOUNDS:
+        if lo in merged and hi in merged and rank(lo, merged[lo]) > rank(hi, merged[hi]):
+            merged.pop(hi if lo in new else lo)
+    return Constraints(**merged)
+
+
 def inherit(basis: Request, turn: Request) -> Request:
     """The request a refinement acts on.
 
     It keeps what the playlist answers (anchor, context, query) and adds this turn's
-    constraints and count.
+    constraints (``accumulate``) and count.
     """
-    merged = {
-        **basis.constraints.model_dump(exclude_defaults=True),
-        **turn.constraints.model_dump(exclude_defaults=True),
-    }
     return basis.model_copy(
         update={
             "text": turn.text,
             "intent": "refine",
             "context": turn.context or basis.context,
             "context_name": turn.context_name or basis.context_name,
-            "constraints": Constraints(**merged),
+            "constraints": accumulate(basis.constraints, turn.constraints),
             "count": turn.count or basis.count,
         }
     )
@@ -105,6 +139,12 @@ def plan_turn(
     if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")
         plan = TurnPlan(route="refine", op="export", fmt=edit.fmt, path=edit.path)
         return plan, request.model_copy(update={"intent": "refine"}), {}
+    if edit.op == "undo":
+        return (
+            TurnPlan(route="refine", op="undo"),
+            request.model_copy(update={"intent": "refine"}),
+            {},
+        )
     if edit.bare and intent in ("recommend", "chat"):
         intent = "describe"  # "the one with strings?" asks about that track
     if intent in ("explain", "describe"):
@@ -114,14 +154,18 @@ def plan_turn(
         act = request.model_copy(update={"intent": intent})
         return TurnPlan(route=intent, target=target), act, {**extra, "focus": target}
     op = edit.op
-    if op == "more" and upload_now:
-        op = None  # "more like this" with a file attached asks about the file
+    if op == "more" and (upload_now or ctx.anchor):
+        op = None  # "more like this" with a file attached or --anchor asks about that track
+    elif op == "more" and not state.get("playlist") and state.get("focus"):
+        op, tokens = None, ["it", *tokens]  # "more like this" after "tell me about #3"
     if op == "sticky" and not any(
         k in HARD for k in request.constraints.model_dump(exclude_defaults=True)
     ):
         op = None  # "from now on" with nothing to keep
     if op in ("show", "forget", "sticky"):
         return TurnPlan(route="refine", op=op), request.model_copy(update={"intent": "refine"}), {}
+    if op in ("remove", "swap") and edit.keep is not None:
+        return _plan_wide(op, request, edit.keep, state, ctx)
     if op in ("remove", "swap", "resize", "more"):
         return _plan_edit(op, request, edit, tokens, state, ctx)
     if intent == "chat" and not upload_now and not ctx.anchor:
@@ -164,6 +208,30 @@ def _plan_edit(
     return plan, inherit(basis, request), ({"focus": relative_to} if relative_to else {})
 
 
+def _plan_wide(
+    op: Op, request: Request, keep: Constraints, state: Any, ctx: Context
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """Remove or swap every entry that breaks ``keep`` ("drop everything above 90 bpm").
+
+    Entries are judged by the same ``violations`` rule that filters picks; replacements
+    must meet ``keep`` as well as the standing request (the parser's own reading of the
+    condition is not used: "above 90 bpm" names what goes, not what is wanted).
+    """
+    playlist = state.get("playlist") or []
+    if not playlist:
+        raise TrackNotFoundError("there is no playlist yet: ask for some music first")
+    positions = [
+        i
+        for i, it in enumerate(playlist, start=1)
+        if violations(facts(track_of(it.track_id, state, ctx)), keep)
+    ]
+    basis = state.get("basis") or Request(text="", intent="recommend", anchor=playlist[0].track_id)
+    turn = request.model_copy(update={"constraints": keep, "count": None})
+    plan = TurnPlan(route="refine", op=op, positions=positions, keep=keep)
+    act = inherit(basis, turn)  # what goes stays gone: "more" later keeps the condition
+    return plan, act, {"basis": act.model_copy(update={"intent": "recommend"})}
+
+
 def _plan_recommend(
     request: Request,
     edit: Edit,
@@ -186,7 +254,7 @@ def _plan_recommend(
     if ctx.count:
         act = act.model_copy(update={"count": ctx.count})
     basis: Request | None = state.get("basis")
-    bare = anchor is None and not request.context and not request.text_query
+    bare = anchor is None and not request.context and is_follow_up(request.text_query)
     if basis is not None and (request.intent == "refine" or bare):
         act = inherit(basis, act).model_copy(update={"intent": "recommend"})
         if anchor is not None:
@@ -211,6 +279,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "backends": {"reasoner": getattr(ctx.reasoner, "name", type(ctx.reasoner).__name__)}
     }
     try:
+        if ctx.anchor:  # --anchor: resolved once; "this", "it", "that track" mean it
+            bound: dict[str, Any] = {}
+            anchor_id = _anchor(ctx.anchor, state, ctx, bound)
+            update.update(bound, focus=anchor_id)
+            state = advance(dict(state), {**bound, "focus": anchor_id})  # type: ignore[assignment]
+            ctx = replace(ctx, anchor=anchor_id)
         plan, act, extra = plan_turn(request, read_edit(text), state, ctx)
     except (TrackNotFoundError, InvalidAudioError) as e:
         problem = str(e).rstrip(".")
@@ -233,7 +307,8 @@ def route(state: State) -> str:
     plan = state.get("plan")
     if plan is None or plan.route == "reject":
         return "finish"
-    grows = plan.op in ("more", "swap") or (plan.op == "resize" and bool(plan.count))
+    grows = plan.op == "more" or (plan.op == "resize" and bool(plan.count))
+    grows |= plan.op == "swap" and (plan.keep is None or bool(plan.positions))
     if plan.route == "refine" and grows:
         return "retrieve"
     return ROUTES[plan.route]

@@ -256,13 +256,18 @@ def judge_candidates(
     anchor_track = lookup(anchor, env.state, ctx) if anchor else None
     tracks = [track_of(c.track_id, env.state, ctx) for c in cands]
     # Audio cosines to the anchor are timbre evidence for the judge; text cosines are not.
-    audio_sim = {c.track_id: c.similarity for c in cands if c.source.split("+")[0] in AUDIO_LISTS}
+    # Without an anchor, the fused retrieval order (the match to the words) is what the
+    # judge orders the tracks that fit by.
+    if anchor_track is not None:
+        sims = {c.track_id: c.similarity for c in cands if c.source.split("+")[0] in AUDIO_LISTS}
+    else:
+        sims = {c.track_id: -float(i) for i, c in enumerate(cands)}
     verdicts: list[Verdict] = ctx.judge.pointwise(
         anchor_track,
         tracks,
         profile_for(context, env),
         effective(constraints, env),
-        audio_similarity=(audio_sim or None) if anchor_track is not None else None,
+        audio_similarity=sims or None,
     )
     name = verdicts[0].backend if verdicts else getattr(ctx.judge, "name", "judge")
     usable = [v for v in verdicts if v.score > 0]

@@ -205,3 +205,52 @@ def remember_constraints(env: Env, constraints: Constraints, replace: bool = Fal
     words = constraint_words(sticky)
     text = f"From now on: {', '.join(words)}." if words else "No standing constraints now."
     return Out(text, text, {"sticky": sticky}, sticky)
+
+
+def _snapshots_by_turn(env: Env) -> dict[int, dict]:
+    """The thread's checkpointed states by turn (the newest checkpoint of each turn)."""
+    history = env.ctx.history() if getattr(env.ctx, "history", None) else []
+    by_turn: dict[int, dict] = {}
+    for snap in history:  # newest first
+        values = getattr(snap, "values", None) or {}
+        turn = values.get("turn")
+        if isinstance(turn, int) and turn not in by_turn:
+            by_turn[turn] = values
+    return by_turn
+
+
+def restore_previous(env: Env) -> Out:
+    """Bring back the playlist shown before the current one ("undo", "go back").
+
+    The list comes from the thread's checkpointed history (LangGraph's checkpointer keeps
+    every turn's state), not from a stack of our own: the current list is the one of the
+    last turn, or of the turn an earlier "undo" restored (``restores``); the previous list
+    is the newest earlier turn whose list differs. Its request (``basis``) and standing
+    constraints come back with it, so a follow-up refines what is shown again.
+
+    Raises:
+        CatalogError: no earlier list exists in this conversation.
+    """
+    by_turn = _snapshots_by_turn(env)
+    now = env.turn - 1
+    current = by_turn.get(now, {})
+    while isinstance(current.get("restores"), int) and current["restores"] in by_turn:
+        now = current["restores"]
+        current = by_turn[now]
+    ids = [it.track_id for it in current.get("playlist") or []]
+    for turn in sorted((t for t in by_turn if t < now), reverse=True):
+        values = by_turn[turn]
+        items = list(values.get("playlist") or [])
+        if [it.track_id for it in items] == ids:
+            continue
+        update = {
+            "playlist": [PlaylistEdit(op="set", items=items)],
+            "basis": values.get("basis"),
+            "sticky": values.get("sticky") or Constraints(),
+            "restores": turn,
+        }
+        if not items:
+            return Out("Undone: the playlist is empty again.", "restored an empty list", update)
+        text = f"Back to the previous list ({len(items)} tracks):\n{format_playlist(items)}"
+        return Out(text, f"restored the list of turn {turn}", update, items)
+    raise CatalogError("there is no earlier list in this conversation to go back to")

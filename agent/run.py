@@ -270,6 +270,8 @@ def ask(
     config = {"configurable": {"thread_id": thread}} if thread else None
     inputs = {"text": text, "upload": str(upload) if upload is not None else None}
     graph = session.graph(thread)
+    if thread:
+        context.history = lambda: list(graph.get_state_history(config))
     if thread:  # one checkpoint per turn, not per step: a turn is redone, not resumed
         state = graph.invoke(inputs, config=config, context=context, durability="exit")
     else:

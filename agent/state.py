@@ -16,6 +16,7 @@ checkpointed, and the model must not be able to set it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, Literal, TypedDict, TypeVar, get_type_hints
@@ -40,7 +41,9 @@ from linernotes.tools.schemas import (
 
 T = TypeVar("T")
 Route = Literal["recommend", "refine", "explain", "describe", "chat", "reject"]
-Op = Literal["new", "more", "swap", "remove", "resize", "sticky", "forget", "export", "show"]
+Op = Literal[
+    "new", "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo"
+]
 
 
 def merge_backends(left: dict[str, str] | None, right: dict[str, str] | None) -> dict[str, str]:
@@ -110,6 +113,9 @@ class TurnPlan(Record):
     path: str | None = None
     relative_to: str | None = Field(None, description="Track id 'calmer/faster' compares to.")
     remember: bool = Field(False, description="Keep this turn's hard constraints from now on.")
+    keep: Constraints | None = Field(
+        None, description="A remove or swap by condition: what an entry must meet to stay."
+    )
 
 
 class State(TypedDict, total=False):
@@ -136,6 +142,8 @@ class State(TypedDict, total=False):
         focus: the track last referred to, what "it" and "that one" mean.
         problem: why this turn cannot be answered as asked, said plainly in the reply.
         reply: the assistant's reply text for this turn.
+        restores: the turn whose playlist this turn brought back ("undo"), else None; the
+            next "undo" goes back from there through the checkpointed history.
         backends: backend names by role used in the thread (``merge_backends``).
     """
 
@@ -159,6 +167,7 @@ class State(TypedDict, total=False):
     focus: str | None
     problem: str | None
     reply: str
+    restores: int | None
     backends: Annotated[dict[str, str], merge_backends]
 
 
@@ -184,6 +193,8 @@ class Context:
             may be opened or written: True for the command line (the user's own machine);
             False for the web UI, where only uploaded files are read and playlists are
             exported only into ``export_dir``, so no one can probe the server's files.
+        history: the thread's checkpointed states, newest first (``graph.get_state_history``),
+            what "undo" restores from; None without a thread.
     """
 
     catalog: Any
@@ -200,6 +211,7 @@ class Context:
     anchor: str | None = None
     count: int | None = None
     files_from_text: bool = True
+    history: Callable[[], list[Any]] | None = None
 
 
 SERIALISED_TYPES: tuple[type, ...] = (

@@ -52,8 +52,10 @@ def make_track(
     m = measurements(
         duration_s=120.0, tempo_bpm=bpm, key=key, mode=mode, loudness_db=-20.0 + 12 * energy,
         energy=energy, brightness_hz=bright, percussiveness=perc, dynamics_db=10.0,
-        onset_rate=2 + 4 * energy, voice_probability=voice,
+        onset_rate=bpm / 60 * (0.5 + energy), voice_probability=voice,
     )  # fmt: skip
+    # Onsets per beat 0.5-1.5, as real music has: two per beat would read as a halved
+    # tempo to the fact-check (tools/listen/factcheck.py, octave_doubt).
     s = TrackSummary(
         description="test track", genre=genre, instruments=instruments or [],
         vocals="instrumental" if voice < 0.35 else "lead vocals" if voice > 0.65 else None,

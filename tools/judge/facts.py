@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_BOUNDS, energy_class, voiced
-from linernotes.tools.reason.contexts import ContextProfile
+from linernotes.tools.listen.factcheck import octave_doubt
 from linernotes.tools.schemas import Track
 
 GENRE_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -32,7 +32,8 @@ GENRE_FAMILIES: dict[str, tuple[str, ...]] = {
     "latin": ("latin", "reggaeton", "salsa", "samba", "cumbia", "bachata"),
     "reggae": ("reggae", "dub", "ska", "dancehall"),
 }  # fmt: skip
-PERCUSSION = frozenset({"drums", "percussion", "drum machine", "beat"})
+CENTRE_PULL = 0.2
+"""Fit lost at the edge of a context's energy or tempo range, relative to its middle."""
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -73,18 +74,13 @@ class Facts:
     usages: frozenset[str]
     mood: frozenset[str]
     vocal_words: frozenset[str]
+    octave_doubt: float | None = None
+    """The tempo the onset density suggests instead (half or double), if it doubts ``bpm``."""
 
     @property
     def level_rank(self) -> int:
         """Position of the energy class in low < medium < high < very_high."""
         return ENERGY_ORDER.index(self.level)
-
-    @property
-    def has_drums(self) -> bool:
-        """Drums named by the listener, or clearly percussive when it names none."""
-        if self.instruments:
-            return bool(self.instruments & PERCUSSION) or self.perc >= 0.55
-        return self.perc >= 0.45
 
     def vocals_phrase(self) -> str:
         """'is instrumental' / 'has vocals' / 'may have vocals' for explanations."""
@@ -94,11 +90,18 @@ class Facts:
 
 
 def facts(track: Track) -> Facts:
-    """Flatten a track into ``Facts`` (summary words win over re-derived labels)."""
+    """Flatten a track into ``Facts`` (summary words win over re-derived labels).
+
+    A fact the ingest fact-check found contradicted (``provenance.contradictions``: a
+    listener that heard a voice the detector missed) is not a fact: vocals become unsure
+    ("may have vocals"), and "instrumental only" leaves the track out.
+    """
     m, s = track.measurements, track.summary
     heard = voiced(m.voice_probability)
     if s.vocals and "instrumental" in s.vocals.lower() and m.voice_probability < VOICE_BOUNDS[1]:
         heard = False  # the listener says instrumental and the measurement does not object
+    if any(c.startswith("vocals:") for c in track.provenance.contradictions):
+        heard = None  # the fact-check doubted the measurement: unsure, not a fact
     genre = s.genre or track.genre_tag
     return Facts(
         id=track.id,
@@ -123,6 +126,7 @@ def facts(track: Track) -> Facts:
         usages=frozenset(u.lower() for u in s.suitable_usages),
         mood=frozenset(_WORD.findall((s.mood or "").lower())),
         vocal_words=frozenset(_WORD.findall((s.vocals or "").lower())) - {"vocals", "vocal"},
+        octave_doubt=octave_doubt(m),
     )
 
 
@@ -212,68 +216,23 @@ def energy(a: Facts, b: Facts) -> float:
     return _lin(b.energy - a.energy, 0.5)
 
 
-def shared_and_different(a: Facts, f: Facts) -> tuple[list[str], list[str]]:
-    """Attributes the candidate shares with the anchor (nouns) and differences (verbs)."""
-    shared, diff = [], []
-    if tempo_similarity(a.bpm, f.bpm) >= 0.85:
-        shared.append(f"tempo around {f.bpm:.0f} BPM")
-    else:
-        word = "faster" if f.bpm > a.bpm else "slower"
-        diff.append(f"is {word} ({f.bpm:.0f} vs {a.bpm:.0f} BPM)")
-    sure_keys = min(a.key_conf, f.key_conf) >= 0.25
-    if a.key == f.key and a.mode == f.mode:
-        shared.append(f"{f.key} {f.mode}")
-    elif a.mode == f.mode and sure_keys:
-        shared.append(f"{f.mode} mode")
-    elif sure_keys:
-        diff.append(f"is in {f.key} {f.mode} rather than {a.key} {a.mode}")
-    if a.voiced == f.voiced and a.voiced is not None:
-        shared.append("vocals" if f.voiced else "an instrumental arrangement")
-    elif a.voiced is not None and f.voiced is not None:
-        diff.append("has vocals" if f.voiced else "has no vocals")
-    if a.level == f.level:
-        shared.append(f"{f.level.replace('_', ' ')} energy")
-    else:
-        word = "more energetic" if f.energy > a.energy else "calmer"
-        diff.append(f"is {word} (energy {f.energy:.2f} vs {a.energy:.2f})")
-    if a.genre and f.genre:
-        if a.family == f.family:
-            shared.append(f"the {f.genre} genre")
-        else:
-            diff.append(f"is tagged {f.genre}, not {a.genre}")
-    common = sorted(a.instruments & f.instruments)
-    if common:
-        shared.append(", ".join(common[:3]))
-    if a.has_drums != f.has_drums:
-        diff.append("has no drums" if a.has_drums else "has drums")
-    ratio = f.bright / a.bright
-    if ratio > 1.35 or ratio < 0.74:
-        diff.append(f"is {'brighter' if ratio > 1 else 'darker'} ({f.bright:.0f} Hz centroid)")
-    return shared, diff
+def tempo_fit(bpm: float, lo: float, hi: float, readings: tuple[tuple[float, float], ...]) -> float:
+    """Best fit of a tempo to [lo, hi] over (factor, weight) readings (half/double time)."""
+    best = 0.0
+    for factor, weight in readings:
+        x = bpm * factor
+        out = max(lo - x, x - hi, 0.0)
+        best = max(best, weight * math.exp(-((out / 20.0) ** 2)) * centred(x, lo, hi))
+    return best
 
 
-def explain(
-    a: Facts | None, f: Facts, shared: list[str], diff: list[str],
-    ctx: ContextProfile | None, bad: list[str], broken: list[str],
-) -> str:  # fmt: skip
-    """One paragraph citing the anchor by title and the measured facts."""
-    key = f"{f.key} {f.mode}" if f.key_conf >= 0.25 else "an uncertain key"
-    same_beat = a is not None and any(s.startswith("tempo") for s in shared)
-    lead = f"Like '{a.title}' it" if a and same_beat else f"'{f.title}'"
-    text = f"{lead} sits at {f.bpm:.0f} BPM in {key}"
-    rest = [s for s in shared if not s.startswith("tempo") and s != f"{f.key} {f.mode}"]
-    if a and rest:
-        text += f" and shares {', '.join(rest[:3])} with '{a.title}'"
-    level = f.level.replace("_", " ")
-    text += f"; its energy ({f.energy:.2f}) is {level} and it {f.vocals_phrase()}"
-    if ctx is not None:
-        text += f", which suits {ctx.label}" if not bad else (
-            f", which does not suit {ctx.label}: {', '.join(bad)}")  # fmt: skip
-    if a and diff:
-        text += f"; unlike the anchor it {' and '.join(diff[:2])}"
-    if broken:
-        text += f". Excluded: it {'; '.join(broken)}"
-    return text + "."
+def centred(x: float, lo: float, hi: float) -> float:
+    """1 at the middle of [lo, hi], falling to ``1 - CENTRE_PULL`` at its edges and beyond."""
+    half = (hi - lo) / 2
+    if half <= 0:
+        return 1.0
+    off = min(1.0, abs(x - (lo + hi) / 2) / half)
+    return 1.0 - CENTRE_PULL * off**2
 
 
 def sigmoid(x: float) -> float:

@@ -13,6 +13,12 @@ and ``w`` the context's ``usage_context`` weight. Context fit therefore dominate
 context request ("like X but for studying" must not return a loud, fast track however
 close it sounds) while anchor similarity orders the tracks that fit. Hard constraints
 (no vocals, energy and tempo bounds) zero the score; excluded ids are dropped.
+
+Scores must rank. Inside a context's ranges a track nearer the middle fits a little
+better than one at the edge (``facts.CENTRE_PULL``), and without an anchor the retrieval's
+similarity to the listener's words (as a rank among the candidates) orders the tracks
+that fit (``QUERY_SHARE``); so two candidates score the same only when they are the same
+in every measured dimension and in how well they match the words.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 
 from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_SPLIT
 from linernotes.tools.judge import facts as jf
+from linernotes.tools.judge import notes
 from linernotes.tools.judge.facts import Facts, facts
 from linernotes.tools.judge.schemas import ListVerdict, PairVerdict, Winner
 from linernotes.tools.reason.contexts import ContextProfile
@@ -53,6 +60,8 @@ ALIASES = {
     "instrumentation": "timbre", "vocals": "vocal_role", "voice": "vocal_role",
     "delivery": "vocal_delivery", "rhythm": "tempo", "bpm": "tempo", "context": "usage_context",
 }  # fmt: skip
+QUERY_SHARE = 0.4
+"""Share of a context-only score that the match to the listener's words decides."""
 _SWAP: dict[Winner, Winner] = {"A": "B", "B": "A", "tie": "tie"}
 _CTX_USAGE = {"running": {"running", "workout"}, "studying": {"studying", "focus"}}
 
@@ -83,23 +92,22 @@ def context_fit(f: Facts, ctx: ContextProfile) -> tuple[float, list[str], list[s
     lo, hi = ctx.energy
     x = f.energy
     miss = max(lo - x, x - hi, 0.0)
-    e_fit = math.exp(-((miss / 0.12) ** 2))
+    e_fit = math.exp(-((miss / 0.12) ** 2)) * jf.centred(x, lo, hi)
     if miss == 0:
         good.append(f"{f.level.replace('_', ' ')} energy ({f.energy:.2f})")
     else:
         bad.append(f"energy {f.energy:.2f} at {f.loud:.0f} dBFS is "
                    f"{'too intense' if x > hi else 'too calm'}")  # fmt: skip
     b_lo, b_hi = ctx.bpm
-    b_fit = 0.0
-    for factor, weight in ((1.0, 1.0), (2.0, 0.8), (0.5, 0.8)):
-        bpm = f.bpm * factor
-        b_fit = max(b_fit, weight * math.exp(-((max(b_lo - bpm, bpm - b_hi, 0.0) / 20.0) ** 2)))
+    b_fit = jf.tempo_fit(f.bpm, b_lo, b_hi, ((1.0, 1.0), (2.0, 0.8), (0.5, 0.8)))
+    if f.octave_doubt is not None:  # the fact-check doubts the reading: both must fit
+        b_fit = min(b_fit, jf.tempo_fit(f.octave_doubt, b_lo, b_hi, ((1.0, 1.0),)))
     sure = min(1.0, max(0.3, 2.0 * f.tempo_conf))
     b_fit = sure * b_fit + (1.0 - sure) * 0.6
     if b_fit >= 0.75:
-        good.append(f"{f.bpm:.0f} BPM")
+        good.append(notes.tempo_words(f))
     else:
-        bad.append(f"{f.bpm:.0f} BPM is outside {b_lo:.0f}-{b_hi:.0f}")
+        bad.append(f"{notes.tempo_words(f)} is outside {b_lo:.0f}-{b_hi:.0f}")
     fit = e_fit * (0.4 + 0.6 * b_fit)
     if ctx.max_energy_level and f.level_rank > ENERGY_ORDER.index(ctx.max_energy_level):
         fit *= 0.12
@@ -129,7 +137,7 @@ def _vocal_word(f: Facts) -> str:
 def violations(f: Facts, c: Constraints) -> list[str]:
     """Hard constraints a track breaks, in words (empty when it is allowed)."""
     out = []
-    if c.no_vocals and f.voiced is not False and f.voice >= VOICE_SPLIT:
+    if c.no_vocals and f.voiced is not False and (f.voice >= VOICE_SPLIT or f.voiced is None):
         out.append("has vocals (instrumental only was asked)")
     if c.vocals_only and f.voiced is not True and f.voice < VOICE_SPLIT:
         out.append("is instrumental (vocals were asked)")
@@ -234,8 +242,9 @@ class RulesJudge:
             candidates: tracks to judge; the anchor and excluded ids are dropped.
             context: listening context profile (``tools.reason.contexts``), if any.
             constraints: hard limits and relative wishes ("calmer").
-            audio_similarity: optional retrieval cosine per candidate id; used as a rank
-                among the candidates (timbre evidence).
+            audio_similarity: optional retrieval similarity per candidate id, used as a
+                rank among the candidates: with an anchor, the audio cosine to it (timbre
+                evidence); without one, the match to the listener's words.
             dimensions: judge only these dimensions (attribute mode), unweighted.
         """
         c = constraints or Constraints()
@@ -272,12 +281,14 @@ class RulesJudge:
                 else:
                     score = sim
                 score *= _relative(a, f, c)
+            elif f.id in audio:
+                score = fit * (1.0 - QUERY_SHARE + QUERY_SHARE * audio[f.id])
             else:
                 score = fit if context is not None else 0.5
             broken = violations(f, c)
             if broken:
                 score = 0.0
-            shared, diff = jf.shared_and_different(a, f) if a else ([], [])
+            shared, diff = notes.shared_and_different(a, f) if a else ([], [])
             sure = min(a.tempo_conf, f.tempo_conf) if a else f.tempo_conf
             conf = 0.45 + 0.15 * sure + 0.25 * abs(score - 0.5) * 2
             conf += 0.1 if (a is None or (a.genre and f.genre)) else 0.0
@@ -292,7 +303,7 @@ class RulesJudge:
                     dimensions={d: round(v, 3) for d, v in dims.items()},
                     shared=shared if a else good,
                     differences=diff + bad + broken,
-                    explanation=jf.explain(a, f, shared, diff, context, bad, broken),
+                    explanation=notes.explain(a, f, shared, diff, context, good, bad, broken),
                     backend=self.backend,
                 )
             )

@@ -5,7 +5,12 @@ article's Qwen2-Audio caption called a fast punk track "slow synth pop"). A judg
 trusts such a caption makes confident, wrong picks. So every caption is compared with
 the signal measurements on the dimensions a measurement can settle: tempo (class and
 BPM), energy (class, value, mood and usage words), vocals vs instrumental, mode, and
-whether there are drums at all. Each contradiction is a readable sentence naming the
+whether there are drums at all. The measurements are checked against each other too:
+a beat tracker that locks onto half the tempo of a fast, busy track (drum and bass at
+170 BPM read as 85) leaves twice as many onsets per beat as music at that tempo has, so
+``octave_doubt`` flags it and the check counts it as a tempo contradiction, whatever
+the caption (which the offline captioner writes from the same wrong number) says.
+Each contradiction is a readable sentence naming the
 claim and the measurement; the consistency score is the share of checked dimensions
 without one.
 
@@ -48,6 +53,13 @@ TEMPO_MARGIN_BPM = 8.0  # a neighbouring class is fine this close to the boundar
 ENERGY_MARGIN = 0.07
 ENERGY_VALUE_TOLERANCE = 0.25
 MIN_MODE_CONFIDENCE = 0.5
+OCTAVE_ONSETS_PER_BEAT = 1.8
+"""Onsets per beat from which a slow tempo reading is doubted (music at a true slow
+tempo has fewer: the demo's slow styles stay under 1.5, double-time drum and bass ~2)."""
+OCTAVE_MAX_PER_BEAT = 3.2
+"""Above this even double time leaves too many onsets per beat to explain: not an octave."""
+OCTAVE_BELOW_BPM = 100.0
+"""Only readings this slow are doubted: doubling them gives a plausible fast tempo."""
 LOW_PERCUSSION = 0.12  # below this (and few onsets) there are no drums to hear
 HIGH_PERCUSSION = 0.6
 
@@ -86,6 +98,20 @@ def _class_conflict(claimed: str, value: float, order: tuple, bounds: tuple, mar
     if i == j or (i == len(order) - 2 and j == len(order) - 1):
         return False  # same class; or "fast"/"high" said of the top class, as people do
     return abs(value - bounds[min(i, j)]) > margin
+
+
+def octave_doubt(m: Measurements) -> float | None:
+    """The double tempo when the onset density says the beat tracker halved it, else None.
+
+    A track read at 85 BPM with 2.7 onsets per second has ~1.9 onsets per beat, which is
+    what a 170 BPM track with a note on every beat has; music truly at 85 BPM seldom
+    fills every half-beat. Only slow readings of busy tracks are doubted.
+    """
+    if m.tempo_bpm <= 0 or m.tempo_bpm >= OCTAVE_BELOW_BPM or m.percussiveness < LOW_PERCUSSION:
+        return None
+    per_beat = m.onset_rate * 60.0 / m.tempo_bpm
+    doubled = OCTAVE_ONSETS_PER_BEAT <= per_beat <= OCTAVE_MAX_PER_BEAT
+    return m.tempo_bpm * 2 if doubled else None
 
 
 class _Checker:
@@ -218,6 +244,20 @@ class _Checker:
             msg = f"instruments: {source} says no drums but measured percussive "
         self.verdict("drums", conflict, msg + f"share {m.percussiveness:.2f}")
 
+    def octave(self) -> None:
+        """Cross-check the measured tempo with the onset density (octave errors)."""
+        m = self.m
+        double = octave_doubt(m)
+        if double is None:  # nothing to say: a sound tempo is not a checked claim
+            return
+        per_beat = m.onset_rate * 60.0 / m.tempo_bpm
+        self.verdict(
+            "tempo",
+            True,
+            f"tempo: measured {m.tempo_bpm:.0f} BPM but {m.onset_rate:.1f} onsets/s "
+            f"({per_beat:.1f} per beat) suggest double time, about {double:.0f} BPM",
+        )
+
     def result(self) -> FactCheck:
         """Score: share of checked dimensions without a contradiction."""
         if not self.checked:
@@ -290,6 +330,7 @@ def fact_check(
         and one readable sentence per contradiction.
     """
     c = _Checker(m)
+    c.octave()
     if summary is not None:
         _check_summary(c, summary)
         _check_text(c, summary.description, "summary description")

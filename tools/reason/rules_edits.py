@@ -11,6 +11,13 @@ against the thread's playlist and uploads (``agent/refs.py``):
     "it"            the track last referred to in the thread
     "with:strings"  a playlist entry whose instruments, genre or caption say "strings"
     "upload"        the audio file the listener sent
+
+Two edits act on the whole playlist rather than on named entries: "undo" / "go back to
+the previous list" (op ``undo``; the agent restores the list from the thread's
+checkpointed history), and a remove or swap by condition ("remove the fast ones", "drop
+everything above 90 bpm", "swap every track with vocals"), read as ``keep``: the
+constraints an entry must satisfy to stay, so the agent judges entries with the same
+``violations`` rule that filters picks.
 """
 
 from __future__ import annotations
@@ -21,13 +28,57 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from linernotes.tools.reason import rules_vocab as vocab
+from linernotes.tools.schemas import Constraints
 
 DISLIKE = re.compile(
     r"(?:don'?t|do not|doesn'?t) (?:like|love|want|fit)|hate|not a fan of|not feeling", re.I
 )
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
 
-EditOp = Literal["more", "swap", "remove", "resize", "sticky", "forget", "export", "show"]
+EditOp = Literal["more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo"]
+
+UNDO = re.compile(
+    r"^\W*(?:please\s+)?(?:undo|revert)\b|\b(?:undo|revert) (?:that|this|it|the last\b)|"
+    r"\b(?:go|get|going) back to (?:the |my )?(?:previous|last|earlier|old|other|former) "
+    r"(?:list|playlist|one|version|selection)\b|"
+    r"\b(?:bring|put|give me) (?:back )?the (?:previous|last|earlier|old|former) "
+    r"(?:list|playlist)(?: back)?\b|^\W*(?:no,?\s+)?go back\W*$|\btake (?:that|it) back\b",
+    re.I,
+)
+FAST_BPM = 110.0
+"""'The fast ones' are those at or above the 'fast' tempo class (tools/analysis/measure.py)."""
+SLOW_BPM = 80.0
+"""'The slow ones' are those below the 'moderate' tempo class."""
+_BPM = r"(\d{2,3})\s*(?:bpm|beats(?: per minute)?)?"
+CONDITIONS: tuple[tuple[re.Pattern[str], dict[str, object] | str], ...] = (
+    (re.compile(rf"\b(?:above|over|faster than|more than|higher than|past)\s+{_BPM}", re.I),
+     "max_bpm"),
+    (re.compile(rf"\b(?:below|under|slower than|less than|lower than)\s+{_BPM}", re.I),
+     "min_bpm"),
+    (re.compile(r"\binstrumentals?\b|\b(?:without|with no|no) (?:vocals?|voices?|singing)\b",
+                re.I), {"vocals_only": True}),
+    (re.compile(r"\b(?:with|that have|having|has|have)\s+(?:vocals?|voices?|singing|lyrics|"
+                r"a singer|a voice)\b|\b(?:sung|vocal|singing)\s+(?:ones|tracks|songs)\b", re.I),
+     {"no_vocals": True}),
+    (re.compile(r"\b(?:fast|faster|quick|up-?tempo|speedy)\s+(?:ones|tracks|songs|stuff)\b",
+                re.I), {"max_bpm": FAST_BPM}),
+    (re.compile(r"\b(?:slow|slower|sluggish)\s+(?:ones|tracks|songs|stuff)\b", re.I),
+     {"min_bpm": SLOW_BPM}),
+    (re.compile(r"\b(?:loud|energetic|intense|high[- ]energy|banging|aggressive|busy)\s+"
+                r"(?:ones|tracks|songs|stuff)\b", re.I), {"max_energy": "medium"}),
+    (re.compile(r"\b(?:calm|quiet|soft|low[- ]energy|mellow|sleepy|chill)\s+"
+                r"(?:ones|tracks|songs|stuff)\b", re.I), {"min_energy": "medium"}),
+)  # fmt: skip
+"""Condition phrase -> the constraint an entry must meet to stay ('above 90 bpm' ->
+max_bpm 90); a string names the field that the phrase's number fills."""
+WHOLE = re.compile(
+    r"\b(?:every(?:thing|one)?|all|any(?:thing)?|each)\b|\b(?:ones|tracks|songs|stuff)\b", re.I
+)
+REPLACEMENT = re.compile(
+    r"\b(?:with|for|by|into)\s+(?:something|some|an?|one|ones|tracks? that|calmer|faster|"
+    r"slower|quieter|louder)\b|\binstead\b",
+    re.I,
+)
 
 
 class Edit(BaseModel):
@@ -41,6 +92,11 @@ class Edit(BaseModel):
     path: str | None = Field(None, description="Export file, if named.")
     sticky: bool = Field(False, description="The turn's constraints hold from now on.")
     bare: bool = Field(False, description="The message only points at a track ('#3?').")
+    keep: Constraints | None = Field(
+        None,
+        description="A remove or swap by condition: what an entry must satisfy to stay "
+        "('drop everything above 90 bpm' keeps max_bpm 90).",
+    )
 
 
 def _number(token: str) -> int | None:
@@ -86,6 +142,30 @@ def references(text: str) -> list[str]:
     return [token for _, token in sorted(found, key=lambda f: f[0])]
 
 
+def condition(text: str) -> Constraints | None:
+    """What entries must satisfy to stay, read from a playlist-wide remove or swap.
+
+    Only the object of the edit is read: "replace every track over 120 bpm with something
+    calmer" reads "every track over 120 bpm". None when the message names no condition or
+    does not speak of several tracks ("every", "all", "the ... ones").
+    """
+    obj = REPLACEMENT.split(text, maxsplit=1)[0]
+    if not WHOLE.search(obj):
+        return None
+    found: dict[str, object] = {}
+    for pattern, meaning in CONDITIONS:
+        m = pattern.search(obj)
+        if m is None:
+            continue
+        if isinstance(meaning, str):
+            found[meaning] = float(m.group(1))
+        else:
+            found.update(meaning)
+    if found.get("no_vocals") and found.get("vocals_only"):
+        return None  # "with and without vocals" names no condition
+    return Constraints.model_validate(found) if found else None
+
+
 def read_edit(text: str) -> Edit:
     """Read the playlist operation and track references of one message.
 
@@ -95,6 +175,8 @@ def read_edit(text: str) -> Edit:
     clean = " ".join(text.split())
     refs = references(clean)
     sticky = bool(vocab.STICKY.search(clean))
+    if UNDO.search(clean):
+        return Edit(op="undo")
     if vocab.FORGET.search(clean):
         return Edit(op="forget", refs=refs)
     if vocab.EXPORT.search(clean) and (
@@ -114,12 +196,15 @@ def read_edit(text: str) -> Edit:
         size = _number(next(g for g in m.groups() if g))
         if size and 1 <= size <= 100:
             return Edit(op="resize", refs=refs, size=size, sticky=sticky)
+    wide = condition(clean) if not [r for r in refs if r.startswith("#")] else None
     swap = vocab.SWAP.search(clean)
     if swap and (refs or not DISLIKE.fullmatch(swap.group(0))):
         # "I don't want #3" swaps; "I don't want anything faster than 100" asks for music
+        if wide is not None:
+            return Edit(op="swap", keep=wide, sticky=sticky)
         return Edit(op="swap", refs=refs, sticky=sticky)
     if vocab.REMOVE.search(clean) and not sticky:
-        return Edit(op="remove", refs=refs)
+        return Edit(op="remove", refs=[] if wide else refs, keep=wide)
     m = vocab.MORE.search(clean)
     if m and not re.search(r"\bmore\s+like\s+(?!these|those|them|this|that)", clean, re.I):
         token = next((g for g in m.groups() if g), None)
@@ -140,3 +225,26 @@ def _only_references(text: str) -> bool:
         text = pattern.sub(" ", text)
     filler = {"what", "about", "how", "and", "then", "the", "one", "that", "this", "now"}
     return not [w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in filler]
+
+
+FOLLOW_UP_WORDS = frozenset(
+    """only just ones one them those these tracks track songs song stuff music please now but
+    and also too instead same keep make it that this the a an some any more less with without
+    no not nothing none vocals vocal voice voices singing sung instrumental instrumentals
+    lyrics words calmer mellower softer quieter faster slower louder more energetic bpm
+    beats per minute under over above below at least most than between to from please
+    ok okay actually rather let's lets can could you give me want i'd id like prefer
+    again then so""".split()  # noqa: SIM905
+)
+"""Words a follow-up may hold besides constraints ("only instrumental ones please"): a
+request left with nothing else refines the standing one instead of starting afresh."""
+
+
+def is_follow_up(leftover: str | None) -> bool:
+    """True when the words the parser could not place are all follow-up words or numbers.
+
+    "only instrumental ones please" after a workout list keeps the workout context; "punk
+    rock for a road trip" does not (it names music of its own).
+    """
+    words = re.findall(r"[a-z']+", (leftover or "").lower())
+    return all(w in FOLLOW_UP_WORDS or w.isdigit() for w in words)

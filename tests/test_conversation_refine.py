@@ -1,0 +1,202 @@
+"""Follow-ups, undo and playlist-wide edits, as a listener types them, on the held-out demo.
+
+Every thread runs through ``agent.run.ask`` with a thread id (the checkpointer keeps the
+state between turns, as in ``linernotes chat``), and every assertion reads the demo
+manifest's labels (bpm, has_voice, workout_ok, study_ok) rather than the agent's own
+facts, so a wrong answer fails even when the agent believes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from linernotes.agent.run import ask, session_for
+from linernotes.tools.reason.rules_edits import read_edit
+from linernotes.tools.schemas import Constraints
+
+
+def _thread() -> str:
+    return f"refine-{uuid.uuid4().hex[:8]}"
+
+
+def _labels(cat: Any, answer: Any) -> list[dict[str, str]]:
+    return [cat.row_for(it.path) for it in answer.playlist]
+
+
+def _ids(answer: Any) -> list[str]:
+    return [it.track_id for it in answer.playlist]
+
+
+def _share(rows: list[dict[str, str]], key: str, value: str) -> float:
+    return sum(r[key] == value for r in rows) / len(rows) if rows else 0.0
+
+
+MISSED_VOICE_SLACK = 0.85
+"""Share of picks whose label must agree with a vocals filter: the voice detector misses
+a quiet voice now and then (one sung ambient track of 120 in the held-out demo reads
+0.09), and the filter can only act on what was measured. Stored facts must agree fully."""
+
+
+def _measured_instrumental(answer: Any, settings: Any) -> bool:
+    catalog = session_for(settings).catalog
+    return all(
+        catalog.get(it.track_id).measurements.voice_probability < 0.5 for it in answer.playlist
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "keep"),
+    [
+        ("remove the fast ones", "remove", Constraints(max_bpm=110)),
+        ("drop everything above 90 bpm", "remove", Constraints(max_bpm=90)),
+        ("get rid of all the slow songs", "remove", Constraints(min_bpm=80)),
+        ("swap every track with vocals", "swap", Constraints(no_vocals=True)),
+        ("replace every track over 120 bpm", "swap", Constraints(max_bpm=120)),
+        (
+            "replace all the loud ones with something calmer",
+            "swap",
+            Constraints(max_energy="medium"),
+        ),
+        ("take out the instrumental ones", "remove", Constraints(vocals_only=True)),
+    ],
+)
+def test_playlist_wide_edits_are_read_as_conditions(text: str, op: str, keep: Constraints) -> None:
+    edit = read_edit(text)
+    assert (edit.op, edit.keep, edit.refs) == (op, keep, [])
+
+
+@pytest.mark.parametrize(
+    "text", ["swap #3 for something faster than 120 bpm", "remove #2", "swap the one with strings"]
+)
+def test_single_track_edits_stay_single(text: str) -> None:
+    edit = read_edit(text)
+    assert edit.keep is None and edit.refs
+
+
+@pytest.mark.parametrize(
+    "text", ["undo", "undo that", "go back to the previous list", "bring back the old playlist"]
+)
+def test_undo_phrasings(text: str) -> None:
+    assert read_edit(text).op == "undo"
+
+
+def test_only_instrumental_keeps_the_workout_context(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("something for my workout", settings, thread=thread)
+    assert first.playlist
+    follow = ask("only instrumental ones please", settings, thread=thread)
+    rows = _labels(heldout_catalog, follow)
+    assert len(rows) == settings.top_k
+    assert _measured_instrumental(follow, settings)
+    assert _share(rows, "has_voice", "0") >= MISSED_VOICE_SLACK
+    fit = sum(r["workout_ok"] == "1" for r in rows) / len(rows)
+    assert fit >= 0.75, [(r["title"], r["style"], r["bpm"]) for r in rows]
+    assert follow.request.context_name == first.request.context_name
+    assert follow.request.constraints.no_vocals
+
+
+def test_constraints_accumulate_and_a_new_wish_replaces_its_opposite(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("calm music for studying", settings, thread=thread)
+    instrumental = ask("only instrumental ones please", settings, thread=thread)
+    assert _measured_instrumental(instrumental, settings)
+    assert _share(_labels(heldout_catalog, instrumental), "has_voice", "0") >= MISSED_VOICE_SLACK
+    sung = ask("actually, with vocals", settings, thread=thread)
+    rows = _labels(heldout_catalog, sung)
+    assert rows and all(r["has_voice"] == "1" for r in rows)
+    assert sung.request.context_name == "studying"
+    assert not sung.request.constraints.no_vocals and sung.request.constraints.vocals_only
+    assert sum(r["energy"] != "high" for r in rows) / len(rows) >= 0.75
+
+
+def test_undo_and_go_back_walk_the_thread_history(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    one = ask("something for my workout", settings, thread=thread)
+    two = ask("swap every track with vocals", settings, thread=thread)
+    three = ask("make it 5", settings, thread=thread)
+    assert len({tuple(_ids(a)) for a in (one, two, three)}) == 3
+    back = ask("undo", settings, thread=thread)
+    assert _ids(back) == _ids(two)
+    again = ask("go back to the previous list", settings, thread=thread)
+    assert _ids(again) == _ids(one)
+    assert again.reply.startswith("Back to the previous list")
+    none_left = ask("undo", settings, thread=thread)
+    assert "no earlier list" in none_left.reply and _ids(none_left) == _ids(one)
+    why = ask("why #2?", settings, thread=thread)  # the notes of a restored list still answer
+    assert why.reply.startswith(f"#2 {one.playlist[1].title}: ")
+
+
+def test_undo_without_a_thread_says_there_is_nothing_to_undo(heldout_catalog) -> None:
+    answer = ask("undo", heldout_catalog.settings)
+    assert "no earlier list" in answer.reply and not answer.playlist
+
+
+def test_swap_every_track_with_vocals_keeps_the_instrumental_ones_in_place(
+    heldout_catalog,
+) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("something for my workout", settings, thread=thread)
+    before = _labels(heldout_catalog, first)
+    assert any(r["has_voice"] == "1" for r in before), "the test needs a sung pick to swap"
+    swapped = ask("swap every track with vocals", settings, thread=thread)
+    after = _labels(heldout_catalog, swapped)
+    assert len(after) == len(before)
+    assert _measured_instrumental(swapped, settings)
+    assert _share(after, "has_voice", "0") >= MISSED_VOICE_SLACK
+    for old, new in zip(before, after, strict=True):
+        if old["has_voice"] == "0":
+            assert new["path"] == old["path"]
+    assert sum(r["workout_ok"] == "1" for r in after) / len(after) >= 0.75
+    assert [p.rank for p in swapped.picks] == [
+        i for i, r in enumerate(before, start=1) if r["has_voice"] == "1"
+    ]
+
+
+def test_drop_everything_above_a_tempo_and_more_keeps_the_condition(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("upbeat tracks for a party", settings, thread=thread)
+    before = _labels(heldout_catalog, first)
+    threshold = sorted(int(r["bpm"]) for r in before)[len(before) // 2]
+    assert any(int(r["bpm"]) > threshold for r in before)
+    dropped = ask(f"drop everything above {threshold} bpm", settings, thread=thread)
+    kept = [r for r in before if int(r["bpm"]) <= threshold]
+    assert [r["path"] for r in _labels(heldout_catalog, dropped)] == [r["path"] for r in kept]
+    more = ask("two more", settings, thread=thread)
+    assert len(more.picks) == 2
+    assert all(int(heldout_catalog.row_for(p.path)["bpm"]) <= threshold for p in more.picks)
+
+
+def test_replace_every_track_over_a_tempo(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("something for my workout", settings, thread=thread)
+    before = _labels(heldout_catalog, first)
+    assert any(int(r["bpm"]) > 140 for r in before)
+    replaced = ask("replace every track over 140 bpm", settings, thread=thread)
+    after = _labels(heldout_catalog, replaced)
+    assert len(after) == len(before) and all(int(r["bpm"]) <= 140 for r in after)
+    for old, new in zip(before, after, strict=True):
+        if int(old["bpm"]) <= 140:
+            assert new["path"] == old["path"]
+
+
+def test_remove_the_fast_ones_from_a_mixed_list_and_say_when_nothing_matches(
+    heldout_catalog,
+) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    catalog = session_for(settings).catalog
+    first = ask("a mix of calm and energetic music, 12 tracks", settings, thread=thread)
+    before = _labels(heldout_catalog, first)
+    assert any(int(r["bpm"]) > 115 for r in before) and any(int(r["bpm"]) < 105 for r in before)
+    slow = ask("remove the fast ones", settings, thread=thread)
+    after = _labels(heldout_catalog, slow)
+    measured = {
+        it.track_id: catalog.get(it.track_id).measurements.tempo_bpm for it in first.playlist
+    }
+    assert _ids(slow) == [i for i in _ids(first) if measured[i] <= 110]  # "fast" starts at 110
+    assert after and all(int(r["bpm"]) <= 115 for r in after)  # and the labels agree
+    assert slow.reply.startswith("Kept what fits (at most 110 BPM). Removed ")
+    again = ask("remove the fast ones", settings, thread=thread)
+    assert "nothing to change" in again.reply and _ids(again) == _ids(slow)
