@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from linernotes.tools.analysis.scales import likely_voiced
+from linernotes.tools.judge.facts import facts
+from linernotes.tools.judge.notes import key_words, tempo_words
 from linernotes.tools.schemas import Constraints, Pick, Request, Track
 
 HELP = (
@@ -60,9 +62,14 @@ def absent_reply(request: Request) -> str:
 
 
 def describe_track(track: Track) -> str:
-    """A short factual line about a track: genre, tempo, key, energy, vocals."""
+    """A short factual line about a track: genre, tempo, key, energy, vocals.
+
+    Tempo and key are hedged as in the liner notes (``tools/judge/notes.py``): "about 83
+    BPM", "85 BPM (or double time, 170)", "an uncertain key".
+    """
     s, m = track.summary, track.measurements
-    parts = [s.genre or track.genre_tag, f"{m.tempo_bpm:.0f} BPM", f"{m.key} {m.mode}"]
+    f = facts(track)
+    parts = [s.genre or track.genre_tag, tempo_words(f), key_words(f)]
     if s.energy_level:
         parts.append(f"{s.energy_level.replace('_', ' ')} energy")
     parts.append("vocals" if likely_voiced(m.voice_probability) else "instrumental")

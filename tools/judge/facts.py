@@ -76,6 +76,8 @@ class Facts:
     vocal_words: frozenset[str]
     octave_doubt: float | None = None
     """The tempo the onset density suggests instead (half or double), if it doubts ``bpm``."""
+    voice_doubt: bool = False
+    """The fact-check found the listener's vocals claim contradicting the measured voice."""
 
     @property
     def level_rank(self) -> int:
@@ -100,7 +102,8 @@ def facts(track: Track) -> Facts:
     heard = voiced(m.voice_probability)
     if s.vocals and "instrumental" in s.vocals.lower() and m.voice_probability < VOICE_BOUNDS[1]:
         heard = False  # the listener says instrumental and the measurement does not object
-    if any(c.startswith("vocals:") for c in track.provenance.contradictions):
+    doubt = any(c.startswith("vocals:") for c in track.provenance.contradictions)
+    if doubt:
         heard = None  # the fact-check doubted the measurement: unsure, not a fact
     genre = s.genre or track.genre_tag
     return Facts(
@@ -127,6 +130,7 @@ def facts(track: Track) -> Facts:
         mood=frozenset(_WORD.findall((s.mood or "").lower())),
         vocal_words=frozenset(_WORD.findall((s.vocals or "").lower())) - {"vocals", "vocal"},
         octave_doubt=octave_doubt(m),
+        voice_doubt=doubt,
     )
 
 

@@ -137,7 +137,7 @@ def _vocal_word(f: Facts) -> str:
 def violations(f: Facts, c: Constraints) -> list[str]:
     """Hard constraints a track breaks, in words (empty when it is allowed)."""
     out = []
-    if c.no_vocals and f.voiced is not False and (f.voice >= VOICE_SPLIT or f.voiced is None):
+    if c.no_vocals and f.voiced is not False and (f.voice >= VOICE_SPLIT or f.voice_doubt):
         out.append("has vocals (instrumental only was asked)")
     if c.vocals_only and f.voiced is not True and f.voice < VOICE_SPLIT:
         out.append("is instrumental (vocals were asked)")
