@@ -117,6 +117,7 @@ def route_of_tools(steps: list[Step]) -> Intent:
         "remove_from_playlist",
         "export_playlist",
         "remember_constraints",
+        "restore_previous",
     }
     if done & edits:
         return "refine"

@@ -243,6 +243,16 @@ def remember_constraints(
     )
 
 
+@tool(parse_docstring=True)
+def restore_previous(runtime: ToolCtx) -> Command:
+    """Bring back the playlist shown before the current one ("undo", "go back").
+
+    Args:
+        runtime: injected by LangGraph (run context, thread state); never set by the model.
+    """
+    return _run(runtime, ops_playlist.restore_previous)
+
+
 TOOLS: list[BaseTool] = [
     search_similar,
     search_text,
@@ -256,6 +266,7 @@ TOOLS: list[BaseTool] = [
     explain_pick,
     export_playlist,
     remember_constraints,
+    restore_previous,
 ]
 """Every tool the LLM planner may call; the offline planner calls the same functions."""
 
