@@ -19,7 +19,8 @@ from typing import Any
 from linernotes.agent.refs import lookup, track_of, vector_of
 from linernotes.agent.state import of_turn
 from linernotes.agent.wording import describe_track
-from linernotes.tools.catalog.search import constraints_to_where, fuse, lexical_search
+from linernotes.tools.catalog.filters import constraints_to_where
+from linernotes.tools.catalog.search import fuse, lexical_search
 from linernotes.tools.catalog.search import search_text as text_search
 from linernotes.tools.errors import CatalogError, LinernotesError
 from linernotes.tools.reason.contexts import ContextProfile

@@ -42,7 +42,7 @@ def _picks(judge: RulesJudge, anchor: Track, pool: list[Track], context: str) ->
 
 def _retrieved(catalog: Any, anchor: Track, context: str, by_id: dict[str, Track]) -> list[Track]:
     """Roughly what the recommender retrieves: audio neighbours, plain and context-filtered."""
-    from linernotes.tools.catalog.search import constraints_to_where
+    from linernotes.tools.catalog.filters import constraints_to_where
 
     vec = catalog.audio_vector(anchor.id)
     where = constraints_to_where(Constraints(), get_context(context), anchor)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import tiny_catalog
 
+from linernotes.tools.catalog.filters import constraints_to_where
 from linernotes.tools.catalog.search import (
     RRF_K,
-    constraints_to_where,
     fuse,
     resolve_query,
     search_text,

@@ -3,7 +3,7 @@
 Retrieval only proposes candidates; the judge decides. So the functions here are cheap
 (one Chroma query each), return ``Candidate`` lists with cosine similarities, and know
 nothing about listening contexts beyond turning them into metadata filters
-(``constraints_to_where``). A query track may be a catalog track or any audio file on
+(``tools.catalog.filters``). A query track may be a catalog track or any audio file on
 disk: a file outside the catalog is analysed on the fly with the very backends that
 built the catalog (same embedder space, same listener) into an in-memory ``Track``
 that is never added to the catalog.
@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.audio import AUDIO_EXTENSIONS
 from linernotes.tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
-from linernotes.tools.schemas import Candidate, Constraints, EnergyLevel, SearchHit, Track
+from linernotes.tools.schemas import Candidate, SearchHit, Track
 from linernotes.tools.settings import Settings
 
 QUERY_CACHE = 256
@@ -325,75 +324,6 @@ def search_words(
         "lexical": lexical_search(catalog, text, k, exclude=exclude),
     }
     return fuse(lists, k)
-
-
-def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[str] | None:
-    """Energy classes from ``low`` to ``high`` inclusive, or None when unbounded."""
-    if low is None and high is None:
-        return None
-    lo = ENERGY_ORDER.index(low) if low else 0
-    hi = ENERGY_ORDER.index(high) if high else len(ENERGY_ORDER) - 1
-    return list(ENERGY_ORDER[lo : hi + 1])  # empty when low > high
-
-
-def constraints_to_where(
-    constraints: Constraints | None, context: Any = None, anchor: Track | None = None
-) -> dict[str, Any] | None:
-    """A Chroma ``where`` filter that keeps only tracks able to satisfy the request.
-
-    Hard limits come from the constraints (vocals, BPM bounds, energy classes) and from
-    the context profile (``max_energy_level``/``min_energy_level``; ``vocals: avoid``
-    means instrumental). Relative wishes ("calmer", "faster") become bounds relative to
-    the ``anchor`` when one is given. Tempo ranges of a context are *not* filtered on:
-    tempo estimates have octave errors the judge tolerates but a filter cannot.
-
-    Returns:
-        ``None`` when nothing constrains, one clause, or ``{"$and": [...]}``.
-    """
-    c = constraints or Constraints()
-    clauses: list[dict[str, Any]] = []
-    low = _stricter(c.min_energy, getattr(context, "min_energy_level", None), floor=True)
-    high = _stricter(c.max_energy, getattr(context, "max_energy_level", None), floor=False)
-    levels = _levels_between(low, high)
-    if levels == []:  # the context and the constraints disagree: the listener's words win
-        levels = _levels_between(c.min_energy, c.max_energy)
-    if levels is not None and levels != list(ENERGY_ORDER):
-        clauses.append({"energy_level": {"$in": levels}})
-    if c.no_vocals or (getattr(context, "vocals", None) == "avoid" and not c.vocals_only):
-        clauses.append({"has_voice": False})
-    elif c.vocals_only:
-        clauses.append({"has_voice": True})
-    if c.min_bpm is not None:
-        clauses.append({"tempo_bpm": {"$gte": float(c.min_bpm)}})
-    if c.max_bpm is not None:
-        clauses.append({"tempo_bpm": {"$lte": float(c.max_bpm)}})
-    if c.genres:
-        clauses.append({"genre_tag": {"$in": [g.lower() for g in c.genres]}})
-    if c.exclude_genres:
-        clauses.append({"genre_tag": {"$nin": [g.lower() for g in c.exclude_genres]}})
-    if c.mode:
-        clauses.append({"mode": c.mode})
-    if anchor is not None:
-        m = anchor.measurements
-        if c.calmer:
-            clauses.append({"energy": {"$lt": float(m.energy)}})
-        if c.more_energetic:
-            clauses.append({"energy": {"$gt": float(m.energy)}})
-        if c.faster and c.min_bpm is None:
-            clauses.append({"tempo_bpm": {"$gt": float(m.tempo_bpm) * 1.03}})
-        if c.slower and c.max_bpm is None:
-            clauses.append({"tempo_bpm": {"$lt": float(m.tempo_bpm) * 0.97}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _stricter(a: EnergyLevel | None, b: EnergyLevel | None, *, floor: bool) -> EnergyLevel | None:
-    """The tighter of two energy bounds (higher floor, lower ceiling)."""
-    known = [ENERGY_ORDER.index(x) for x in (a, b) if x]
-    if not known:
-        return None
-    return ENERGY_ORDER[max(known) if floor else min(known)]
 
 
 def to_hits(catalog: Any, candidates: list[Candidate]) -> list[SearchHit]:
