@@ -38,6 +38,7 @@ from tqdm import tqdm
 from linernotes.tools.errors import CatalogError, LinernotesError
 from linernotes.tools.ingest.discover import scan_paths
 from linernotes.tools.ingest.identity import IdCache
+from linernotes.tools.ingest.locking import writer_lock
 from linernotes.tools.ingest.reconcile import Plan, prune, reconcile
 from linernotes.tools.ingest.stages import (
     PER_FILE_ERRORS,
@@ -220,11 +221,12 @@ class _Run:
             return
         # Another ingest of the same files may have written some of them meanwhile: those
         # count as already present, not as added (the report says what this run did).
-        before = self.catalog.existing_ids([t.id for t in tracks])
         text_vecs = self.text_embedder.embed([t.caption for t in tracks])
-        self.catalog.upsert(tracks, np.stack(audio_vecs), np.asarray(text_vecs, np.float32))
-        old = [self.plan.replaces[t.id] for t in tracks if t.id in self.plan.replaces]
-        self.report.replaced += len(self.catalog.delete(old)) if old else 0
+        with writer_lock(self.catalog.folder):  # check and write as one step across processes
+            before = self.catalog.existing_ids([t.id for t in tracks])
+            self.catalog.upsert(tracks, np.stack(audio_vecs), np.asarray(text_vecs, np.float32))
+            old = [self.plan.replaces[t.id] for t in tracks if t.id in self.plan.replaces]
+            self.report.replaced += len(self.catalog.delete(old)) if old else 0
         for t in tracks:
             self.forget_skips(twins[t.path])
         new = [t for t in tracks if t.id not in before]
