@@ -40,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from linernotes.tools.errors import ConfigError
+from linernotes.tools.ingest.discover import scan_paths
 from linernotes.tools.ingest.pipeline import (
     IngestReport,
+    Skip,
     _Run,
-    find_audio_files,
     plan_run,
     progress_bar,
 )
@@ -239,8 +240,10 @@ def ingest_ray(
         BackendUnavailable: an embedder cannot be loaded.
     """
     start = time.perf_counter()
-    files = find_audio_files(paths)
+    scan = scan_paths(paths)
+    files = scan.files
     report = IngestReport(files=len(files), catalog=str(Path(settings.catalog).expanduser()))
+    report.skipped += [Skip(path=p, reason=r) for p, r in scan.problems]  # links, names...
     if files:
         with ray_runtime(address, settings.workers) as ray:
             _ingest(ray, files, settings, report, progress, analyse_fn)
@@ -260,6 +263,8 @@ def _ingest(
     """The driver: plan, stream the dataset, commit batch by batch."""
     run = _Run(settings, report)
     report.catalog = str(run.catalog.folder)
+    for skip in report.skipped:  # discovery's problems go into the ledger too
+        run.catalog.record_skip(skip.path, skip.reason)
     todo, twins = plan_run(run, files, settings.workers, progress)
     if not todo:
         return
