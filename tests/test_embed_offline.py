@@ -119,7 +119,7 @@ def test_factory_refuses_an_unknown_name() -> None:
     with pytest.raises(
         ValueError,
         match=r"^Unknown embedder 'wav2vec'\. Expected one of: "
-        r"acoustic, muq-mulan, clap, musicfm$",
+        r"acoustic, muq-mulan, clap, musicfm, acoustic-v2$",
     ):
         make_audio_embedder(settings)
     settings = load_settings().model_copy(update={"text_embedder": "bert"})

@@ -98,6 +98,9 @@ EMBEDDERS.register("acoustic", f"{_PKG}.embed.acoustic:AcousticEmbedder")
 EMBEDDERS.register("muq-mulan", f"{_PKG}.embed.muq_mulan:MuQMuLanEmbedder")
 EMBEDDERS.register("clap", f"{_PKG}.embed.clap:ClapEmbedder")
 EMBEDDERS.register("musicfm", f"{_PKG}.embed.musicfm:MusicFMEmbedder")
+# Opt-in: the offline space fitted on real music (README "Real music"); not the default
+# because on the demo its neighbours share a style less often than acoustic-v1's.
+EMBEDDERS.register("acoustic-v2", f"{_PKG}.embed.acoustic_v2:AcousticV2Embedder")
 
 TEXT_EMBEDDERS: Registry[Any] = Registry("text embedder")
 TEXT_EMBEDDERS.register("minilm", f"{_PKG}.embed.text:from_settings")

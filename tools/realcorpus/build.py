@@ -281,7 +281,8 @@ def build(out: Path, packages: tuple[str, ...] = PACKAGES, jobs: int = 2) -> lis
                 seen.add(sha)
                 work.append((pkg, root, src, kind, sha))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        rows = [e for e in pool.map(lambda w: _entry(*w, out), work) if e is not None]
+        entries = pool.map(lambda w: _entry(w[0], w[1], w[2], w[3], w[4], out), work)
+        rows = [e for e in entries if e is not None]
     write_manifest(out / "manifest.csv", rows)
     return rows
 
@@ -296,7 +297,7 @@ def write_manifest(path: Path, rows: list[Entry]) -> None:
 
 
 def read_manifest(out: Path) -> list[dict[str, str]]:
-    """The manifest rows of a built corpus.
+    """The manifest rows of a built corpus, each with its package's current split.
 
     Raises:
         ConfigError: no manifest there (run ``make real-corpus`` first).
@@ -308,4 +309,7 @@ def read_manifest(out: Path) -> list[dict[str, str]]:
             "or `python -m linernotes.tools.realcorpus --out DIR` first"
         )
     with path.open(newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    for r in rows:  # the fixed lists in packages.py decide, whatever the corpus was built with
+        r["split"] = split_of(r["package"])
+    return rows
