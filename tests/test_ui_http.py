@@ -189,3 +189,17 @@ def test_exposed_without_login_warns_and_hosts_are_narrow(capsys):
     assert parse_auth("a:b:c") == ("a", "b:c") and parse_auth(None) is None
     with pytest.raises(Exception, match="USER:PASSWORD"):
         parse_auth("nocolon")
+
+
+def test_a_finished_session_deletes_its_uploads_and_nothing_else(tmp_path, monkeypatch):
+    from linernotes.ui.app_chat import CuratorSession, forget_session
+
+    uploads = tmp_path / "gradio"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(uploads))
+    sent = uploads / "a1b2c3" / "take.wav"
+    sent.parent.mkdir(parents=True)
+    sent.write_bytes(b"RIFF")
+    mine = write_track(tmp_path / "music" / "mine.wav", seed=35)  # not an upload
+    forget_session(CuratorSession(thread="t", uploads=(str(sent), str(mine))))
+    assert not sent.exists() and not sent.parent.exists()
+    assert mine.exists()  # a path outside gradio's uploads is never deleted

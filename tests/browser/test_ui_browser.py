@@ -92,7 +92,7 @@ def test_ask_listen_judge_and_export(
     assert cards.count() >= 5
     assert page.locator(".ln-card audio").count() == cards.count(), "every pick has a player"
     src = page.locator(".ln-card audio").first.get_attribute("src")
-    assert src and src.startswith("gradio_api/file=")
+    assert src and src.startswith("audio/"), "players stream by track id, never by path"
     audio = page.request.get(f"{served.url}/{src}")
     assert audio.ok and len(audio.body()) > 1000, "the player's file is served"
     page.screenshot(path=output_dir / "1-picks.png", full_page=True)
