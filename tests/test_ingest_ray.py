@@ -36,6 +36,10 @@ pytestmark = pytest.mark.ray
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (make ray)")
 
 DEMO_TRACKS = 10
+CONTENTS = DEMO_TRACKS + 3
+"""Distinct audio: the demo, plus the bad-input folder's valid files (two share audio)."""
+TWINS = 2
+"""Files whose audio another file has: the copy of a demo track and the tagged twin."""
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +89,8 @@ def test_ray_engine_matches_the_local_engine(library, tmp_path, capsys):
     files = DEMO_TRACKS + 10 + 1
     for report in (local, on_ray):
         assert report["files"] == files
-        assert report["added"] == DEMO_TRACKS + 4  # the copy is the same content as a demo
-        assert report["already_present"] == 1
+        assert report["added"] == CONTENTS
+        assert report["already_present"] == TWINS
         assert report["listener_fallback"] is None
     assert _skips(on_ray, library) == _skips(local, library)
     reasons = dict(_skips(on_ray, library))
@@ -97,7 +101,7 @@ def test_ray_engine_matches_the_local_engine(library, tmp_path, capsys):
 
     local_rows, ray_rows = _catalog_rows(tmp_path / "local"), _catalog_rows(tmp_path / "ray")
     assert sorted(ray_rows) == sorted(local_rows)
-    assert len(ray_rows) == DEMO_TRACKS + 4
+    assert len(ray_rows) == CONTENTS
     for track_id, row in local_rows.items():
         assert ray_rows[track_id] == row, track_id
     assert [s["path"] for s in _open(tmp_path / "ray").skipped()] == [
@@ -106,7 +110,7 @@ def test_ray_engine_matches_the_local_engine(library, tmp_path, capsys):
 
     # A rerun on Ray adds nothing and finds everything present.
     code, again = _run_cli([*base, "--catalog", str(tmp_path / "ray"), "--engine", "ray"], capsys)
-    assert (again["added"], again["already_present"]) == (0, DEMO_TRACKS + 4 + 1)
+    assert (again["added"], again["already_present"]) == (0, CONTENTS + TWINS)
 
 
 def test_a_crashing_file_is_named_and_the_rest_kept(tmp_path, monkeypatch):
@@ -271,7 +275,7 @@ def test_recaption_on_ray_writes_what_the_local_command_writes(small_catalog, tm
     code, got_ray = _run_cli(argv, capsys)
     assert code == 0
     assert got_ray == got_local
-    assert got_ray["recaptioned"] == DEMO_TRACKS + 4
+    assert got_ray["recaptioned"] == CONTENTS
     local_rows, ray_rows = _catalog_rows(local), _catalog_rows(on_ray)
     assert ray_rows == local_rows
     assert all(row[4] != "old caption" for row in ray_rows.values())
