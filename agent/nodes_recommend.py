@@ -166,7 +166,8 @@ def _replace(state: State, env: Env) -> tuple[dict[str, Any], str]:
         new = track_of(verdict.track_id, env.state, env.ctx)
         how = _compare(old, new, request.constraints)
         lines.append(f"#{position}: {old.title} → {new.title}{how} — {out.data.explanation}")
-    if unreplaced and plan.op == "sticky":
+    if unreplaced and (plan.op == "sticky" or plan.keep is not None):
+        # a standing constraint or "swap every track with vocals": what breaks it goes
         out = call("remove_from_playlist", remove_from_playlist, env, positions=unreplaced)
         update = combine(update, out.update)
         lines.append(f"Nothing else fits, so I removed {', '.join(f'#{p}' for p in unreplaced)}.")

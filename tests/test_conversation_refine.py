@@ -200,3 +200,19 @@ def test_remove_the_fast_ones_from_a_mixed_list_and_say_when_nothing_matches(
     assert slow.reply.startswith("Kept what fits (at most 110 BPM). Removed ")
     again = ask("remove the fast ones", settings, thread=thread)
     assert "nothing to change" in again.reply and _ids(again) == _ids(slow)
+
+
+def test_a_sung_track_nothing_can_replace_is_removed_not_kept(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    jazz = [r for r in heldout_catalog.rows if r["style"] == "jazz piano trio"]
+    first = ask(f"jazz, {len(jazz)} tracks", settings, thread=thread)
+    before = _labels(heldout_catalog, first)
+    assert all(r["style"] == "jazz piano trio" for r in before)
+    assert any(r["has_voice"] == "1" for r in before)
+    swapped = ask("swap every track with vocals", settings, thread=thread)
+    after = _labels(heldout_catalog, swapped)
+    assert _measured_instrumental(swapped, settings)
+    assert all(r["style"] == "jazz piano trio" for r in after)  # the standing request holds
+    # every jazz track is on the list already: the sung ones cannot be replaced, so they go
+    assert len(after) == sum(r["has_voice"] == "0" for r in before)
+    assert "Nothing else fits, so I removed" in swapped.reply

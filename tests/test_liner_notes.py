@@ -321,6 +321,11 @@ def test_an_octave_error_is_hedged_not_stated(heldout_catalog) -> None:
         assert any("double time" in c for c in fc.contradictions)
         note = RulesJudge().pointwise(None, [t], get_context("studying"))[0].explanation
         assert f"(or double time, {2 * facts[t.id].bpm:.0f})" in note
+        # a tempo bound judges the doubled reading: "nothing above 150" keeps it out
+        from linernotes.tools.schemas import Constraints
+
+        bound = RulesJudge().pointwise(None, [t], None, Constraints(max_bpm=150))[0]
+        assert bound.score == 0 and facts[t.id].bpm < 150
 
 
 def test_a_voice_the_detector_missed_is_hedged_and_kept_out_of_instrumental_lists() -> None:

@@ -81,7 +81,6 @@ def test_every_kind_is_mostly_understood(report: dict) -> None:
             assert m["rate"] >= 0.8, (kind, m)
 
 
-@pytest.mark.xfail(strict=False, reason="needs issue 11 part B: undo, go back, condition edits")
 def test_threads_needing_conversation_features(report: dict) -> None:
     turns = [t for t in report["turns"] if t["kind"] in CONVO_KINDS]
     assert all(t["passed"] for t in turns)

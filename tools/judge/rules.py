@@ -145,10 +145,11 @@ def violations(f: Facts, c: Constraints) -> list[str]:
         out.append(f"energy {f.level} is above the allowed {c.max_energy}")
     if c.min_energy and f.level_rank < ENERGY_ORDER.index(c.min_energy):
         out.append(f"energy {f.level} is below the required {c.min_energy}")
-    if c.min_bpm is not None and f.bpm < c.min_bpm:
-        out.append(f"{f.bpm:.0f} BPM is slower than {c.min_bpm:.0f}")
-    if c.max_bpm is not None and f.bpm > c.max_bpm:
-        out.append(f"{f.bpm:.0f} BPM is faster than {c.max_bpm:.0f}")
+    bpm = f.octave_doubt or f.bpm  # a halved reading the fact-check caught counts doubled
+    if c.min_bpm is not None and bpm < c.min_bpm:
+        out.append(f"{notes.tempo_words(f)} is slower than {c.min_bpm:.0f}")
+    if c.max_bpm is not None and bpm > c.max_bpm:
+        out.append(f"{notes.tempo_words(f)} is faster than {c.max_bpm:.0f}")
     return out + _kind_violations(f, c)
 
 

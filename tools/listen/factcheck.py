@@ -53,9 +53,10 @@ TEMPO_MARGIN_BPM = 8.0  # a neighbouring class is fine this close to the boundar
 ENERGY_MARGIN = 0.07
 ENERGY_VALUE_TOLERANCE = 0.25
 MIN_MODE_CONFIDENCE = 0.5
-OCTAVE_ONSETS_PER_BEAT = 1.8
-"""Onsets per beat from which a slow tempo reading is doubted (music at a true slow
-tempo has fewer: the demo's slow styles stay under 1.5, double-time drum and bass ~2)."""
+OCTAVE_ONSETS_PER_BEAT = 1.75
+"""Onsets per beat from which a slow tempo reading is doubted: midway between the busiest
+music truly under 100 BPM in the seed-0 demo (~1.5 per beat) and a note on every half
+beat (2). (Was 1.8; a held-out track at 1.80 showed the edge was cut too fine.)"""
 OCTAVE_MAX_PER_BEAT = 3.2
 """Above this even double time leaves too many onsets per beat to explain: not an octave."""
 OCTAVE_BELOW_BPM = 100.0
