@@ -1,23 +1,24 @@
-"""Search benchmark: the project's VectorIndex vs Chroma's where-filter vs an exact scan.
+"""Search benchmark: filtered top-k through Chroma alone, planned vs Chroma's ``where``.
 
 Usage:
-    .venv/bin/python bench/search.py [--sizes 10000,100000] [--queries 200]
-        [--chroma-queries 40] [--k 50] [--naive-insert 3000]
+    .venv/bin/python bench/search.py [--n 100000] [--queries 200] [--baseline-queries 40]
+        [--k 50]
 
-For each size, synthetic 512-d vectors (clustered around 200 centres, like tracks of
-related styles) carry metadata: genre (one of 20), energy (float), has_voice (bool),
-tempo bpm (float). Queries are "more like this track" vectors (a stored vector plus
-noise). Filters, cycled over queries, span the selectivities the agent uses: one genre
-(5 %), no vocals (60 %), calm instrumental (24 %), fast in three genres (7 %), and a
-narrow three-way filter (0.5 %).
+Synthetic 512-d vectors (clustered around 200 centres, like tracks of related styles)
+carry metadata: genre (one of 20), energy (float), has_voice (bool), tempo bpm (float).
+Queries are "more like this track" vectors (a stored vector plus noise). Filters, cycled
+over queries, span the selectivities the agent uses: one genre (5 %), no vocals (60 %),
+calm instrumental (24 %), fast in three genres (7 %), a narrow three-way filter (0.5 %).
 
-Measured, all in one run: top-k latency p50/p95 unfiltered and filtered for
-``tools.catalog.vecindex.VectorIndex`` (filter evaluation included), Chroma's own ``query`` with
-``where``, and an exact numpy scan (matmul + mask + full argsort); recall@k of each
-against the exact filtered result; Chroma insert rate with ``tools.catalog.store.bulk_upsert``
-vs ingest-sized batches of 16 (on the first ``--naive-insert`` vectors, which is
-generous to it: its rate falls as the index grows); the time to load the index from
-Chroma. The machine is shared: the load average is printed next to the figures.
+One run measures, on the catalog's own classes (``VectorCollection`` with its metadata
+counts in a ``records.sqlite``, queried by ``tools.catalog.planner``):
+- bulk insert rate (vectors, metadata, documents and counts);
+- in a fresh process: open + first filtered query, then ``--queries`` filtered top-k
+  queries (p50/p95 overall and per filter, the path each took) and their recall@k
+  against an exact filtered numpy search, then the process's resident memory;
+- the baseline in the same process: Chroma's ``where`` for every filtered query, and
+  the planner/baseline p95 ratio.
+The machine is shared: the load average is printed next to the figures.
 Last line: one JSON object.
 """
 
@@ -26,15 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from linernotes.tools.catalog.store import bulk_upsert, vector_collection
-from linernotes.tools.catalog.vecindex import VectorIndex
 
 DIM = 512
 FILTERS: list[tuple[str, dict[str, Any]]] = [
@@ -44,6 +45,7 @@ FILTERS: list[tuple[str, dict[str, Any]]] = [
     ("fast, 3 genres", {"$and": [{"genre": {"$in": ["g1", "g5", "g9"]}}, {"bpm": {"$gte": 130}}]}),
     ("narrow", {"$and": [{"genre": "g7"}, {"energy": {"$gt": 0.8}}, {"has_voice": True}]}),
 ]
+NAME = "bench-audio"
 
 
 def synth(n: int, seed: int = 0) -> tuple[list[str], np.ndarray, list[dict[str, Any]]]:
@@ -64,19 +66,8 @@ def synth(n: int, seed: int = 0) -> tuple[list[str], np.ndarray, list[dict[str, 
 
 def stats_ms(times: list[float]) -> dict[str, float]:
     ms = np.asarray(times) * 1e3
-    return {
-        "p50": round(float(np.percentile(ms, 50)), 2),
-        "p95": round(float(np.percentile(ms, 95)), 2),
-    }
-
-
-def timed(fn: Callable[[int], list[str]], count: int) -> tuple[list[float], list[list[str]]]:
-    times, results = [], []
-    for i in range(count):
-        t = time.perf_counter()
-        results.append(fn(i))
-        times.append(time.perf_counter() - t)
-    return times, results
+    return {"p50": round(float(np.percentile(ms, 50)), 2),
+            "p95": round(float(np.percentile(ms, 95)), 2)}  # fmt: skip
 
 
 def recall(got: list[list[str]], truth: list[list[str]]) -> float:
@@ -84,126 +75,132 @@ def recall(got: list[list[str]], truth: list[list[str]]) -> float:
     return round(float(np.mean(scores)), 4)
 
 
-def run_size(n: int, args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
-    ids, vecs, metas = synth(n)
-    k, nq, ncq = args.k, args.queries, args.chroma_queries
-    picks = rng.integers(0, n, nq)
-    queries = vecs[picks] + 0.05 * rng.standard_normal((nq, DIM)).astype(np.float32)
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    wheres = [FILTERS[i % len(FILTERS)][1] for i in range(nq)]
-    out: dict[str, Any] = {"n": n}
-
-    t = time.perf_counter()
-    index = VectorIndex(DIM, capacity=n)
-    index.add(ids, vecs, metas)
-    out["index_build_s"] = round(time.perf_counter() - t, 2)
-    masks = {json.dumps(w): index.mask(w) for _, w in FILTERS}
-    out["filter_selectivity"] = {name: round(float(masks[json.dumps(w)].mean()), 4)
-                                 for name, w in FILTERS}  # fmt: skip
-
-    def exact(i: int, filtered: bool) -> list[str]:
-        scores = vecs @ queries[i]
-        if filtered:
-            scores = np.where(masks[json.dumps(wheres[i])], scores, -np.inf)
-        order = np.argsort(-scores)[:k]
-        return [ids[j] for j in order if np.isfinite(scores[j])]
-
-    t_ex_u, truth_u = timed(lambda i: exact(i, False), nq)
-    t_ex_f, truth_f = timed(lambda i: exact(i, True), nq)
-    t_vi_u, got_u = timed(lambda i: [h[0] for h in index.query(queries[i], k)], nq)
-    t_vi_f, got_f = timed(lambda i: [h[0] for h in index.query(queries[i], k, wheres[i])], nq)
-    out["numpy_exact"] = {"unfiltered": stats_ms(t_ex_u), "filtered": stats_ms(t_ex_f)}
-    out["vecindex"] = {
-        "unfiltered": stats_ms(t_vi_u), "filtered": stats_ms(t_vi_f),
-        "recall_unfiltered": recall(got_u, truth_u), "recall_filtered": recall(got_f, truth_f),
-        "filtered_by_filter": {
-            name: stats_ms([t for t, w in zip(t_vi_f, wheres, strict=True) if w is where])
-            for name, where in FILTERS
-        },
-    }  # fmt: skip
-
+def open_collection(folder: Path) -> Any:
+    """The benchmark collection as the catalog opens one (client, state, counts)."""
     import chromadb
 
-    with tempfile.TemporaryDirectory() as tmp:
-        client = chromadb.PersistentClient(
-            path=tmp, settings=chromadb.Settings(anonymized_telemetry=False)
-        )
-        naive = client.get_or_create_collection(
-            "naive", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-        )
-        m = min(n, args.naive_insert)
-        t = time.perf_counter()
-        for s in range(0, m, 16):
-            naive.upsert(
-                ids=ids[s : s + 16], embeddings=vecs[s : s + 16], metadatas=metas[s : s + 16]
-            )
-        out["insert_naive_per_s"] = round(m / (time.perf_counter() - t))
-        client.delete_collection("naive")
+    from linernotes.tools.catalog.records import Records
+    from linernotes.tools.catalog.state import SqliteState
+    from linernotes.tools.catalog.vectors import VectorCollection
 
-        coll = vector_collection(client, f"bench-{n}")
-        t = time.perf_counter()
-        bulk_upsert(coll, ids, vecs, metas)
-        out["insert_bulk_per_s"] = round(n / (time.perf_counter() - t))
-        t = time.perf_counter()
-        loaded = VectorIndex.from_collection(coll, dim=DIM)
-        out["index_load_from_chroma_s"] = round(time.perf_counter() - t, 2)
-        assert len(loaded) == n
-
-        def chroma(i: int, filtered: bool) -> list[str]:
-            res = coll.query(query_embeddings=queries[i : i + 1], n_results=k,
-                             where=wheres[i] if filtered else None, include=[])  # fmt: skip
-            return res["ids"][0]
-
-        t_ch_u, ch_u = timed(lambda i: chroma(i, False), ncq)
-        t_ch_f, ch_f = timed(lambda i: chroma(i, True), ncq)
-        out["chroma"] = {
-            "unfiltered": stats_ms(t_ch_u), "filtered": stats_ms(t_ch_f),
-            "recall_unfiltered": recall(ch_u, truth_u[:ncq]),
-            "recall_filtered": recall(ch_f, truth_f[:ncq]),
-        }  # fmt: skip
-    return out
-
-
-def show(r: dict[str, Any]) -> None:
-    print(f"\n== {r['n']:,} vectors x {DIM}-d  (index build {r['index_build_s']} s, "
-          f"load from Chroma {r['index_load_from_chroma_s']} s)")  # fmt: skip
-    print(f"{'top-k latency ms':<28}{'unfilt p50':>11}{'p95':>8}{'filt p50':>10}{'p95':>8}"
-          f"{'recall filt':>13}")  # fmt: skip
-    for name, key in (("VectorIndex (project)", "vecindex"), ("Chroma where-filter", "chroma"),
-                      ("numpy exact scan", "numpy_exact")):  # fmt: skip
-        s = r[key]
-        rec = s.get("recall_filtered", 1.0)
-        print(f"{name:<28}{s['unfiltered']['p50']:>11}{s['unfiltered']['p95']:>8}"
-              f"{s['filtered']['p50']:>10}{s['filtered']['p95']:>8}{rec:>13}")  # fmt: skip
-    for name, s in r["vecindex"]["filtered_by_filter"].items():
-        sel = r["filter_selectivity"][name]
-        print(f"  VectorIndex '{name}' ({sel:.1%} kept): p50 {s['p50']} ms, p95 {s['p95']} ms")
-    print(
-        f"Chroma insert: bulk_upsert {r['insert_bulk_per_s']:,}/s, "
-        f"batches of 16 {r['insert_naive_per_s']:,}/s"
+    client = chromadb.PersistentClient(
+        path=str(folder / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False)
     )
+    state = SqliteState(Records(folder / "records.sqlite"))
+    return VectorCollection(client, NAME, "bench-space", "audio", state), state
+
+
+def build(folder: Path, n: int) -> dict[str, Any]:
+    """Insert the synthetic catalog; return the insert rate."""
+    ids, vecs, metas = synth(n)
+    docs = [json.dumps({"id": i, "title": f"Title {i[3:]}"}) for i in ids]
+    coll, state = open_collection(folder)
+    t = time.perf_counter()
+    coll.upsert(ids, vecs, metas, docs)
+    state.bump()
+    return {"insert_per_s": round(n / (time.perf_counter() - t))}
+
+
+def child(folder: Path, k: int, nq: int, nbase: int) -> dict[str, Any]:
+    """Run in a fresh process: open, query, measure (see the module docstring)."""
+    from linernotes.tools.catalog.where import to_chroma
+
+    data = np.load(folder / "queries.npz")
+    queries = data["queries"]
+    truth = json.loads((folder / "truth.json").read_text())
+    wheres = [FILTERS[i % len(FILTERS)][1] for i in range(nq)]
+    t = time.perf_counter()
+    coll, state = open_collection(folder)
+    coll.query(queries[0], k, wheres[0], (), state.generation())
+    out: dict[str, Any] = {"open_first_query_s": round(time.perf_counter() - t, 3)}
+    times, got, paths = [], [], []
+    for i in range(nq):
+        t = time.perf_counter()
+        hits = coll.query(queries[i], k, wheres[i], (), state.generation())
+        times.append(time.perf_counter() - t)
+        got.append([h[0] for h in hits])
+        paths.append(coll.last_plan.path if coll.last_plan else "?")
+    out["planned"] = {**stats_ms(times), "recall": recall(got, truth[:nq])}
+    out["by_filter"] = {
+        name: {**stats_ms(times[j::len(FILTERS)]),
+               "recall": recall(got[j::len(FILTERS)], truth[j:nq:len(FILTERS)]),
+               "paths": sorted(set(paths[j::len(FILTERS)]))}
+        for j, (name, _) in enumerate(FILTERS)
+    }  # fmt: skip
+    counts = coll.counts(state.generation())
+    out["estimated_selectivity"] = {name: round(counts.selectivity(w), 4) for name, w in FILTERS}
+    t_u = []
+    for i in range(nq):
+        t = time.perf_counter()
+        coll.query(queries[i], k, None, (), state.generation())
+        t_u.append(time.perf_counter() - t)
+    out["unfiltered"] = stats_ms(t_u)
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out["max_rss_mb_after_queries"] = round(rss_kb / 1024, 1)
+    base_t, base_got = [], []
+    for i in range(nbase):
+        t = time.perf_counter()
+        res = coll.chroma.query(query_embeddings=queries[i : i + 1], n_results=k,
+                                where=to_chroma(wheres[i]), include=["distances"])  # fmt: skip
+        base_t.append(time.perf_counter() - t)
+        base_got.append(res["ids"][0])
+    out["baseline_where"] = {**stats_ms(base_t), "recall": recall(base_got, truth[:nbase])}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--chroma-queries", type=int, default=40)
+    parser.add_argument("--baseline-queries", type=int, default=40)
     parser.add_argument("--k", type=int, default=50)
-    parser.add_argument("--naive-insert", type=int, default=3000)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rng = np.random.default_rng(1)
+    if args.child:
+        print(json.dumps(child(args.child, args.k, args.queries, args.baseline_queries)))
+        return
     started, load_before = time.perf_counter(), os.getloadavg()[0]
-    results = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        results.append(run_size(n, args, rng))
-        show(results[-1])
-    summary = {
-        "k": args.k, "dim": DIM, "cpus": os.cpu_count(),
-        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "seconds": round(time.perf_counter() - started, 1), "sizes": results,
-    }  # fmt: skip
-    print(json.dumps(summary))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        out: dict[str, Any] = {"n": args.n, "k": args.k, "dim": DIM}
+        out.update(build(folder, args.n))
+        ids, vecs, metas = synth(args.n)
+        rng = np.random.default_rng(1)
+        nq = args.queries
+        queries = vecs[rng.integers(0, args.n, nq)] + 0.05 * rng.standard_normal((nq, DIM))
+        queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+        from linernotes.tools.catalog.where import matches
+
+        masks = [np.fromiter((matches(m, w) for m in metas), bool, args.n) for _, w in FILTERS]
+        out["true_selectivity"] = {n: round(float(m.mean()), 4) for (n, _), m in zip(FILTERS, masks, strict=True)}  # fmt: skip
+        truth = []
+        for i in range(nq):
+            scores = np.where(masks[i % len(FILTERS)], vecs @ queries[i], -np.inf)
+            top = np.argsort(-scores)[: args.k]
+            truth.append([ids[j] for j in top if np.isfinite(scores[j])])
+        np.savez(folder / "queries.npz", queries=queries)
+        (folder / "truth.json").write_text(json.dumps(truth))
+        del vecs, metas
+        cmd = [sys.executable, __file__, "--child", str(folder), "--k", str(args.k),
+               "--queries", str(nq), "--baseline-queries", str(args.baseline_queries)]  # fmt: skip
+        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out.update(json.loads(res.stdout.strip().splitlines()[-1]))
+    out["p95_ratio_planned_vs_where"] = round(
+        out["planned"]["p95"] / out["baseline_where"]["p95"], 3
+    )
+    out["load_avg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    out["cpus"] = os.cpu_count()
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    print(f"{args.n:,} x {DIM}-d, top-{args.k}: insert {out['insert_per_s']:,}/s; open + first "
+          f"query {out['open_first_query_s']} s; max RSS {out['max_rss_mb_after_queries']} MB")  # fmt: skip
+    p, b = out["planned"], out["baseline_where"]
+    print(f"filtered (planner): p50 {p['p50']} ms, p95 {p['p95']} ms, recall@{args.k} "
+          f"{p['recall']}; Chroma where only: p50 {b['p50']} ms, p95 {b['p95']} ms")  # fmt: skip
+    for name, s in out["by_filter"].items():
+        print(f"  {name:<18} kept {out['true_selectivity'][name]:.2%} (est "
+              f"{out['estimated_selectivity'][name]:.2%}): p50 {s['p50']} p95 {s['p95']} ms, "
+              f"recall {s['recall']}, path {'/'.join(s['paths'])}")  # fmt: skip
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

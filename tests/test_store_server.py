@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from linernotes.tools.catalog import planner
+from linernotes.tools.catalog.counts import MetaCounts, deltas
+from linernotes.tools.catalog.where import matches
 from linernotes.tools.catalog.store import (
     bulk_upsert,
     free_port,
@@ -19,7 +22,6 @@ from linernotes.tools.catalog.store import (
     parse_store_url,
     vector_collection,
 )
-from linernotes.tools.catalog.vecindex import VectorIndex
 from linernotes.tools.errors import BackendUnavailable, ConfigError
 from linernotes.tools.settings import Settings
 
@@ -68,17 +70,20 @@ def test_upsert_get_query_filter(client, records, request) -> None:
 
     where = {"$and": [{"genre_tag": "jazz"}, {"energy": {"$lt": 0.5}}, {"has_voice": True}]}
     filtered = coll.query(query_embeddings=vecs[12:13], n_results=5, where=where, include=[])
-    index = VectorIndex.from_collection(coll, page=200)
-    expected = {ids[i] for i in np.flatnonzero(index.mask(where))}
+    expected = {i for i, m in zip(ids, metas, strict=True) if matches(m, where)}
     assert set(filtered["ids"][0]) <= expected and len(filtered["ids"][0]) == 5
     assert set(coll.get(where=where, include=[])["ids"]) == expected
-    assert [h[0] for h in index.query(vecs[12], 5, where)] == filtered["ids"][0]
+    counts = MetaCounts(deltas(metas), N)
+    for path in ("overfetch", "where"):  # the planner, through this client, either way
+        plan = planner.Plan(path, 0.1, 200)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(planner, "choose", lambda *a, plan=plan, **k: plan)
+            hits, _ = planner.query(coll, vecs[12], 5, where, [], counts)
+        assert [h[0] for h in hits] == filtered["ids"][0]
 
     bulk_upsert(coll, ["id0003"], vecs[4:5], [{"genre_tag": "changed", "energy": None}])
     merged = coll.get(ids=["id0003"])["metadatas"][0]  # Chroma merges metadata on upsert
     assert merged == {"genre_tag": "changed", "has_voice": False}
-    index.add(["id0003"], vecs[4:5], [{"genre_tag": "changed", "energy": None}])
-    assert index.metadata("id0003") == merged  # and so does the index
     assert coll.count() == N
     client.delete_collection(name)
 

@@ -6,23 +6,35 @@ demo, the audio itself. Vectors from different embedding spaces never share a co
 each collection is named after its space, and opening a catalog with another space than
 the one it was built with raises ``SpaceMismatchError`` naming both.
 
-Embedding adapters (``tools.feedback.adapter_store``) add spaces (``acoustic-v1+adapter-v2``),
-each in its own collection; meta ``spaces`` names the active one.
+Embedding adapters (``tools/feedback/adapter_store.py``) add spaces
+(``acoustic-v1+adapter-v2``), each in its own collection; the catalog state's meta
+``spaces`` names the active one, and the catalog owns it: ``open_catalog`` reads it (no
+model weights loaded), and embedder factories receive ``catalog.audio_space``.
+
+Nothing is loaded whole at open: Chroma answers every query (``tools.catalog.planner``),
+track records are fetched by id for the candidates (and kept in a small cache), stats
+come from counts, and lookups by title go through Chroma (``tools.catalog.lookup``).
+Every read first checks the catalog generation (``tools.catalog.state``), so a write
+committed by another process is seen at the latest on the next query.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from linernotes.tools.analysis.scales import likely_voiced
+from linernotes.tools.catalog import lookup
 from linernotes.tools.catalog.lexical import keep_in_step
 from linernotes.tools.catalog.records import Records
+from linernotes.tools.catalog.state import CatalogState, SqliteState, make_state, read_active_spaces
+from linernotes.tools.catalog.store import StoreHandle
 from linernotes.tools.catalog.vectors import VectorCollection
 from linernotes.tools.errors import CatalogError, SpaceMismatchError, TrackNotFoundError
 from linernotes.tools.schemas import Candidate, Track, Verdict
@@ -40,6 +52,10 @@ def track_metadata(track: Track) -> dict[str, Any]:
     m, s = track.measurements, track.summary
     return {
         "title": track.title,
+        "title_key": lookup.normal(track.title),
+        "artist_key": lookup.normal(track.artist or ""),
+        "listened_by": track.provenance.listener
+        + (f" ({track.provenance.listener_model})" if track.provenance.listener_model else ""),
         "energy_level": s.energy_level or "",
         "energy": float(m.energy),
         "tempo_bpm": float(m.tempo_bpm),
@@ -53,24 +69,58 @@ def track_metadata(track: Track) -> dict[str, Any]:
     }
 
 
+CACHE = 4096
+"""Track records a process keeps (the latest candidates'), dropped on every new generation."""
+
+
 class Catalog:
     """Read and write one catalog. Build it with ``Catalog.open`` or ``open_catalog``."""
 
     def __init__(
-        self, folder: Path, client: Any, audio_space: str, text_space: str, records: Records
+        self,
+        folder: Path,
+        client: Any,
+        audio_space: str,
+        text_space: str,
+        records: Records,
+        *,
+        state: CatalogState | None = None,
+        handle: StoreHandle | None = None,
     ) -> None:
         self.folder = folder
-        self.client = client
+        self.records = records
+        self.state: CatalogState = state or SqliteState(records)
+        self.handle = handle or StoreHandle(None, client, self.state)
         self.audio_space = audio_space
         self.text_space = text_space
-        self.records = records
         self._audio = VectorCollection(
-            client, collection_name("audio", audio_space), audio_space, "audio"
+            self.client, collection_name("audio", audio_space), audio_space, "audio", self.state
         )
         self._text = VectorCollection(
-            client, collection_name("captions", text_space), text_space, "captions"
+            self.client, collection_name("captions", text_space), text_space, "captions", self.state
         )
-        self._tracks: dict[str, Track] | None = None
+        self._cache: OrderedDict[str, Track] = OrderedDict()
+        self._lock = threading.Lock()
+        self.handle.on_change(self._stale)
+
+    @property
+    def client(self) -> Any:
+        """The chromadb client (replaced when an embedded catalog is reopened)."""
+        return self.handle.client
+
+    def _forget(self, ids: Iterable[str]) -> None:
+        """This process wrote these records: drop their cached copies, bump the generation."""
+        with self._lock:
+            for track_id in ids:
+                self._cache.pop(track_id, None)
+        self.handle.committed()
+
+    def _stale(self) -> None:
+        """Another process committed: rebind the collections and forget cached records."""
+        self._audio.rebind(self.client)
+        self._text.rebind(self.client)
+        with self._lock:
+            self._cache.clear()
 
     # -- opening ---------------------------------------------------------------------
     @classmethod
@@ -97,10 +147,15 @@ class Catalog:
                 "first, or set LINERNOTES_CATALOG"
             )
         records = Records(records_path)
-        built = records.get_meta("spaces")
+        if client is None:
+            from linernotes.tools.catalog.store import make_client
+
+            client = make_client(settings)
+        state = make_state(settings, client, records)
+        built = state.get_meta("spaces")
         wanted = {"audio": audio_space, "text": text_space}
         if built is None:
-            records.set_meta("spaces", wanted)
+            state.set_meta("spaces", wanted)
         else:
             for kind in ("audio", "text"):
                 if built[kind] != wanted[kind]:
@@ -111,11 +166,8 @@ class Catalog:
                         "different spaces cannot be compared. Use the embedder the catalog "
                         "was built with, or ingest into a new catalog folder."
                     )
-        if client is None:
-            from linernotes.tools.catalog.store import make_client
-
-            client = make_client(settings)
-        return cls(folder, client, audio_space, text_space, records)
+        handle = StoreHandle(settings, client, state)
+        return cls(folder, client, audio_space, text_space, records, state=state, handle=handle)
 
     # -- spaces (embedding adapters) -----------------------------------------------------
     def space_view(self, audio_space: str) -> Catalog:
@@ -126,7 +178,15 @@ class Catalog:
         """
         if audio_space == self.audio_space:
             return self
-        return Catalog(self.folder, self.client, audio_space, self.text_space, self.records)
+        return Catalog(
+            self.folder,
+            self.client,
+            audio_space,
+            self.text_space,
+            self.records,
+            state=self.state,
+            handle=self.handle,
+        )
 
     def upsert_audio(self, tracks: list[Track], audio_vecs: np.ndarray) -> None:
         """Index existing tracks' audio vectors in this catalog's audio space (re-indexing).
@@ -143,8 +203,7 @@ class Catalog:
             [track_metadata(t) for t in moved],
             [t.model_dump_json() for t in moved],
         )
-        if self._tracks is not None:
-            self._tracks.update({t.id: t for t in moved})
+        self._forget([t.id for t in moved])
 
     # -- writing ---------------------------------------------------------------------
     def upsert(self, tracks: list[Track], audio_vecs: np.ndarray, text_vecs: np.ndarray) -> None:
@@ -164,12 +223,13 @@ class Catalog:
                 )
         ids = [t.id for t in tracks]
         metas = [track_metadata(t) for t in tracks]
+        self.handle.sync()  # write through a client that has seen the others' writes
         # Captions first: existing_ids() reads the audio collection, so a kill between the
         # two writes leaves a track that is re-ingested, never one without its caption.
         self._text.upsert(ids, text_vecs, metas, [t.caption for t in tracks])
+        self.handle.sync()
         self._audio.upsert(ids, audio_vecs, metas, [t.model_dump_json() for t in tracks])
-        if self._tracks is not None:
-            self._tracks.update({t.id: t for t in tracks})
+        self._forget(ids)
         keep_in_step(self, tracks)  # the lexical index (titles, tags, captions) follows
 
     def delete(self, ids: Iterable[str]) -> list[str]:
@@ -179,9 +239,7 @@ class Catalog:
         # Audio first: existing_ids() reads it, so a kill in between leaves no half track.
         self._audio.delete(found)
         self._text.delete(found)
-        if self._tracks is not None:
-            for track_id in found:
-                self._tracks.pop(track_id, None)
+        self._forget(found)
         return found
 
     def update_records(self, tracks: list[Track]) -> None:
@@ -190,68 +248,65 @@ class Catalog:
         metas = [track_metadata(t) for t in tracks]
         self._audio.update(ids, metas, [t.model_dump_json() for t in tracks])
         self._text.update(ids, metas)
-        if self._tracks is not None:
-            self._tracks.update({t.id: t for t in tracks})
+        self._forget(ids)
 
     # -- reading ---------------------------------------------------------------------
     def __len__(self) -> int:
+        self.handle.sync()
         return self._audio.count()
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are already in the catalog."""
+        self.handle.sync()
         return self._audio.existing(list(dict.fromkeys(ids)))
 
-    def _load_tracks(self) -> dict[str, Track]:
-        if self._tracks is None:
-            parsed = (Track.model_validate_json(doc) for doc in self._audio.documents())
-            self._tracks = {t.id: t for t in parsed}
-        return self._tracks
+    def tracks(self) -> Iterator[Track] | list[Track]:
+        """Every track, ordered by title: a whole-catalog read, for batch jobs only.
 
-    def tracks(self) -> list[Track]:
-        """Every track, ordered by title (loaded once per Catalog instance)."""
-        return sorted(self._load_tracks().values(), key=lambda t: (t.title.lower(), t.id))
+        Mining, training and re-indexing need every record; a query never does.
+        """
+        self.handle.sync()
+        parsed = (Track.model_validate_json(doc) for doc in self._audio.documents())
+        return sorted(parsed, key=lambda t: (t.title.lower(), t.id))
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Track]:
+        """The tracks with these ids that exist, fetched in one batch (cached)."""
+        self.handle.sync()
+        with self._lock:
+            found = {i: self._cache[i] for i in ids if i in self._cache}
+        todo = [i for i in dict.fromkeys(ids) if i not in found]
+        if todo:
+            fetched = {
+                i: Track.model_validate_json(doc)
+                for i, doc in self._audio.documents_by_id(todo).items()
+            }
+            with self._lock:
+                for i, track in fetched.items():
+                    self._cache[i] = track
+                while len(self._cache) > CACHE:
+                    self._cache.popitem(last=False)
+            found.update(fetched)
+        return found
 
     def get(self, track_id: str) -> Track:
         """The track with this id; ``TrackNotFoundError`` otherwise."""
-        track = self._load_tracks().get(track_id)
+        track = self.get_many([track_id]).get(track_id)
         if track is None:
             raise TrackNotFoundError(f"no track with id {track_id!r} in {self.folder}")
         return track
 
     def resolve(self, ref: str) -> Track:
-        """Find a track by id, id prefix (>= 6 chars), file path, or (fuzzy) title."""
-        ref = ref.strip().strip("\"'“”‘’")
-        tracks = self._load_tracks()
-        if ref in tracks:
-            return tracks[ref]
-        if len(ref) >= 6 and re.fullmatch(r"[0-9a-f]+", ref):
-            hits = [t for i, t in tracks.items() if i.startswith(ref)]
-            if len(hits) == 1:
-                return hits[0]
-        p = Path(ref).expanduser()
-        if p.suffix:
-            target = str(p.resolve())
-            for t in tracks.values():
-                if t.path == target:
-                    return t
-        by_title: dict[str, Track] = {}
-        for t in tracks.values():
-            by_title.setdefault(t.title.lower(), t)
-        key = ref.lower()
-        if key in by_title:
-            return by_title[key]
-        contained = [t for title, t in by_title.items() if key in title]
-        if len(contained) == 1:
-            return contained[0]
-        close = difflib.get_close_matches(key, list(by_title), n=1, cutoff=0.6)
-        if close:
-            return by_title[close[0]]
-        raise TrackNotFoundError(
-            f"no track matches {ref!r} (tried id, id prefix, path and title) in {self.folder}"
-        )
+        """Find a track by id, id prefix (>= 6 chars), file path, title or artist.
+
+        Raises:
+            TrackNotFoundError: nothing matches; near titles are offered, never used.
+        """
+        self.handle.sync()
+        return lookup.resolve(self, ref)
 
     def audio_vectors(self, ids: Sequence[str]) -> np.ndarray:
         """Audio vectors for ``ids`` in that order."""
+        self.handle.sync()
         by_id = self._audio.vectors(ids)
         missing = [i for i in ids if i not in by_id]
         if missing:
@@ -262,8 +317,8 @@ class Catalog:
         """The audio vector of one track."""
         return self.audio_vectors([track_id])[0]
 
-    @staticmethod
     def _query(
+        self,
         vectors: VectorCollection,
         vec: np.ndarray,
         k: int,
@@ -271,7 +326,14 @@ class Catalog:
         exclude: Iterable[str],
         source: str,
     ) -> list[Candidate]:
-        hits = vectors.query(vec, k, where, exclude)
+        exclude = set(exclude)
+        try:
+            hits = vectors.query(vec, k, where, exclude, self.handle.sync())
+        except ValueError:
+            raise
+        except Exception:  # an embedded graph behind a concurrent write: reopen, once
+            self.handle.refresh()
+            hits = vectors.query(vec, k, where, exclude, self.handle.sync())
         return [Candidate(track_id=i, similarity=s, source=source) for i, s in hits]
 
     def query_audio(
@@ -313,15 +375,15 @@ class Catalog:
     # -- side records ----------------------------------------------------------------
     def record_skip(self, path: str, reason: str) -> None:
         """Remember a file that could not be ingested, and why."""
-        self.records.record_skip(path, reason)
+        self.state.record_skip(path, reason)
 
     def clear_skip(self, path: str) -> None:
         """Forget an earlier skip of ``path``."""
-        self.records.clear_skip(path)
+        self.state.clear_skip(path)
 
     def skipped(self) -> list[dict[str, str]]:
         """Every skipped file with its reason."""
-        return self.records.skipped()
+        return self.state.skipped()
 
     def add_verdicts(self, verdicts: list[Verdict], mode: str) -> None:
         """Store judge verdicts for explanations and mining."""
@@ -332,17 +394,12 @@ class Catalog:
         return self.records.verdicts(anchor_id, mode)
 
     def stats(self) -> dict[str, Any]:
-        """Counts, spaces and the backends that produced the records."""
-        listeners: dict[str, int] = {}
-        for t in self._load_tracks().values():
-            name = t.provenance.listener + (
-                f" ({t.provenance.listener_model})" if t.provenance.listener_model else ""
-            )
-            listeners[name] = listeners.get(name, 0) + 1
+        """Counts, spaces and the backends that produced the records (from counts only)."""
+        counts = self._audio.counts(self.handle.sync())
         return {
             "folder": str(self.folder),
-            "tracks": len(self),
-            "skipped": self.records.count("skips"),
+            "tracks": counts.total,
+            "skipped": self.state.skip_count(),
             "verdicts": self.records.count("verdicts"),
             "feedback": self.records.count("feedback"),
             "pair_verdicts": self.records.count("pair_verdicts"),
@@ -350,20 +407,21 @@ class Catalog:
             "mining_rounds": self.records.mining_rounds(),
             "audio_space": self.audio_space,
             "text_space": self.text_space,
-            "listeners": listeners,
+            "listeners": counts.values("listened_by") or counts.values("listener"),
         }
 
 
 def open_catalog(settings: Settings, *, create: bool = True) -> Catalog:
-    """Open the catalog with the spaces of the embedders these settings choose.
+    """Open the catalog in the spaces it was built with (the one way to open one).
 
-    The audio embedder is wrapped in the catalog's active adapter (or the version
-    ``settings.adapter`` pins), so after ``linernotes train-adapter`` this keeps working
-    and a pinned version other than the active one is refused (``SpaceMismatchError``).
+    No model weights are loaded: the spaces come from the catalog state, checked against
+    the names of the configured backends. The active adapter's space is followed, unless
+    ``settings.adapter`` pins a version (a pin other than the active one is refused with
+    ``SpaceMismatchError``) or ``"none"`` (the bare base space).
     """
-    from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
-    from linernotes.tools.feedback.adapter_store import with_active_adapter
+    from linernotes.tools.embed.factory import audio_space_name, text_space_name
+    from linernotes.tools.feedback.adapter_store import wanted_audio_space
 
-    audio = with_active_adapter(make_audio_embedder(settings), settings)
-    text = make_text_embedder(settings)
-    return Catalog.open(settings, audio.space, text.space, create=create)
+    active = read_active_spaces(settings)
+    audio = wanted_audio_space(settings, audio_space_name(settings), active)
+    return Catalog.open(settings, audio, text_space_name(settings), create=create)

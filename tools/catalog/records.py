@@ -13,6 +13,7 @@ import json
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,11 @@ CREATE TABLE IF NOT EXISTS triplets (
     positive_id TEXT NOT NULL, negative_id TEXT NOT NULL, context TEXT NOT NULL,
     source TEXT NOT NULL, space TEXT NOT NULL, gap REAL NOT NULL, backend TEXT NOT NULL,
     at TEXT NOT NULL, UNIQUE (anchor_id, positive_id, negative_id, context, source));
+CREATE TABLE IF NOT EXISTS clock (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS counted (coll TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta_counts (
+    coll TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+    n INTEGER NOT NULL, PRIMARY KEY (coll, key, kind, value));
 """
 
 
@@ -177,6 +183,43 @@ class Records:
     def set_meta(self, key: str, value: Any) -> None:
         """Store a JSON value under ``key``."""
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value))])
+
+    # -- generation and metadata counts (tools.catalog.state) -------------------------
+    def generation(self) -> int:
+        """The catalog's write counter (0 before the first write)."""
+        rows = self._read("SELECT n FROM clock WHERE name='generation'")
+        return int(rows[0][0]) if rows else 0
+
+    def bump_generation(self) -> int:
+        """Add one to the write counter, atomically across processes; return the new value."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO clock VALUES ('generation', 1) "
+                "ON CONFLICT(name) DO UPDATE SET n = n + 1"
+            )
+            self._db.commit()
+            return int(
+                self._db.execute("SELECT n FROM clock WHERE name='generation'").fetchone()[0]
+            )
+
+    def add_counts(self, coll: str, deltas: Mapping[tuple[str, str, str], int]) -> None:
+        """Add count changes for one collection, atomically (a write transaction)."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO counted VALUES (?)", (coll,))
+            self._db.executemany(
+                "INSERT INTO meta_counts VALUES (?, ?, ?, ?, ?) ON CONFLICT(coll, key, kind, "
+                "value) DO UPDATE SET n = n + excluded.n",
+                [(coll, k, t, v, d) for (k, t, v), d in deltas.items() if d],
+            )
+            self._db.execute("DELETE FROM meta_counts WHERE coll=? AND n <= 0", (coll,))
+            self._db.commit()
+
+    def counts(self, coll: str) -> dict[tuple[str, str, str], int] | None:
+        """Counts of one collection, or None when none were ever kept for it."""
+        if not self._read("SELECT 1 FROM counted WHERE coll=?", (coll,)):
+            return None
+        rows = self._read("SELECT key, kind, value, n FROM meta_counts WHERE coll=?", (coll,))
+        return {(k, t, v): int(n) for k, t, v, n in rows}
 
     # -- skips -----------------------------------------------------------------------
     def record_skip(self, path: str, reason: str) -> None:

@@ -94,32 +94,31 @@ _BACKENDS: dict[tuple[Any, ...], Backends] = {}
 _LOCK = threading.Lock()
 
 
-def _backend_key(settings: Settings) -> tuple[Any, ...]:
+def _backend_key(settings: Settings, space: str) -> tuple[Any, ...]:
     """Cache key of the backends: the settings that choose them and the catalog's space.
 
     The catalog's active audio space is part of the key, so a long-running process (the
     UI) picks up ``train-adapter`` / ``adapter rollback`` without a restart.
     """
-    from linernotes.tools.feedback.adapter_store import read_spaces
-
     keys = ("embedder", "embedder_weights", "text_embedder", "listener", "listener_model")
     chosen = tuple(str(getattr(settings, k)) for k in (*keys, "listener_url", "adapter"))
-    spaces = read_spaces(Path(settings.catalog)) or {}
-    return (*chosen, str(settings.catalog), spaces.get("audio"))
+    return (*chosen, str(settings.catalog), settings.store, settings.store_url, space)
 
 
-def load_backends(settings: Settings) -> Backends:
-    """The audio and text embedders these settings choose, cached per process.
+def load_backends(settings: Settings, space: str) -> Backends:
+    """The audio and text embedders for a catalog in audio ``space``, cached per process.
 
     Embedders hold model weights (seconds to load), so every warm call must reuse them.
+    ``space`` is the catalog's (``Catalog.audio_space``): an adapter's space wraps the
+    base embedder in that adapter.
     """
-    key = _backend_key(settings)
+    key = _backend_key(settings, space)
     with _LOCK:
         if key not in _BACKENDS:
             from linernotes.tools.embed.factory import make_audio_embedder, make_text_embedder
 
             _BACKENDS[key] = Backends(
-                settings, make_audio_embedder(settings), make_text_embedder(settings)
+                settings, make_audio_embedder(settings, space), make_text_embedder(settings)
             )
         return _BACKENDS[key]
 
@@ -131,16 +130,15 @@ def open_search(settings: Settings) -> tuple[Any, Backends]:
         CatalogError: there is no catalog, or it holds no tracks yet.
         SpaceMismatchError: the catalog was built with other embedders.
     """
-    from linernotes.tools.catalog.catalog import Catalog
+    from linernotes.tools.catalog.catalog import open_catalog
 
-    backends = load_backends(settings)
-    catalog = Catalog.open(settings, backends.audio.space, backends.text.space, create=False)
+    catalog = open_catalog(settings, create=False)
     if len(catalog) == 0:
         raise CatalogError(
             f"catalog {catalog.folder} is empty: run `linernotes ingest PATH` or "
             "`linernotes demo` first"
         )
-    return catalog, backends
+    return catalog, load_backends(settings, catalog.audio_space)
 
 
 def is_audio_path(ref: str | Path) -> bool:
@@ -327,9 +325,13 @@ def search_words(
 
 
 def to_hits(catalog: Any, candidates: list[Candidate]) -> list[SearchHit]:
-    """Candidates -> ranked ``SearchHit`` records with path and title."""
-    tracks = [catalog.get(c.track_id) for c in candidates]
+    """Candidates -> ranked ``SearchHit`` records with path and title (one batch fetch).
+
+    A candidate whose record vanished meanwhile (removed by another process) is dropped.
+    """
+    found = catalog.get_many([c.track_id for c in candidates])
+    kept = [(found[c.track_id], c) for c in candidates if c.track_id in found]
     return [
         SearchHit(rank=r, track_id=t.id, path=t.path, title=t.title, score=round(c.similarity, 4))
-        for r, (t, c) in enumerate(zip(tracks, candidates, strict=True), start=1)
+        for r, (t, c) in enumerate(kept, start=1)
     ]

@@ -1,9 +1,8 @@
 """The Chroma side of the catalog: which client, how collections are made, fast writes.
 
 One user with a catalog folder gets an embedded ``chromadb.PersistentClient`` in
-``CATALOG/chroma``; many users, or catalogs too large for one process, share a Chroma
-server (``linernotes serve-store``, which runs ``chroma run``) through
-``chromadb.HttpClient``. ``make_client`` picks from ``settings.store``/``settings.store_url``
+``CATALOG/chroma``; many users share a Chroma server (``linernotes serve-store``, which
+runs ``chroma run``) through ``chromadb.HttpClient``. ``make_client`` picks from ``settings.store``/``settings.store_url``
 so the catalog never cares which.
 
 Bulk writes: nearly all of an upsert's time is spent inside Chroma's Rust core building
@@ -11,8 +10,8 @@ its HNSW graph, so what makes it fast (``bench/search.py`` measures it) is batch
 the client's ``max_batch_size`` (one graph update per batch instead of one per 16
 records), no embedding function (vectors are always given), and a graph built with
 ``ef_construction=64`` instead of Chroma's 100 (faster inserts at nearly the same recall).
-The catalog answers searches from ``tools.catalog.vecindex`` (exact), so Chroma's graph
-matters only to clients that query Chroma directly.
+Chroma answers every search (``tools.catalog.planner``); ``ef_search`` 200 keeps the deep
+over-fetches of a filtered query accurate.
 """
 
 from __future__ import annotations
@@ -39,7 +38,12 @@ from linernotes.tools.settings import Settings
 
 EMBEDDED_DIR = "chroma"
 # HNSW settings for the catalog's vector collections (see the module docstring for why).
-BULK_HNSW: dict[str, Any] = {"space": "cosine", "ef_construction": 64, "max_neighbors": 16}
+BULK_HNSW: dict[str, Any] = {
+    "space": "cosine",
+    "ef_construction": 64,
+    "max_neighbors": 16,
+    "ef_search": 200,
+}
 DEFAULT_BULK_BATCH = 5000
 
 
@@ -292,3 +296,66 @@ def local_chroma_server(
         yield server
     finally:
         stop_chroma_server(server)
+
+
+# --- one client per catalog, reopened when another process wrote ------------------------
+
+
+def reopen_embedded(settings: Settings) -> Any:
+    """A fresh embedded client for the catalog folder, with Chroma's caches dropped.
+
+    An embedded ``PersistentClient`` keeps its HNSW segments in memory and never notices
+    vectors another process added (its queries then miss them, or fail on ids its graph
+    lacks). Chroma shares one system per folder inside a process; dropping that entry
+    makes the next client load the segments from disk again (~10-25 ms).
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    ident = str(Path(settings.catalog) / EMBEDDED_DIR)
+    SharedSystemClient._identifier_to_system.pop(ident, None)
+    SharedSystemClient._identifier_to_refcount.pop(ident, None)
+    return make_client(settings)
+
+
+class StoreHandle:
+    """The Chroma client of one catalog, kept fresh against the catalog's generation.
+
+    Every reader calls ``sync()`` before it reads: when another process (or another
+    ``Catalog`` in this one) committed since, the embedded client is reopened and the
+    callbacks registered with ``on_change`` drop their caches. A Chroma server is always
+    fresh, so only the caches are dropped there.
+    """
+
+    def __init__(self, settings: Settings | None, client: Any, state: Any) -> None:
+        self.settings = settings
+        self.client = client
+        self.state = state
+        self.embedded = settings is not None and settings.store == "embedded"
+        self.seen = state.generation()
+        self._callbacks: list[Any] = []
+
+    def on_change(self, callback: Any) -> None:
+        """Call ``callback()`` whenever the generation moves on."""
+        self._callbacks.append(callback)
+
+    def sync(self) -> int:
+        """The current generation, after refreshing what it made stale."""
+        now = self.state.generation()
+        if now != self.seen:
+            self.refresh()
+            self.seen = now
+        return now
+
+    def refresh(self) -> None:
+        """Reopen the embedded client and drop every cache (also after a failed query)."""
+        if self.embedded and self.settings is not None:
+            self.client = reopen_embedded(self.settings)
+        for callback in self._callbacks:
+            callback()
+
+    def committed(self) -> None:
+        """Bump the generation after a write; this process's own writes need no refresh."""
+        now = self.state.bump()
+        if now != self.seen + 1:  # someone else wrote too since we last looked
+            self.refresh()
+        self.seen = now

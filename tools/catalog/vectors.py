@@ -1,35 +1,47 @@
-"""One Chroma collection of vectors in one space, with a fast in-memory index beside it.
+"""One Chroma collection of vectors in one space: writes with counts, planned queries.
 
-Chroma stays the system of record (persisted, shared through a server); queries are
-answered by ``VectorIndex``, which keeps metadata-filtered search fast (Chroma's own
-filtered query is far slower at catalog scale; ``bench/search.py`` compares them). The
-index is loaded lazily on the first query, so ingest never pays for it, and kept in step
-with every upsert made through this object. Writes by another process are seen after re-opening.
+Chroma is the one index: every query goes to it through the planner
+(``tools.catalog.planner``), which needs the collection's metadata counts. They are kept
+in the catalog state (``tools.catalog.state``) in step with each upsert, and read back
+once per catalog generation, so a process never holds more than the counts (a few
+hundred numbers) and the records of its latest candidates.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from linernotes.tools.catalog import planner
+from linernotes.tools.catalog.counts import MetaCounts, deltas
+from linernotes.tools.catalog.state import CatalogState
 from linernotes.tools.catalog.store import bulk_upsert, vector_collection
-from linernotes.tools.catalog.vecindex import VectorIndex
 
+log = logging.getLogger(__name__)
 _PAGE = 2000
 
 
 class VectorCollection:
     """Vectors of one kind ('audio' or 'captions') in one embedding space."""
 
-    def __init__(self, client: Any, name: str, space: str, kind: str) -> None:
+    def __init__(self, client: Any, name: str, space: str, kind: str, state: CatalogState) -> None:
         self.name = name
         self.space = space
+        self.state = state
         self.chroma = vector_collection(client, name, metadata={"space": space, "kind": kind})
-        self._index: VectorIndex | None = None
+        self._counts: tuple[int, MetaCounts] | None = None  # (generation, counts)
         self._lock = threading.Lock()
+        self.last_plan: planner.Plan | None = None
+
+    def rebind(self, client: Any) -> None:
+        """Use ``client`` from now on (a reopened embedded store); forget the counts."""
+        self.chroma = client.get_collection(self.name)
+        with self._lock:
+            self._counts = None
 
     def count(self) -> int:
         """Number of records in Chroma."""
@@ -42,21 +54,27 @@ class VectorCollection:
         metadatas: Sequence[Mapping[str, Any]],
         documents: Sequence[str],
     ) -> None:
-        """Write to Chroma in large batches, then to the index if it is loaded."""
-        vecs = np.asarray(vecs, np.float32)
-        bulk_upsert(self.chroma, ids, vecs, metadatas, documents=documents)
-        with self._lock:
-            if self._index is not None:
-                self._index.add(ids, vecs, metadatas)
+        """Write to Chroma in large batches and keep the metadata counts in step.
+
+        The metadata a record had before is subtracted, so re-ingesting a track never
+        counts it twice. Counts are written after the vectors: a crash between the two
+        leaves counts a little low, which only makes the planner more cautious.
+        """
+        ids = list(ids)
+        old = self.metadatas(ids)
+        bulk_upsert(self.chroma, ids, np.asarray(vecs, np.float32), metadatas, documents=documents)
+        change = deltas(old.values(), -1)
+        for key, d in deltas(metadatas).items():
+            change[key] = change.get(key, 0) + d
+        self.state.add_counts(self.name, change)
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove records by id (absent ids are ignored), from Chroma and the index."""
+        """Remove records by id (absent ids are ignored), and their counts."""
         if not ids:
             return
+        old = self.metadatas(list(ids))
         self.chroma.delete(ids=list(ids))
-        with self._lock:
-            if self._index is not None:
-                self._index.remove([i for i in ids if i in self._index])
+        self.state.add_counts(self.name, deltas(old.values(), -1))
 
     def update(
         self,
@@ -67,33 +85,56 @@ class VectorCollection:
         """Replace the metadata (and documents) of existing records; vectors untouched."""
         if not ids:
             return
+        ids = list(ids)
+        old = self.metadatas(ids)
         # Chroma re-embeds changed documents unless it is given the vectors: pass the stored ones.
         by_id = self.vectors(ids)
         vecs = np.stack([by_id[i] for i in ids])
         docs = list(documents) if documents is not None else None
-        self.chroma.update(
-            ids=list(ids), embeddings=vecs, metadatas=list(metadatas), documents=docs
-        )
-        with self._lock:
-            if self._index is not None:
-                self._index.remove(list(ids))
-                self._index.add(ids, vecs, metadatas)
+        self.chroma.update(ids=ids, embeddings=vecs, metadatas=list(metadatas), documents=docs)
+        merged = [  # Chroma merges metadata: given keys replace, None deletes, others stay
+            {k: v for k, v in {**old.get(i, {}), **m}.items() if v is not None}
+            for i, m in zip(ids, metadatas, strict=True)
+        ]
+        change = deltas(old.values(), -1)
+        for key, d in deltas(merged).items():
+            change[key] = change.get(key, 0) + d
+        self.state.add_counts(self.name, change)
 
-    def index(self) -> VectorIndex | None:
-        """The in-memory index (loaded on first use); None while the collection is empty."""
+    def counts(self, generation: int) -> MetaCounts:
+        """The metadata counts, as of ``generation`` (rebuilt once if never kept)."""
         with self._lock:
-            if self._index is None and self.count() > 0:
-                self._index = VectorIndex.from_collection(self.chroma)
-            return self._index
+            if self._counts is not None and self._counts[0] == generation:
+                return self._counts[1]
+            total = self.count()
+            counts = self.state.counts(self.name)
+            if counts is None:
+                log.info("counting the metadata of %s (once, for the query planner)", self.name)
+                rebuilt = deltas(
+                    m for page in self._pages(["metadatas"]) for m in page["metadatas"]
+                )
+                self.state.add_counts(self.name, rebuilt)
+                counts = rebuilt
+            got = MetaCounts(counts, total)
+            self._counts = (generation, got)
+            return got
 
     def query(
-        self, vec: np.ndarray, k: int, where: dict[str, Any] | None, exclude: Iterable[str]
+        self,
+        vec: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None,
+        exclude: Iterable[str],
+        generation: int,
     ) -> list[tuple[str, float]]:
         """Up to ``k`` (id, cosine similarity) pairs, best first, filtered on metadata."""
-        index = self.index()
-        if index is None or k <= 0:
+        if k <= 0:
             return []
-        return index.query(np.asarray(vec, np.float32), k, where or None, exclude)
+        hits, plan = planner.query(
+            self.chroma, vec, k, where or None, exclude, self.counts(generation)
+        )
+        self.last_plan = plan
+        return hits
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` have a record here."""
@@ -102,13 +143,40 @@ class VectorCollection:
             found.update(self.chroma.get(ids=list(ids[i : i + _PAGE]), include=[])["ids"])
         return found
 
-    def documents(self) -> Iterable[str]:
-        """Every stored document, page by page."""
-        total, offset = self.count(), 0
-        while offset < total:
-            page = self.chroma.get(limit=_PAGE, offset=offset, include=["documents"])
+    def metadatas(self, ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """Stored metadata by id (missing ids are absent)."""
+        out: dict[str, Mapping[str, Any]] = {}
+        for i in range(0, len(ids), _PAGE):
+            got = self.chroma.get(ids=list(ids[i : i + _PAGE]), include=["metadatas"])
+            out.update(zip(got["ids"], got["metadatas"] or [], strict=True))
+        return out
+
+    def documents_by_id(self, ids: Sequence[str]) -> dict[str, str]:
+        """Stored documents by id, fetched in batches (missing ids are absent)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), _PAGE):
+            got = self.chroma.get(ids=list(ids[i : i + _PAGE]), include=["documents"])
+            out.update(zip(got["ids"], got["documents"] or [], strict=True))
+        return out
+
+    def find_documents(self, where_document: dict[str, Any], limit: int) -> dict[str, str]:
+        """Documents matching a Chroma document filter ($contains / $regex), up to ``limit``."""
+        got = self.chroma.get(where_document=where_document, limit=limit, include=["documents"])
+        return dict(zip(got["ids"], got["documents"] or [], strict=True))
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self.chroma.get(limit=_PAGE, offset=offset, include=include)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def documents(self) -> Iterator[str]:
+        """Every stored document, page by page (whole-catalog jobs only: mining, training)."""
+        for page in self._pages(["documents"]):
             yield from page["documents"] or []
-            offset += _PAGE
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by id (missing ids are absent from the result)."""

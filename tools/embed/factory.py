@@ -1,7 +1,10 @@
 """Build the configured embedders from the registry (``tools.registry``), lazily imported.
 
 Ingest and search call the same factories, so a catalog is always queried with the
-embedder it was built with (the catalog checks the space names on open).
+embedder it was built with. The catalog owns its active space (``Catalog.audio_space``):
+callers open the catalog first and pass that space here, so an embedder is wrapped in
+the adapter the space names; nothing here reads the catalog. ``*_space_name`` give a
+backend's space without loading its weights (the catalog needs only the name).
 """
 
 from __future__ import annotations
@@ -11,19 +14,56 @@ from linernotes.tools.registry import EMBEDDERS, TEXT_EMBEDDERS
 from linernotes.tools.settings import Settings
 
 
-def make_audio_embedder(settings: Settings) -> AudioEmbedder:
-    """Return the audio embedder named by ``settings.embedder``, in the catalog's space.
+def make_audio_embedder(settings: Settings, space: str | None = None) -> AudioEmbedder:
+    """Return the audio embedder named by ``settings.embedder``, producing ``space``.
 
-    When the catalog has an active embedding adapter (``linernotes train-adapter``), the
-    base embedder is wrapped in it so ingest and search land in the space the index
-    was built with; ``settings.adapter`` pins a version, or ``"none"`` for the bare one.
+    ``space`` is the catalog's active audio space (``Catalog.audio_space``): when it
+    names an adapter (``acoustic-v1+adapter-v2``), the base embedder is wrapped in that
+    adapter, loaded from ``settings.catalog``; None or the base space gives the bare one.
+
+    Raises:
+        UnknownBackend: the name is not registered in ``registry.EMBEDDERS``.
+        SpaceMismatchError: ``space`` is not this embedder's space or an adapter of it.
+    """
+    base = make_base_audio_embedder(settings)
+    if space is None or space == base.space:
+        return base
+    from linernotes.tools.feedback.adapter_store import wrap_in_space
+
+    return wrap_in_space(base, space, settings)
+
+
+def audio_space_name(settings: Settings) -> str:
+    """The space of the configured audio backend, without loading its weights.
+
+    A backend class with a fixed ``space`` class attribute is read without being built;
+    CLAP names its space after its checkpoint; any other backend is built (backends
+    load their weights lazily or not at all when only asked their space).
 
     Raises:
         UnknownBackend: the name is not registered in ``registry.EMBEDDERS``.
     """
-    from linernotes.tools.feedback.adapter_store import with_active_adapter
+    if settings.embedder == "clap":
+        from linernotes.tools.embed.clap import MODEL_ID, space_name
 
-    return with_active_adapter(make_base_audio_embedder(settings), settings)
+        return space_name(settings.embedder_weights or MODEL_ID)
+    space = getattr(EMBEDDERS.factory(settings.embedder), "space", None)
+    if isinstance(space, str):
+        return space
+    return str(make_base_audio_embedder(settings).space)
+
+
+def text_space_name(settings: Settings) -> str:
+    """The space of the configured caption embedder, without loading its weights.
+
+    Raises:
+        UnknownBackend: the name is not registered in ``registry.TEXT_EMBEDDERS``.
+    """
+    if settings.text_embedder == "minilm":
+        from linernotes.tools.embed.text import SPACE
+
+        return SPACE
+    return str(make_text_embedder(settings).space)
 
 
 def make_base_audio_embedder(settings: Settings) -> AudioEmbedder:

@@ -4,10 +4,11 @@ A trained adapter turns the base space (say ``acoustic-v1``) into a new space na
 ``acoustic-v1+adapter-v2``. Each version lives in ``<catalog>/adapters/v2/`` as
 ``weights.npz`` plus ``card.json`` (base space, kind, metrics, seed, triplet count,
 time), and its vectors live in their own Chroma collection, because the catalog never
-lets two spaces share one. The catalog's active space is what ``records.sqlite`` meta
-``spaces`` says; ``AdapterEmbedder`` wraps the base embedder so new tracks and queries
-land in that same space, and ``with_active_adapter`` is how every embedder factory
-call picks it up (``settings.adapter`` pins a version, ``"none"`` the bare base).
+lets two spaces share one. The catalog owns its active space (its state's meta
+``spaces``); ``wanted_audio_space`` says which space a run must open (``settings.adapter``
+pins a version, ``"none"`` the bare base) without loading anything, and
+``AdapterEmbedder`` (built by ``wrap_in_space`` when the embedder factory is handed an
+adapter's space) wraps the base embedder so new tracks and queries land in that space.
 
 Switching never recomputes what it can copy: base vectors are kept in the base
 collection, a version's collection is filled from them on first use, and only tracks
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -189,59 +189,48 @@ class AdapterEmbedder:
         return self.adapt(self.base.embed_text(texts))
 
 
-def read_spaces(folder: Path) -> dict[str, str] | None:
-    """The spaces a catalog folder records (None when it holds no catalog yet).
+def wanted_audio_space(settings: Settings, base_space: str, active: dict[str, str] | None) -> str:
+    """The audio space a run must open the catalog in (no weights are loaded).
 
-    Read-only and side-effect free: building an embedder must never create a catalog.
+    ``settings.adapter`` unset: the catalog's active space when it is ``base_space`` or
+    an adapter of it (another base is left for ``Catalog.open`` to refuse, naming both).
+    ``"none"``: ``base_space``. ``"v2"``: that version's space, active or not, so
+    opening a catalog whose active space is another one fails loudly.
+
+    Raises:
+        ConfigError: the pinned version does not exist.
     """
-    path = Path(folder).expanduser() / "records.sqlite"
-    if not path.is_file():
-        return None
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = list(db.execute("SELECT value FROM meta WHERE key='spaces'"))
-    except sqlite3.OperationalError:  # a records file from before any catalog was opened
-        return None
-    except sqlite3.DatabaseError as e:  # not a database, malformed: say so, touch nothing
-        from linernotes.tools.catalog.records import damaged
-
-        raise damaged(path, e) from e
-    finally:
-        db.close()
-    return json.loads(rows[0][0]) if rows else None
-
-
-def with_active_adapter(embedder: AudioEmbedder, settings: Settings) -> AudioEmbedder:
-    """Wrap ``embedder`` in the adapter the catalog (or ``settings.adapter``) selects.
-
-    ``settings.adapter`` unset: the catalog's active space decides (an adapter over this
-    embedder's space is loaded; anything else is left for ``Catalog.open`` to refuse with
-    both names). ``"none"``: the bare embedder. ``"v2"``: that version, active or not,
-    so opening a catalog whose active space is another one fails loudly.
-    """
-    if isinstance(embedder, AdapterEmbedder):
-        return embedder
-    folder = Path(settings.catalog).expanduser()
     pin = getattr(settings, "adapter", None)
     if pin is not None and pin.strip().lower() in BARE:
-        return embedder
-    version = normalise_version(pin) if pin is not None else _active_version(folder, embedder.space)
-    if version is None:
-        return embedder
-    weights, card = load_adapter(folder, version)
-    return AdapterEmbedder(embedder, weights, card)
+        return base_space
+    if pin is not None:
+        _, card = load_adapter(Path(settings.catalog).expanduser(), pin)
+        if card.base_space != base_space:
+            raise SpaceMismatchError(
+                f"adapter {card.version} maps from space {card.base_space!r}, but the "
+                f"embedder produces {base_space!r}"
+            )
+        return card.space
+    if active and split_space(active["audio"])[0] == base_space:
+        return active["audio"]
+    return base_space
 
 
-def _active_version(folder: Path, base_space: str) -> str | None:
-    """The adapter version of the catalog's active space, if it is an adapter over ``base_space``.
+def wrap_in_space(base: AudioEmbedder, space: str, settings: Settings) -> AudioEmbedder:
+    """``base`` wrapped in the adapter that defines ``space`` (weights from the catalog).
 
-    Another base space is not ours to resolve: ``Catalog.open`` refuses it, naming both.
+    Raises:
+        SpaceMismatchError: ``space`` is not an adapter over ``base.space``.
+        ConfigError: the adapter version does not exist.
     """
-    spaces = read_spaces(folder)
-    if not spaces:
-        return None
-    base, version = split_space(spaces["audio"])
-    return version if base == base_space else None
+    base_space, version = split_space(space)
+    if version is None or base_space != base.space:
+        raise SpaceMismatchError(
+            f"the catalog's audio space is {space!r}, but the configured embedder produces "
+            f"{base.space!r}; use the embedder the catalog was built with"
+        )
+    weights, card = load_adapter(Path(settings.catalog).expanduser(), version)
+    return AdapterEmbedder(base, weights, card)
 
 
 def bare_settings(settings: Settings) -> Settings:
@@ -271,9 +260,9 @@ def base_vectors(catalog: Catalog, tracks: list[Track], settings: Settings) -> n
     have = base.existing_ids(ids)
     missing = [t for t in tracks if t.id not in have]
     if missing:
-        from linernotes.tools.registry import EMBEDDERS
+        from linernotes.tools.embed.factory import make_base_audio_embedder
 
-        embedder = EMBEDDERS.build(settings.embedder, settings)  # the bare base embedder
+        embedder = make_base_audio_embedder(settings)
         if embedder.space != base_space:
             raise SpaceMismatchError(
                 f"catalog base space is {base_space!r}, but the configured embedder is "

@@ -150,22 +150,20 @@ class _Run:
     """
 
     def __init__(self, settings: Settings, report: IngestReport) -> None:
-        from linernotes.tools.catalog.catalog import Catalog
+        from linernotes.tools.catalog.catalog import open_catalog
         from linernotes.tools.embed.factory import make_text_embedder
 
         self.settings = settings
         self.report = report
-        # The same embedder search uses: under the catalog's active adapter, if any.
-        self.audio_embedder = ingest_audio_embedder(settings)
-        self.text_embedder = make_text_embedder(settings)
-        self.catalog: Catalog = Catalog.open(
-            settings, self.audio_embedder.space, self.text_embedder.space
-        )
+        self.catalog: Catalog = open_catalog(settings)
         if getattr(self.catalog.records, "read_only", False):
             raise CatalogError(
                 f"catalog {self.catalog.folder} is read-only: cannot ingest into it (make "
                 "the folder writable, or ingest into another catalog with --catalog)"
             )
+        # The same embedder search uses: in the catalog's active space (adapter, if any).
+        self.audio_embedder = ingest_audio_embedder(settings, self.catalog.audio_space)
+        self.text_embedder = make_text_embedder(settings)
         self._listener: Any = None
         self.plan = Plan()
         self.previously_skipped = {s["path"] for s in self.catalog.skipped()}

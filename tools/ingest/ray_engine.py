@@ -132,7 +132,7 @@ class EmbedActor:
     """Holds the audio embedder (a model, on a GPU where it wants one) for many batches."""
 
     def __init__(self, settings: Settings, space: str) -> None:
-        self.embedder = ingest_audio_embedder(settings)
+        self.embedder = ingest_audio_embedder(settings, space)
         if self.embedder.space != space:
             raise ConfigError(
                 f"a Ray worker's audio embedder is in space {self.embedder.space!r}, the "

@@ -52,12 +52,11 @@ class Heard:
     heard: ListenResult
 
 
-def ingest_audio_embedder(settings: Any) -> Any:
-    """The audio embedder ingest uses: the one search uses, under the active adapter."""
+def ingest_audio_embedder(settings: Any, space: str) -> Any:
+    """The audio embedder ingest uses: the one search uses, in the catalog's ``space``."""
     from linernotes.tools.embed.factory import make_audio_embedder
-    from linernotes.tools.feedback.adapter_store import with_active_adapter
 
-    return with_active_adapter(make_audio_embedder(settings), settings)
+    return make_audio_embedder(settings, space)
 
 
 def embed_stage(

@@ -59,15 +59,16 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
     view and the recorded active space is used (the pin is for queries, not for this).
     """
     from linernotes.tools.catalog.catalog import Catalog
-    from linernotes.tools.embed.factory import make_audio_embedder
+    from linernotes.tools.catalog.state import read_active_spaces
+    from linernotes.tools.embed.factory import audio_space_name
     from linernotes.tools.errors import CatalogError
-    from linernotes.tools.feedback.adapter_store import bare_settings, read_spaces, split_space
+    from linernotes.tools.feedback.adapter_store import split_space
 
     settings = settings_from(args)
-    spaces = read_spaces(settings.catalog)
+    spaces = read_active_spaces(settings)
     if spaces is None:
         raise CatalogError(f"no catalog at {settings.catalog}: run `linernotes ingest` first")
-    base = make_audio_embedder(bare_settings(settings)).space
+    base = audio_space_name(settings)
     if split_space(spaces["audio"])[0] != base:
         raise CatalogError(
             f"catalog {settings.catalog} is built on {spaces['audio']!r}, but the configured "

@@ -1,0 +1,128 @@
+"""Find one track by what a person types: id, id prefix, file path, title or artist.
+
+Nothing is scanned in Python: every step is one Chroma lookup on the catalog's audio
+collection, whose documents are the track records (JSON) and whose metadata carries the
+lower-cased title and artist (``title_key``, ``artist_key``):
+
+1. the exact id; an id prefix (6+ hex digits) through the document search;
+2. a file path, by its JSON form in the record;
+3. a title, then an artist: exact (metadata equality), then prefix, then a unique
+   containing match (Chroma's document regex, case-insensitive).
+
+Fuzzy matching never picks a track silently: when all of that fails, ``suggest`` offers
+near titles ("did you mean ...?"), taken from the titles that share a word with the
+reference and ranked by difflib, and the error carries them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import TYPE_CHECKING
+
+from linernotes.tools.errors import TrackNotFoundError
+from linernotes.tools.schemas import Track
+
+if TYPE_CHECKING:
+    from linernotes.tools.catalog.catalog import Catalog
+
+_META = set("\\.+*?()|[]{}^$")
+_HEX = re.compile(r"[0-9a-f]{6,}")
+_LIMIT = 50
+
+
+def normal(text: str) -> str:
+    """The lookup key of a title or artist: lower case, spaces collapsed."""
+    return " ".join(text.lower().split())
+
+
+def _escape(text: str) -> str:
+    """Escape regex metacharacters (only those: Chroma's Rust regex rejects odd escapes)."""
+    return "".join("\\" + c if c in _META else c for c in text)
+
+
+def _json_text(text: str) -> str:
+    """How ``text`` appears inside a JSON string in the stored record."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _field_regex(field: str, text: str, *, prefix: bool, anywhere: bool) -> dict[str, str]:
+    body = _escape(_json_text(text))
+    lead = '[^"]*' if anywhere else ""
+    tail = "" if prefix or anywhere else '"'
+    return {"$regex": f'(?i)"{field}":"{lead}{body}{tail}'}
+
+
+def _tracks(docs: dict[str, str]) -> list[Track]:
+    return sorted(
+        (Track.model_validate_json(d) for d in docs.values()), key=lambda t: (t.title.lower(), t.id)
+    )
+
+
+def by_field(catalog: Catalog, field: str, ref: str) -> Track | None:
+    """A track whose ``field`` ('title'/'artist') is, starts with, or uniquely contains ref."""
+    key = normal(ref)
+    if not key:
+        return None
+    coll = catalog._audio
+    got = coll.chroma.get(where={f"{field}_key": key}, limit=1, include=["documents"])
+    if got["ids"]:
+        return Track.model_validate_json(got["documents"][0])
+    exact = _tracks(coll.find_documents(_field_regex(field, ref, prefix=False, anywhere=False), 1))
+    if exact:
+        return exact[0]
+    starts = _tracks(coll.find_documents(_field_regex(field, ref, prefix=True, anywhere=False), 1))
+    if starts:
+        return starts[0]
+    inside = coll.find_documents(_field_regex(field, ref, prefix=True, anywhere=True), 2)
+    return _tracks(inside)[0] if len(inside) == 1 else None
+
+
+def resolve(catalog: Catalog, ref: str) -> Track:
+    """The track ``ref`` names (see the module docstring for the order tried).
+
+    Raises:
+        TrackNotFoundError: nothing matches; the message offers near titles if any.
+    """
+    ref = ref.strip().strip("\"'“”‘’")
+    found = catalog.get_many([ref]) if ref else {}
+    if ref in found:
+        return found[ref]
+    coll = catalog._audio
+    if _HEX.fullmatch(ref):
+        hits = coll.find_documents({"$contains": f'"id":"{ref}'}, 2)
+        if len(hits) == 1:
+            return _tracks(hits)[0]
+    if "/" in ref or "\\" in ref or "." in ref:
+        from pathlib import Path
+
+        target = str(Path(ref).expanduser().resolve())
+        hits = coll.find_documents({"$contains": f'"path":"{_json_text(target)}"'}, 5)
+        for track in _tracks(hits):
+            if track.path == target:
+                return track
+    for field in ("title", "artist"):
+        track = by_field(catalog, field, ref)
+        if track is not None:
+            return track
+    near = suggest(catalog, ref)
+    hint = f"; did you mean {', '.join(repr(t) for t in near)}?" if near else ""
+    raise TrackNotFoundError(
+        f"no track matches {ref!r} (tried id, id prefix, path, title and artist) in "
+        f"{catalog.folder}{hint}"
+    )
+
+
+def suggest(catalog: Catalog, ref: str, n: int = 3) -> list[str]:
+    """Up to ``n`` titles close to ``ref``, for a "did you mean" (never used silently)."""
+    words = sorted({w for w in re.findall(r"\w+", ref.lower()) if len(w) >= 3}, key=len)
+    titles: set[str] = set()
+    for word in reversed(words[-4:]):
+        docs = catalog._audio.find_documents(
+            {"$regex": f'(?i)"title":"[^"]*{_escape(_json_text(word[:5]))}'}, _LIMIT
+        )
+        titles.update(t.title for t in _tracks(docs))
+    by_key = {t.lower(): t for t in titles}
+    close = difflib.get_close_matches(ref.lower(), list(by_key), n=n, cutoff=0.5)
+    return [by_key[c] for c in close]
