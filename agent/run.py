@@ -140,6 +140,8 @@ def session_for(settings: Settings) -> Session:
     """
     key = _session_key(settings)
     with _LOCK:
+        if key in _SESSIONS and _space_moved(_SESSIONS[key], settings):
+            del _SESSIONS[key]  # an adapter was activated or rolled back by another process
         if key not in _SESSIONS:
             catalog, backends = open_search(settings)
             listeners = ", ".join(sorted(catalog.stats()["listeners"])) or settings.listener
@@ -161,6 +163,14 @@ def session_for(settings: Settings) -> Session:
                     file=sys.stderr,
                 )
         return _SESSIONS[key]
+
+
+def _space_moved(session: Session, settings: Settings) -> bool:
+    """True when the catalog's active audio space is no longer the session's (one read)."""
+    if settings.adapter is not None:
+        return False  # pinned: the catalog refuses a mismatch on the next open instead
+    spaces = session.catalog.state.get_meta("spaces") or {}
+    return spaces.get("audio", session.catalog.audio_space) != session.catalog.audio_space
 
 
 def reset_sessions() -> None:

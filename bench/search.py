@@ -172,7 +172,9 @@ def main() -> None:
         from linernotes.tools.catalog.where import matches
 
         masks = [np.fromiter((matches(m, w) for m in metas), bool, args.n) for _, w in FILTERS]
-        out["true_selectivity"] = {n: round(float(m.mean()), 4) for (n, _), m in zip(FILTERS, masks, strict=True)}  # fmt: skip
+        out["true_selectivity"] = {
+            name: round(float(m.mean()), 4) for (name, _), m in zip(FILTERS, masks, strict=True)
+        }
         truth = []
         for i in range(nq):
             scores = np.where(masks[i % len(FILTERS)], vecs @ queries[i], -np.inf)
@@ -191,8 +193,9 @@ def main() -> None:
     out["load_avg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     out["cpus"] = os.cpu_count()
     out["seconds"] = round(time.perf_counter() - started, 1)
-    print(f"{args.n:,} x {DIM}-d, top-{args.k}: insert {out['insert_per_s']:,}/s; open + first "
-          f"query {out['open_first_query_s']} s; max RSS {out['max_rss_mb_after_queries']} MB")  # fmt: skip
+    print(f"{args.n:,} x {DIM}-d, top-{args.k}: insert {out['insert_per_s']:,}/s; open + "
+          f"first query {out['open_first_query_s']} s; "
+          f"max RSS {out['max_rss_mb_after_queries']} MB")  # fmt: skip
     p, b = out["planned"], out["baseline_where"]
     print(f"filtered (planner): p50 {p['p50']} ms, p95 {p['p95']} ms, recall@{args.k} "
           f"{p['recall']}; Chroma where only: p50 {b['p50']} ms, p95 {b['p95']} ms")  # fmt: skip

@@ -200,3 +200,23 @@ def test_cli_train_adapter_list_use_rollback_and_report(
     assert main(args) == 0
     text = (out / "report.md").read_text()
     assert "gain" in text and "mined for" in text and "adapter v1" in text
+
+
+def test_a_running_session_follows_a_newly_activated_adapter(catalog_copy: Settings) -> None:
+    """The UI's warm session sees `train-adapter` (another writer) without a restart."""
+    from linernotes.agent.run import ask, reset_sessions, session_for
+
+    reset_sessions()
+    try:
+        title = open_catalog(catalog_copy, create=False).tracks()[0].title
+        assert ask(f"more like {title}", catalog_copy, count=3).picks
+        assert session_for(catalog_copy).catalog.audio_space == "acoustic-v1"
+        card, _ = train_catalog_adapter(
+            open_catalog(catalog_copy, create=False), catalog_copy, FAST
+        )
+        answer = ask(f"more like {title}", catalog_copy, count=3)
+        session = session_for(catalog_copy)
+        assert answer.picks and session.catalog.audio_space == card.space
+        assert session.backends.audio.space == card.space  # queries embedded in the new space
+    finally:
+        reset_sessions()

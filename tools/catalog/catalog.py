@@ -20,7 +20,6 @@ committed by another process is seen at the latest on the next query.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.catalog import lookup
 from linernotes.tools.catalog.lexical import keep_in_step
+from linernotes.tools.catalog.metadata import collection_name, track_metadata
 from linernotes.tools.catalog.records import Records
 from linernotes.tools.catalog.state import CatalogState, SqliteState, make_state, read_active_spaces
 from linernotes.tools.catalog.store import StoreHandle
@@ -39,35 +38,6 @@ from linernotes.tools.catalog.vectors import VectorCollection
 from linernotes.tools.errors import CatalogError, SpaceMismatchError, TrackNotFoundError
 from linernotes.tools.schemas import Candidate, Track, Verdict
 from linernotes.tools.settings import Settings
-
-
-def collection_name(kind: str, space: str) -> str:
-    """Chroma collection name for vectors of ``kind`` ('audio'/'captions') in ``space``."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", space).strip("-.")
-    return f"{kind}-{slug}"
-
-
-def track_metadata(track: Track) -> dict[str, Any]:
-    """Scalar metadata stored with each vector so searches can filter on it."""
-    m, s = track.measurements, track.summary
-    return {
-        "title": track.title,
-        "title_key": lookup.normal(track.title),
-        "artist_key": lookup.normal(track.artist or ""),
-        "listened_by": track.provenance.listener
-        + (f" ({track.provenance.listener_model})" if track.provenance.listener_model else ""),
-        "energy_level": s.energy_level or "",
-        "energy": float(m.energy),
-        "tempo_bpm": float(m.tempo_bpm),
-        "has_voice": likely_voiced(m.voice_probability),
-        "voice_probability": float(m.voice_probability),
-        "mode": m.mode,
-        "key": m.key,
-        "genre_tag": (track.genre_tag or "").lower(),
-        "duration_s": float(m.duration_s),
-        "listener": track.provenance.listener,
-    }
-
 
 CACHE = 4096
 """Track records a process keeps (the latest candidates'), dropped on every new generation."""
@@ -141,18 +111,25 @@ class Catalog:
         """
         folder = Path(settings.catalog).expanduser().resolve()
         records_path = folder / "records.sqlite"
-        if not create and not records_path.exists():
+        shared = settings.store == "http"  # the catalog lives on the server, not here
+        if not create and not shared and not records_path.exists():
             raise CatalogError(
                 f"no catalog at {folder}: run `linernotes ingest PATH` or `linernotes demo` "
                 "first, or set LINERNOTES_CATALOG"
             )
-        records = Records(records_path)
         if client is None:
             from linernotes.tools.catalog.store import make_client
 
             client = make_client(settings)
+        records = Records(records_path)
         state = make_state(settings, client, records)
         built = state.get_meta("spaces")
+        if built is None and not create:
+            records.close()
+            raise CatalogError(
+                f"no catalog on the Chroma server at {settings.store_url}: run "
+                "`linernotes ingest PATH` with LINERNOTES_STORE=http first"
+            )
         wanted = {"audio": audio_space, "text": text_space}
         if built is None:
             state.set_meta("spaces", wanted)

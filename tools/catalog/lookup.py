@@ -21,6 +21,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from linernotes.tools.catalog.metadata import normal
 from linernotes.tools.errors import TrackNotFoundError
 from linernotes.tools.schemas import Track
 
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
 _META = set("\\.+*?()|[]{}^$")
 _HEX = re.compile(r"[0-9a-f]{6,}")
 _LIMIT = 50
-
-
-def normal(text: str) -> str:
-    """The lookup key of a title or artist: lower case, spaces collapsed."""
-    return " ".join(text.lower().split())
 
 
 def _escape(text: str) -> str:

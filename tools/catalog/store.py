@@ -2,8 +2,8 @@
 
 One user with a catalog folder gets an embedded ``chromadb.PersistentClient`` in
 ``CATALOG/chroma``; many users share a Chroma server (``linernotes serve-store``, which
-runs ``chroma run``) through ``chromadb.HttpClient``. ``make_client`` picks from ``settings.store``/``settings.store_url``
-so the catalog never cares which.
+runs ``chroma run``) through ``chromadb.HttpClient``. ``make_client`` picks from
+``settings.store``/``settings.store_url`` so the catalog never cares which.
 
 Bulk writes: nearly all of an upsert's time is spent inside Chroma's Rust core building
 its HNSW graph, so what makes it fast (``bench/search.py`` measures it) is batches near

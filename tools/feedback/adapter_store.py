@@ -301,7 +301,7 @@ def ensure_index(catalog: Catalog, space: str, settings: Settings) -> Catalog:
 
 def space_history(catalog: Catalog) -> list[str]:
     """Audio spaces that were active before the current one, oldest first."""
-    return list(catalog.records.get_meta(HISTORY_KEY) or [])
+    return list(catalog.state.get_meta(HISTORY_KEY) or [])
 
 
 def activate(catalog: Catalog, space: str, *, remember: bool = True) -> Catalog:
@@ -313,14 +313,14 @@ def activate(catalog: Catalog, space: str, *, remember: bool = True) -> Catalog:
     Returns the catalog seen through the new space.
     """
     history = space_history(catalog)
-    spaces = catalog.records.get_meta("spaces") or {"text": catalog.text_space}
+    spaces = catalog.state.get_meta("spaces") or {"text": catalog.text_space}
     current = spaces.get("audio", catalog.audio_space)
     if remember and current != space:
         history.append(current)
     elif not remember and history:
         history.pop()
-    catalog.records.set_meta(HISTORY_KEY, history)
-    catalog.records.set_meta("spaces", {**spaces, "audio": space})
+    catalog.state.set_meta(HISTORY_KEY, history)
+    catalog.state.set_meta("spaces", {**spaces, "audio": space})
     return catalog.space_view(space)
 
 
