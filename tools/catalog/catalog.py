@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +237,7 @@ class Catalog:
         self.handle.sync()
         return self._audio.existing(list(dict.fromkeys(ids)))
 
-    def tracks(self) -> Iterator[Track] | list[Track]:
+    def tracks(self) -> list[Track]:
         """Every track, ordered by title: a whole-catalog read, for batch jobs only.
 
         Mining, training and re-indexing need every record; a query never does.

@@ -99,9 +99,9 @@ def resolve(catalog: Catalog, ref: str) -> Track:
             if track.path == target:
                 return track
     for field in ("title", "artist"):
-        track = by_field(catalog, field, ref)
-        if track is not None:
-            return track
+        named = by_field(catalog, field, ref)
+        if named is not None:
+            return named
     near = suggest(catalog, ref)
     hint = f"; did you mean {', '.join(repr(t) for t in near)}?" if near else ""
     raise TrackNotFoundError(

@@ -67,7 +67,7 @@ class CatalogState(Protocol):
         """How many files are in the skip ledger."""
 
 
-class SqliteState:
+class SqliteState(CatalogState):
     """State in the catalog's ``records.sqlite`` (embedded store)."""
 
     def __init__(self, records: Records) -> None:
@@ -122,7 +122,7 @@ def _sid(*parts: str) -> str:
     return f"{head}/{hashlib.sha1('/'.join(rest).encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
-class ChromaState:
+class ChromaState(CatalogState):
     """State in a Chroma collection on the server (``LINERNOTES_STORE=http``).
 
     Each entry is one record (a one-number placeholder vector; Chroma needs one) whose
