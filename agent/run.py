@@ -23,6 +23,7 @@ from linernotes.agent.planner_llm import route_of_tools
 from linernotes.agent.state import SERIALISED_TYPES, Context, of_turn
 from linernotes.agent.traces import Tracer, trace_file
 from linernotes.tools.catalog.search import Backends, open_search
+from linernotes.tools.errors import ConfigError
 from linernotes.tools.registry import PLANNERS, REASONERS
 from linernotes.tools.schemas import Answer, Request, Step
 from linernotes.tools.settings import Settings
@@ -88,6 +89,10 @@ class Session:
 
     def _checkpointer(self) -> Any:
         from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+        serde = JsonPlusSerializer(allowed_msgpack_modules=list(SERIALISED_TYPES))
+        if self.settings.threads_url:
+            return postgres_checkpointer(self.settings.threads_url, serde)
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         serde = JsonPlusSerializer(allowed_msgpack_modules=list(SERIALISED_TYPES))
@@ -119,6 +124,30 @@ class Session:
         backend = "openai" if self.planner == "llm" else "rules"
         file = trace_file(self.catalog.folder, thread) if keep and not self.read_only else None
         return Tracer(file=file, thread=thread, backend=backend, model=model, on_step=on_step)
+
+
+def postgres_checkpointer(url: str, serde: Any) -> Any:
+    """A LangGraph Postgres checkpointer shared by every app server (tables made once).
+
+    Raises:
+        ConfigError: the ``postgres`` extra is not installed, or the URL is not Postgres.
+    """
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise ConfigError(f"threads_url must be a postgresql:// URL, got {url!r}")
+    try:
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+    except ImportError as e:
+        raise ConfigError(
+            f"threads_url is set ({url.split('@')[-1]}) but the Postgres checkpointer is not "
+            "installed: pip install 'linernotes[postgres]'"
+        ) from e
+    from psycopg.rows import dict_row
+
+    conn = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    saver = PostgresSaver(conn, serde=serde)
+    saver.setup()
+    return saver
 
 
 _SESSIONS: dict[str, Session] = {}

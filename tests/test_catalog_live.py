@@ -125,3 +125,18 @@ def test_serve_store_serves_an_empty_client_folder(tmp_path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_postgres_threads_url_without_the_extra_says_how_to_install(monkeypatch) -> None:
+    import importlib.util
+
+    from linernotes.agent.run import postgres_checkpointer
+    from linernotes.tools.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="postgresql:// URL"):
+        postgres_checkpointer("sqlite:///x", None)
+    if importlib.util.find_spec("langgraph.checkpoint.postgres") is not None:
+        pytest.skip("the postgres extra is installed here")
+    with pytest.raises(ConfigError, match=r"linernotes\[postgres\]") as err:
+        postgres_checkpointer("postgresql://u:secret@db:5432/x", None)
+    assert "secret" not in str(err.value)  # the password is never echoed

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     api_key: str = Field("EMPTY", description="API key sent to OpenAI-compatible servers.")
     store: StoreName = Field("embedded", description="Chroma in-process or a Chroma server.")
     store_url: str = Field("http://127.0.0.1:8765", description="Chroma server URL.")
+    threads_url: str | None = Field(
+        None,
+        description="Postgres URL of a shared LangGraph checkpointer for conversation "
+        "threads (many app servers); unset keeps them in CATALOG/threads.sqlite.",
+    )
     top_k: int = Field(8, ge=1, le=100, description="Picks returned by default.")
     candidates_k: int = Field(60, ge=1, le=1000, description="Candidates retrieved to judge.")
     max_duration_s: float = Field(
