@@ -200,11 +200,10 @@ class Catalog:
                 )
         ids = [t.id for t in tracks]
         metas = [track_metadata(t) for t in tracks]
-        self.handle.sync()  # write through a client that has seen the others' writes
         # Captions first: existing_ids() reads the audio collection, so a kill between the
         # two writes leaves a track that is re-ingested, never one without its caption.
-        self._text.upsert(ids, text_vecs, metas, [t.caption for t in tracks])
         self.handle.sync()
+        self._text.upsert(ids, text_vecs, metas, [t.caption for t in tracks])
         self._audio.upsert(ids, audio_vecs, metas, [t.model_dump_json() for t in tracks])
         self._forget(ids)
         keep_in_step(self, tracks)  # the lexical index (titles, tags, captions) follows
@@ -238,10 +237,7 @@ class Catalog:
         return self._audio.existing(list(dict.fromkeys(ids)))
 
     def tracks(self) -> list[Track]:
-        """Every track, ordered by title: a whole-catalog read, for batch jobs only.
-
-        Mining, training and re-indexing need every record; a query never does.
-        """
+        """Every track, ordered by title: a whole-catalog read for batch jobs (mining...)."""
         self.handle.sync()
         parsed = (Track.model_validate_json(doc) for doc in self._audio.documents())
         return sorted(parsed, key=lambda t: (t.title.lower(), t.id))

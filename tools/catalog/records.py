@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS meta_counts (
 """
 
 
-_TABLES = {"skips", "verdicts", "feedback", "meta", "pair_verdicts", "triplets"}
+_TABLES = {"skips", "verdicts", "feedback", "meta", "pair_verdicts", "triplets", "clock",
+           "counted", "meta_counts"}  # fmt: skip
 _KEY_TABLES = {"meta", "skips"}  # every catalog has had these since its first version
 
 
@@ -185,8 +186,16 @@ class Records:
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value))])
 
     # -- generation and metadata counts (tools.catalog.state) -------------------------
+    def _has(self, table: str) -> bool:
+        """Whether ``table`` exists (a read-only catalog from before it was added may lack it)."""
+        return bool(
+            self._read("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
+        )
+
     def generation(self) -> int:
         """The catalog's write counter (0 before the first write)."""
+        if self.read_only and not self._has("clock"):
+            return 0
         rows = self._read("SELECT n FROM clock WHERE name='generation'")
         return int(rows[0][0]) if rows else 0
 
@@ -216,6 +225,8 @@ class Records:
 
     def counts(self, coll: str) -> dict[tuple[str, str, str], int] | None:
         """Counts of one collection, or None when none were ever kept for it."""
+        if self.read_only and not self._has("counted"):
+            return None
         if not self._read("SELECT 1 FROM counted WHERE coll=?", (coll,)):
             return None
         rows = self._read("SELECT key, kind, value, n FROM meta_counts WHERE coll=?", (coll,))

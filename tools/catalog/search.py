@@ -95,22 +95,16 @@ _LOCK = threading.Lock()
 
 
 def _backend_key(settings: Settings, space: str) -> tuple[Any, ...]:
-    """Cache key of the backends: the settings that choose them and the catalog's space.
-
-    The catalog's active audio space is part of the key, so a long-running process (the
-    UI) picks up ``train-adapter`` / ``adapter rollback`` without a restart.
-    """
+    """Cache key of the backends: the settings that choose them and the catalog's space."""
     keys = ("embedder", "embedder_weights", "text_embedder", "listener", "listener_model")
     chosen = tuple(str(getattr(settings, k)) for k in (*keys, "listener_url", "adapter"))
     return (*chosen, str(settings.catalog), settings.store, settings.store_url, space)
 
 
 def load_backends(settings: Settings, space: str) -> Backends:
-    """The audio and text embedders for a catalog in audio ``space``, cached per process.
+    """The embedders for a catalog in audio ``space`` (an adapter's wraps it), cached.
 
     Embedders hold model weights (seconds to load), so every warm call must reuse them.
-    ``space`` is the catalog's (``Catalog.audio_space``): an adapter's space wraps the
-    base embedder in that adapter.
     """
     key = _backend_key(settings, space)
     with _LOCK:
@@ -325,10 +319,7 @@ def search_words(
 
 
 def to_hits(catalog: Any, candidates: list[Candidate]) -> list[SearchHit]:
-    """Candidates -> ranked ``SearchHit`` records with path and title (one batch fetch).
-
-    A candidate whose record vanished meanwhile (removed by another process) is dropped.
-    """
+    """Candidates -> ranked ``SearchHit`` records (one batch fetch; vanished ones dropped)."""
     found = catalog.get_many([c.track_id for c in candidates])
     kept = [(found[c.track_id], c) for c in candidates if c.track_id in found]
     return [

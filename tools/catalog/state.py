@@ -225,6 +225,10 @@ def read_active_spaces(settings: Settings) -> dict[str, str] | None:
         rows = list(db.execute("SELECT value FROM meta WHERE key='spaces'"))
     except sqlite3.OperationalError:  # a records file from before any catalog was opened
         return None
+    except sqlite3.DatabaseError as e:  # not a database, malformed: say so, touch nothing
+        from linernotes.tools.catalog.records import damaged
+
+        raise damaged(path, e) from e
     finally:
         db.close()
     return json.loads(rows[0][0]) if rows else None

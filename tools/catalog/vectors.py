@@ -9,6 +9,7 @@ hundred numbers) and the records of its latest candidates.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +21,7 @@ from linernotes.tools.catalog import planner
 from linernotes.tools.catalog.counts import MetaCounts, deltas
 from linernotes.tools.catalog.state import CatalogState
 from linernotes.tools.catalog.store import bulk_upsert, vector_collection
+from linernotes.tools.errors import CatalogError
 
 log = logging.getLogger(__name__)
 _PAGE = 2000
@@ -113,7 +115,8 @@ class VectorCollection:
                 rebuilt = deltas(
                     m for page in self._pages(["metadatas"]) for m in page["metadatas"]
                 )
-                self.state.add_counts(self.name, rebuilt)
+                with contextlib.suppress(CatalogError):  # a read-only catalog: keep them here
+                    self.state.add_counts(self.name, rebuilt)
                 counts = rebuilt
             got = MetaCounts(counts, total)
             self._counts = (generation, got)
