@@ -260,9 +260,9 @@ def base_vectors(catalog: Catalog, tracks: list[Track], settings: Settings) -> n
     have = base.existing_ids(ids)
     missing = [t for t in tracks if t.id not in have]
     if missing:
-        from linernotes.tools.embed.factory import make_base_audio_embedder
+        from linernotes.tools.registry import EMBEDDERS
 
-        embedder = make_base_audio_embedder(settings)
+        embedder = EMBEDDERS.build(settings.embedder, settings)  # the bare base embedder
         if embedder.space != base_space:
             raise SpaceMismatchError(
                 f"catalog base space is {base_space!r}, but the configured embedder is "
