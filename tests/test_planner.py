@@ -14,11 +14,11 @@ import pytest
 
 from linernotes.tools.catalog import planner
 from linernotes.tools.catalog.counts import MetaCounts, bucket, deltas
-from linernotes.tools.catalog.where import matches, to_chroma
 from linernotes.tools.catalog.records import Records
 from linernotes.tools.catalog.state import SqliteState
 from linernotes.tools.catalog.store import vector_collection
 from linernotes.tools.catalog.vectors import VectorCollection
+from linernotes.tools.catalog.where import matches, to_chroma
 
 GENRES = ["ambient", "techno", "jazz", "folk", "metal"]
 

@@ -12,7 +12,6 @@ import pytest
 
 from linernotes.tools.catalog import planner
 from linernotes.tools.catalog.counts import MetaCounts, deltas
-from linernotes.tools.catalog.where import matches
 from linernotes.tools.catalog.store import (
     bulk_upsert,
     free_port,
@@ -22,6 +21,7 @@ from linernotes.tools.catalog.store import (
     parse_store_url,
     vector_collection,
 )
+from linernotes.tools.catalog.where import matches
 from linernotes.tools.errors import BackendUnavailable, ConfigError
 from linernotes.tools.settings import Settings
 

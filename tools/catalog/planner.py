@@ -7,7 +7,7 @@ hundred neighbours with their metadata and filtering them here costs ~11 ms. So:
 
 - no filter: one top-(k + excluded) query;
 - a filter that keeps many rows: **over-fetch** ``(k + excluded) / selectivity x margin``
-  neighbours with their metadata and keep those that pass (``tools.catalog.filters``,
+  neighbours with their metadata and keep those that pass (``tools.catalog.where``,
   Chroma's semantics). When fewer than needed survive (the estimate was optimistic, or
   the filter keeps rows far from the query) the fetch widens by the survival rate
   observed, until it would exceed ``max_overfetch``;
