@@ -36,7 +36,7 @@ def _share(rows: list[dict[str, str]], key: str, value: str) -> float:
 
 MISSED_VOICE_SLACK = 0.85
 """Share of picks whose label must agree with a vocals filter: the voice detector misses
-a quiet voice now and then (one sung ambient track of 120 in the held-out demo reads
+a quiet voice now and then (a sung ambient track of the held-out demo reads
 0.09), and the filter can only act on what was measured. Stored facts must agree fully."""
 
 

@@ -12,34 +12,20 @@ satisfying what was asked; off-topic and absent-song requests return no picks.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from linernotes.agent.evaluate import load_suite, run_suite
-from linernotes.tools.settings import load_settings
 
 SUITE = Path(__file__).resolve().parents[1] / "agent" / "scenarios" / "requests.yaml"
-HELD_OUT_SEED = 1
-TRACKS = 60  # five per style: enough for every expectation of the suite
 CONVO_KINDS = {"thread-convo"}  # threads that need issue 11 part B (undo, condition edits)
 
 
 @pytest.fixture(scope="module")
-def held_out(tmp_path_factory: pytest.TempPathFactory):
-    """A seed-1 demo, rendered and ingested (kept under LINERNOTES_TEST_CACHE if set)."""
-    from linernotes.tools.demo import build_demo
-    from linernotes.tools.ingest.pipeline import ingest
-
-    cache = os.environ.get("LINERNOTES_TEST_CACHE")
-    root = (
-        Path(cache) if cache else tmp_path_factory.mktemp("heldout")
-    ) / f"seed{HELD_OUT_SEED}-{TRACKS}"
-    manifest = build_demo(root / "demo-audio", n_tracks=TRACKS, seed=HELD_OUT_SEED, progress=False)
-    settings = load_settings(catalog=root / "catalog", workers=2)
-    ingest([manifest.parent], settings, progress=False)
-    return settings, manifest
+def held_out(heldout_catalog):
+    """The shared seed-1 demo of tests/conftest.py (60 tracks, five per style)."""
+    return heldout_catalog.settings, heldout_catalog.manifest
 
 
 @pytest.fixture(scope="module")
