@@ -75,7 +75,7 @@ def test_relative_wishes_bound_against_the_anchor(tiny) -> None:
 
 
 def test_filters_keep_what_chroma_keeps(tiny) -> None:
-    """Queries run in the in-memory index; Chroma (the record) must agree on who passes."""
+    """The planned query keeps exactly the rows Chroma's own filter keeps."""
     catalog, _, t = tiny
     where = constraints_to_where(Constraints(), get_context("studying"))
     hits = similar_to_track(catalog, t["Techno 1"], 20, where=where)
@@ -211,3 +211,14 @@ def test_cli_search_text_human_output(demo_catalog, capsys) -> None:
     out = capsys.readouterr().out
     assert "Closest to “calm piano”" in out
     assert len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
+
+
+def test_lookup_is_exact_or_prefix_and_a_near_miss_is_only_offered(tiny) -> None:
+    catalog, _, t = tiny
+    assert catalog.resolve("  TECHNO 1 ").id == t["Techno 1"].id  # exact, any case
+    assert catalog.resolve(t["Lofi 2"].id[:8]).id == t["Lofi 2"].id  # id prefix
+    assert catalog.resolve(t["Dub 3"].path).id == t["Dub 3"].id  # file path
+    with pytest.raises(TrackNotFoundError, match=r"did you mean 'Techno 1'"):
+        catalog.resolve("Tekno 1")  # a typo is never used silently
+    stats = catalog.stats()
+    assert stats["tracks"] == len(catalog) and sum(stats["listeners"].values()) == len(catalog)

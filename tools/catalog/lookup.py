@@ -10,13 +10,11 @@ lower-cased title and artist (``title_key``, ``artist_key``):
    containing match (Chroma's document regex, case-insensitive).
 
 Fuzzy matching never picks a track silently: when all of that fails, ``suggest`` offers
-near titles ("did you mean ...?"), taken from the titles that share a word with the
-reference and ranked by difflib, and the error carries them.
+near titles ("did you mean ...?") from the lexical index, and the error carries them.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from typing import TYPE_CHECKING
@@ -111,14 +109,11 @@ def resolve(catalog: Catalog, ref: str) -> Track:
 
 
 def suggest(catalog: Catalog, ref: str, n: int = 3) -> list[str]:
-    """Up to ``n`` titles close to ``ref``, for a "did you mean" (never used silently)."""
-    words = sorted({w for w in re.findall(r"\w+", ref.lower()) if len(w) >= 3}, key=len)
-    titles: set[str] = set()
-    for word in reversed(words[-4:]):
-        docs = catalog._audio.find_documents(
-            {"$regex": f'(?i)"title":"[^"]*{_escape(_json_text(word[:5]))}'}, _LIMIT
-        )
-        titles.update(t.title for t in _tracks(docs))
-    by_key = {t.lower(): t for t in titles}
-    close = difflib.get_close_matches(ref.lower(), list(by_key), n=n, cutoff=0.5)
-    return [by_key[c] for c in close]
+    """Up to ``n`` titles close to ``ref``, for a "did you mean" (never used silently).
+
+    Only a failed lookup pays for this: the lexical index (``tools.catalog.lexical``, one
+    row per name) ranks every title by difflib, which catches a typo anywhere in a word.
+    """
+    from linernotes.tools.catalog.lexical import lexical_for
+
+    return list(lexical_for(catalog).did_you_mean(ref, n=n, field="title"))

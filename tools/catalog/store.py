@@ -311,7 +311,7 @@ def reopen_embedded(settings: Settings) -> Any:
     """
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    ident = str(Path(settings.catalog) / EMBEDDED_DIR)
+    ident = str(Path(settings.catalog).expanduser() / EMBEDDED_DIR)
     SharedSystemClient._identifier_to_system.pop(ident, None)
     SharedSystemClient._identifier_to_refcount.pop(ident, None)
     return make_client(settings)
