@@ -14,8 +14,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from linernotes.tools.catalog.catalog import open_catalog
 from linernotes.tools.ingest.pipeline import ingest
 from linernotes.tools.settings import load_settings
@@ -81,11 +79,6 @@ ASKER = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 14 (chroma): a warm process caches records and its index separately, so "
-    "tracks another process adds can be returned by one and missing from the other",
-)
 def test_ask_answers_every_time_while_another_process_ingests(tmp_path):
     catalog = tmp_path / "catalog"
     seed = write_track(tmp_path / "seed" / "seed.wav", seed=7, title="Seed Track")
