@@ -16,7 +16,6 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
-from scipy.fft import dct
 
 from linernotes.tools.analysis.rhythm import RHYTHM_RATIOS, Rhythm
 from linernotes.tools.analysis.spectrum import EPS, Spectrum
@@ -108,6 +107,8 @@ def build_descriptor(
     voice: np.ndarray,
 ) -> np.ndarray:
     """Assemble the DESCRIPTOR_DIM float32 vector (see DESCRIPTOR_NAMES)."""
+    from scipy.fft import dct
+
     mfcc = dct(s.log_mel[loud], type=2, norm="ortho", axis=1)[:, :N_MFCC] / 100.0
     env = rhythm.envelope
     parts = [

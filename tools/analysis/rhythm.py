@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from linernotes.tools.analysis.spectrum import EPS, Spectrum
 
@@ -144,6 +143,8 @@ def count_onsets(env: np.ndarray, fps: float) -> int:
     and an absolute floor (ONSET_FLOOR_DB of mean flux) ignores the slow swell and
     flicker of pads and held tones, which never rise that fast across many bands.
     """
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
     if env.size < 3:
         return 0
     local_max = maximum_filter1d(env, size=max(3, round(0.14 * fps) | 1), mode="nearest")
@@ -160,6 +161,8 @@ def fold_tempo(bpm: float) -> float:
 
 def detect_onsets(s: Spectrum, duration_s: float) -> Onsets:
     """Onset envelope, its autocorrelation and the onset rate of one spectrum."""
+    from scipy.ndimage import uniform_filter1d
+
     env = onset_envelope(s.log_mel)
     centred = env - uniform_filter1d(env, size=max(3, round(s.fps)), mode="nearest")
     rate = count_onsets(env, s.fps) / max(duration_s, EPS)

@@ -4,7 +4,8 @@
 frames a second) and hands it to every estimator: recomputing spectra per feature is what
 makes general-purpose toolkits slow. This module holds that spectrum, its mel projection,
 and the measurements that are plain statistics of it: loudness, dynamics, brightness and
-the harmonic/percussive split.
+the harmonic/percussive split. scipy is imported where it is used (here, in ``rhythm`` and
+``descriptor``): a text-only ``ask`` reads this module's constants and never pays for it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
-from scipy.fft import rfft
-from scipy.ndimage import uniform_filter1d
 
 N_FFT = 2048
 HOP = 512
@@ -102,6 +101,8 @@ def mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float) -> np.ndarray:
 
 def compute_spectrum(y: np.ndarray, sr: int) -> Spectrum:
     """Compute the shared STFT of centred frames and its mel and level views."""
+    from scipy.fft import rfft
+
     pad = N_FFT // 2
     padded = np.pad(y.astype(np.float32, copy=False), pad)
     frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP]
@@ -136,6 +137,8 @@ def loudness_db(s: Spectrum) -> float:
 
 def dynamics_db(s: Spectrum) -> float:
     """Loudness range: 95th minus 10th percentile of the ~0.4 s short-term level in dB."""
+    from scipy.ndimage import uniform_filter1d
+
     short = uniform_filter1d(s.frame_power, size=max(1, round(0.4 * s.fps)), mode="nearest")
     db = 10.0 * np.log10(short + EPS)
     db = db[db > GATE_DB]

@@ -9,6 +9,8 @@ backend's space without loading its weights (the catalog needs only the name).
 
 from __future__ import annotations
 
+import threading
+
 from linernotes.tools.embed.base import AudioEmbedder, TextEmbedder
 from linernotes.tools.registry import EMBEDDERS, TEXT_EMBEDDERS
 from linernotes.tools.settings import Settings
@@ -82,3 +84,27 @@ def make_text_embedder(settings: Settings) -> TextEmbedder:
         UnknownBackend: the name is not registered in ``registry.TEXT_EMBEDDERS``.
     """
     return TEXT_EMBEDDERS.build(settings.text_embedder, settings)
+
+
+def warm_text_embedder(settings: Settings) -> threading.Thread:
+    """Start loading the caption embedder's model on a daemon thread; return the thread.
+
+    A one-shot ``linernotes ask`` spends most of its life importing the agent (pure
+    Python, holding the GIL) and then loading the text model (onnxruntime builds its
+    session in C++, mostly without the GIL). Started first, the load overlaps the imports
+    on a second core. Embedders without a ``warm`` method, and any failure here, are left
+    to the first real ``embed`` call, which loads (or fails) with its own clear error.
+    """
+
+    def load() -> None:
+        try:
+            embedder = make_text_embedder(settings)
+            warm = getattr(embedder, "warm", None)
+            if callable(warm):
+                warm()
+        except Exception:  # the first real embed reports it, with the request in view
+            return
+
+    thread = threading.Thread(target=load, name="linernotes-warm-text", daemon=True)
+    thread.start()
+    return thread

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from linernotes.tools.embed.clips import l2_normalise, load_clips
+from linernotes.tools.embed.clips import clip_options, l2_normalise, load_clips
 from linernotes.tools.errors import BackendUnavailable, ConfigError
 from linernotes.tools.settings import Settings
 
@@ -321,15 +321,10 @@ class MusicFMEmbedder:
     def __init__(
         self, settings: Settings, *, device: str | None = None, max_clips: int = 3
     ) -> None:
-        import torch
-
-        if max_clips < 1:
-            raise ConfigError(f"max_clips must be at least 1, got {max_clips}")
+        self.device, self.batch_size = clip_options(settings.batch_size, device, max_clips)
         if settings.embedder_weights is None:
             raise BackendUnavailable(f"MusicFM needs a local weights folder. {HOW_TO_GET}")
         self.settings, self.max_clips = settings, max_clips
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.batch_size = max(1, settings.batch_size)
         folder = Path(settings.embedder_weights).expanduser()
         self.variant, self.checkpoint, stats_path = find_checkpoint(folder)
         self.config = read_config(folder)

@@ -32,6 +32,10 @@ class MiniLMTextEmbedder:
     def __init__(self, batch_size: int = BATCH_SIZE) -> None:
         self.batch_size = batch_size
 
+    def warm(self) -> None:
+        """Load the model now (``factory.warm_text_embedder`` calls it on a thread)."""
+        minilm_onnx.load()
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Return (len(texts), 384) float32 L2-normalised vectors."""
         if not texts:

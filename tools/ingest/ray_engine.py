@@ -195,24 +195,23 @@ def build_dataset(
         num_cpus=1,
     )
     gpus = _gpus(ray)
+
+    def model_stage(ds: Any, actor: type, kwargs: dict[str, Any], on_gpu: bool) -> Any:
+        """A model stage: one actor per GPU where it wants one and the cluster has them."""
+        return ds.map_batches(
+            actor,
+            fn_constructor_kwargs=kwargs,
+            batch_size=settings.batch_size,
+            compute=ActorPoolStrategy(size=gpus if on_gpu else 1),
+            num_cpus=ACTOR_CPUS,
+            num_gpus=1 if on_gpu else 0,
+        )
+
     embed_gpu = settings.embedder in GPU_EMBEDDERS and gpus > 0
-    ds = ds.map_batches(
-        EmbedActor,
-        fn_constructor_kwargs={"settings": settings, "space": space},
-        batch_size=settings.batch_size,
-        compute=ActorPoolStrategy(size=gpus if embed_gpu else 1),
-        num_cpus=ACTOR_CPUS,
-        num_gpus=1 if embed_gpu else 0,
-    )
+    ds = model_stage(ds, EmbedActor, {"settings": settings, "space": space}, embed_gpu)
     listen_gpu = settings.listener in GPU_LISTENERS and gpus > 0
-    return ds.map_batches(
-        ListenActor,
-        fn_constructor_kwargs={"settings": settings, "catalog_folder": catalog_folder},
-        batch_size=settings.batch_size,
-        compute=ActorPoolStrategy(size=gpus if listen_gpu else 1),
-        num_cpus=ACTOR_CPUS,
-        num_gpus=1 if listen_gpu else 0,
-    )
+    kwargs = {"settings": settings, "catalog_folder": catalog_folder}
+    return model_stage(ds, ListenActor, kwargs, listen_gpu)
 
 
 def ingest_ray(

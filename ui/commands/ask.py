@@ -44,9 +44,12 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Answer one message and print the reply (or the Answer as JSON)."""
-    from linernotes.agent.run import ask
+    from linernotes.tools.embed.factory import warm_text_embedder
 
     settings = settings_from(args)
+    warm_text_embedder(settings)  # loads on a second core while the agent imports
+    from linernotes.agent.run import ask
+
     start = time.perf_counter()
     answer = ask(
         printable_text(args.text),
