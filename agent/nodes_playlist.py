@@ -28,7 +28,7 @@ from linernotes.agent.traces import traced
 from linernotes.agent.wording import constraint_words
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.judge.facts import facts
-from linernotes.tools.judge.rules import violations
+from linernotes.tools.judge.limits import violations
 from linernotes.tools.playlist import format_playlist
 from linernotes.tools.schemas import Constraints
 

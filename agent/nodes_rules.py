@@ -26,7 +26,7 @@ from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.catalog.search import resolve_query
 from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
 from linernotes.tools.judge.facts import facts
-from linernotes.tools.judge.rules import violations
+from linernotes.tools.judge.limits import violations
 from linernotes.tools.playlist import position_of
 from linernotes.tools.reason.rules_edits import Edit, is_follow_up, read_edit
 from linernotes.tools.schemas import Constraints, Request

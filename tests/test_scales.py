@@ -17,7 +17,7 @@ from linernotes.tools.analysis.scales import (
 from linernotes.tools.catalog.catalog import track_metadata
 from linernotes.tools.catalog.filters import constraints_to_where
 from linernotes.tools.judge.facts import facts
-from linernotes.tools.judge.rules import violations
+from linernotes.tools.judge.limits import violations
 from linernotes.tools.listen.labels import energy_level, has_vocals
 from linernotes.tools.schemas import Constraints, TrackSummary
 

@@ -41,8 +41,9 @@ from linernotes.tools.errors import (
     LLMReplyError,
 )
 from linernotes.tools.judge.facts import facts
+from linernotes.tools.judge.limits import violations
 from linernotes.tools.judge.llm import request_block
-from linernotes.tools.judge.rules import TIE_MARGIN, violations
+from linernotes.tools.judge.rules import TIE_MARGIN
 from linernotes.tools.judge.schemas import ListVerdict, PairVerdict, Winner
 from linernotes.tools.listen.openai_audio import audio_part
 from linernotes.tools.listen.presets import resolve_preset

@@ -28,7 +28,8 @@ from linernotes.prompts import load_prompt
 from linernotes.tools.errors import BackendUnavailable, LinernotesError, LLMReplyError
 from linernotes.tools.fence import neutral
 from linernotes.tools.judge.facts import facts
-from linernotes.tools.judge.rules import RulesJudge, normalise_dimensions, violations
+from linernotes.tools.judge.limits import violations
+from linernotes.tools.judge.rules import RulesJudge, normalise_dimensions
 from linernotes.tools.judge.schemas import (
     CandidateJudgement,
     ListVerdict,
