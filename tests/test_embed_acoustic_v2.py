@@ -1,4 +1,4 @@
-"""acoustic-v2: the offline audio space fitted on real music (opt-in: embedder 'acoustic-v2')."""
+"""acoustic-v2: the offline audio space fitted on real music (the default embedder)."""
 
 from __future__ import annotations
 
@@ -44,13 +44,14 @@ def passages() -> dict[str, Analysis]:
     }
 
 
-def test_v2_is_selectable_and_the_default_stays_v1() -> None:
+def test_v2_is_the_default_and_v1_stays_selectable() -> None:
     settings = load_settings()
-    v1 = make_audio_embedder(settings)
-    assert isinstance(v1, AcousticEmbedder) and v1.space == "acoustic-v1"
-    emb = make_audio_embedder(settings.model_copy(update={"embedder": "acoustic-v2"}))
+    emb = make_audio_embedder(settings)
     assert isinstance(emb, AcousticV2Embedder) and isinstance(emb, AudioEmbedder)
     assert emb.space == SPACE == "acoustic-v2" and emb.joint_text is False
+    for name in ("acoustic", "acoustic-v1"):
+        v1 = make_audio_embedder(settings.model_copy(update={"embedder": name}))
+        assert isinstance(v1, AcousticEmbedder) and v1.space == "acoustic-v1"
 
 
 def test_the_shipped_fit_read_only_development_packages() -> None:

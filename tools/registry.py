@@ -94,13 +94,15 @@ class Registry(Generic[T]):
 _PKG = "linernotes.tools"
 
 EMBEDDERS: Registry[Any] = Registry("embedder")
+# The offline default is acoustic-v2, fitted on real music (README "Real music");
+# "acoustic" (or "acoustic-v1") is the demo-fitted first space, kept for catalogs built
+# with it: the CLI follows a catalog's offline space when no embedder is named.
+EMBEDDERS.register("acoustic-v2", f"{_PKG}.embed.acoustic_v2:AcousticV2Embedder")
 EMBEDDERS.register("acoustic", f"{_PKG}.embed.acoustic:AcousticEmbedder")
+EMBEDDERS.register("acoustic-v1", f"{_PKG}.embed.acoustic:AcousticEmbedder")
 EMBEDDERS.register("muq-mulan", f"{_PKG}.embed.muq_mulan:MuQMuLanEmbedder")
 EMBEDDERS.register("clap", f"{_PKG}.embed.clap:ClapEmbedder")
 EMBEDDERS.register("musicfm", f"{_PKG}.embed.musicfm:MusicFMEmbedder")
-# Opt-in: the offline space fitted on real music (README "Real music"); not the default
-# because on the demo its neighbours share a style less often than acoustic-v1's.
-EMBEDDERS.register("acoustic-v2", f"{_PKG}.embed.acoustic_v2:AcousticV2Embedder")
 
 TEXT_EMBEDDERS: Registry[Any] = Registry("text embedder")
 TEXT_EMBEDDERS.register("minilm", f"{_PKG}.embed.text:from_settings")

@@ -1,4 +1,7 @@
-"""The offline audio embedder: analysis measurements and descriptor as a fixed vector space.
+"""The first offline audio embedder (acoustic-v1): the analysis as a fixed vector space.
+
+The default is now acoustic-v2 (``acoustic_v2``, fitted on real music); this space stays
+for catalogs built with it (``LINERNOTES_EMBEDDER=acoustic``).
 
 No model weights: the vector is the track's analysis (``tools.analysis.measure``) made
 comparable. Each feature is standardised with FIXED constants (calibrated once on the

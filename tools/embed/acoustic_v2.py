@@ -16,7 +16,8 @@ packages only (never the demo, never the held-out packages):
    than two passages of one track do (the generalised eigenvectors of total over
    within-track scatter, ridge-regularised), then L2 normalisation for cosine search.
 
-Opt-in (embedder "acoustic-v2"); the default stays acoustic-v1 (README "Real music").
+The offline default (embedder "acoustic-v2"); "acoustic"/"acoustic-v1" builds the old space,
+and the CLI follows a catalog built with it (README "Real music").
 Everything lives in one small versioned file, ``tools/data/acoustic-v2.npz``; the space
 name is fixed by it, so a catalog built with v1 refuses v2 vectors and the reverse.
 """

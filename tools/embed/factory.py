@@ -108,3 +108,34 @@ def warm_text_embedder(settings: Settings) -> threading.Thread:
     thread = threading.Thread(target=load, name="linernotes-warm-text", daemon=True)
     thread.start()
     return thread
+
+
+OFFLINE_SPACES = {"acoustic-v1": "acoustic", "acoustic-v2": "acoustic-v2"}
+"""Offline base spaces and the embedder that produces each (no weights, always available)."""
+
+
+def follow_catalog(settings: Settings) -> Settings:
+    """Settings whose audio embedder is the one the catalog was built with, if offline.
+
+    The offline default moved from acoustic-v1 (fitted on the demo) to acoustic-v2
+    (fitted on real music). A catalog built before keeps answering: when the user named
+    no embedder (argument, environment or TOML) and the catalog's base space is another
+    offline space, its embedder is used. A named embedder is never overridden; a
+    mismatch then stays ``Catalog.open``'s clear error. A catalog that cannot be read
+    here is left to the open that follows to report.
+    """
+    if "embedder" in settings.model_fields_set or settings.store != "embedded":
+        return settings
+    from linernotes.tools.catalog.state import read_active_spaces
+    from linernotes.tools.feedback.adapter_store import split_space
+
+    try:
+        active = read_active_spaces(settings)
+    except Exception:  # damaged or unreadable: open_catalog names the problem
+        return settings
+    if not active or "audio" not in active:
+        return settings
+    name = OFFLINE_SPACES.get(split_space(active["audio"])[0])
+    if name is None or name == settings.embedder:
+        return settings
+    return settings.model_copy(update={"embedder": name})

@@ -43,8 +43,14 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Build settings where command-line values beat the environment and the TOML file."""
-    return load_settings(**overrides_from(args))
+    """Build settings where command-line values beat the environment and the TOML file.
+
+    With no embedder named, a catalog built with another offline space keeps its own
+    (``factory.follow_catalog``).
+    """
+    from linernotes.tools.embed.factory import follow_catalog
+
+    return follow_catalog(load_settings(**overrides_from(args)))
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from linernotes.tools.embed.factory import follow_catalog
 from linernotes.tools.registry import LISTENERS
 from linernotes.tools.settings import load_settings
 from linernotes.ui.commands.common import (
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from linernotes.tools.errors import ConfigError
     from linernotes.tools.ingest.pipeline import ingest, prune_paths
 
-    settings = load_settings(**overrides_from(args), batch_size=args.batch_size)
+    settings = follow_catalog(load_settings(**overrides_from(args), batch_size=args.batch_size))
     if args.engine == "ray":
         from linernotes.tools.ingest.ray_engine import ingest_ray
 
