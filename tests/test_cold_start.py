@@ -23,12 +23,15 @@ out = io.StringIO()
 with contextlib.redirect_stdout(out):
     rc = main(["ask", sys.argv[1], "--json"])
 answer = json.loads(out.getvalue())
+warm = [t for t in threading.enumerate() if t.name.startswith("linernotes-warm")]
+for t in warm:
+    t.join(timeout=30)  # it may still be returning after the ask took the loaded model
 heavy = ["torch", "sentence_transformers", "transformers", "scipy", "librosa"]
 print(json.dumps({
     "rc": rc,
     "picks": len(answer["picks"]),
     "loaded": [m for m in heavy if m in sys.modules],
-    "warm_threads": [t.name for t in threading.enumerate() if t.name.startswith("linernotes-warm")],
+    "warm_threads": [t.name for t in warm if t.is_alive()],
 }))
 """
 

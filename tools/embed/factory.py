@@ -110,10 +110,6 @@ def warm_text_embedder(settings: Settings) -> threading.Thread:
     return thread
 
 
-OFFLINE_SPACES = {"acoustic-v1": "acoustic", "acoustic-v2": "acoustic-v2"}
-"""Offline base spaces and the embedder that produces each (no weights, always available)."""
-
-
 def follow_catalog(settings: Settings) -> Settings:
     """Settings whose audio embedder is the one the catalog was built with, if offline.
 
@@ -127,7 +123,10 @@ def follow_catalog(settings: Settings) -> Settings:
     if "embedder" in settings.model_fields_set or settings.store != "embedded":
         return settings
     from linernotes.tools.catalog.state import read_active_spaces
+    from linernotes.tools.embed import acoustic, acoustic_v2
     from linernotes.tools.feedback.adapter_store import split_space
+
+    offline = {acoustic.SPACE: "acoustic", acoustic_v2.SPACE: "acoustic-v2"}  # no weights
 
     try:
         active = read_active_spaces(settings)
@@ -135,7 +134,7 @@ def follow_catalog(settings: Settings) -> Settings:
         return settings
     if not active or "audio" not in active:
         return settings
-    name = OFFLINE_SPACES.get(split_space(active["audio"])[0])
+    name = offline.get(split_space(active["audio"])[0])
     if name is None or name == settings.embedder:
         return settings
     return settings.model_copy(update={"embedder": name})
