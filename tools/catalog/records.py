@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import Field
 
+from linernotes.tools.catalog.atomic import create_sqlite
 from linernotes.tools.errors import CatalogError
 from linernotes.tools.schemas import Record, Verdict, utc_now
 
@@ -134,7 +135,7 @@ class Records:
         """A connection in WAL mode; read-only (immutable) when the folder cannot be written."""
         if not existed or writable(path.parent):
             if not existed:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                create_sqlite(path, _SCHEMA)  # whole: a concurrent opener never sees it half-made
             db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             db.execute("PRAGMA journal_mode=WAL")
             return db
