@@ -22,6 +22,22 @@ PLAY_BY = re.compile(
     r"(?P<t>.+?)\s+by\s+(?P<a>.+?)\s*[.!?]*\s*$",
     re.I,
 )
+TITLE_BY = re.compile(r"^\s*(?P<t>[^,;:]+?)\s+by\s+(?P<a>[^,;:]+?)\s*[.!?]*\s*$", re.I)
+"""A whole message "<title> by <artist>", typed in any case ("kid a by radiohead")."""
+BY = re.compile(
+    r"\b(?:play|put on|queue(?: up)?|listen to|hear|i want|have you got|do you have|got)\s+"
+    r"(?P<t>.+?)\s+by\s+(?P<a>.+?)\s*[.!?]*\s*$",
+    re.I,
+)
+TITLE_BY = re.compile(r"^\s*(?P<t>[^,;:]+?)\s+by\s+(?P<a>[^,;:]+?)\s*[.!?]*\s*$", re.I)
+"""A whole message "<title> by <artist>", typed in any case ("kid a by radiohead")."""
+TAIL = r"(?P<n>[^,;:.!?]+?)(?=\s+(?:but|for|with|without|and|that|to|while)\b|\s*[,;:.!?]|\s*$)"
+LIKE_WORDS = r"(?:more|something|songs?|tracks?|music) like|similar to|sounds? like"
+LOWER = (
+    re.compile(rf"^\s*(?:please\s+)?(?:play|put on|queue(?: up)?)\s+{TAIL}", re.I),
+    re.compile(rf"\b(?:{LIKE_WORDS})\s+{TAIL}", re.I),
+)
+""""play kid a", "more like radiohead but for studying": names typed without capitals."""
 BY = re.compile(rf"\b(?:by|from)\s+(?:the\s+band\s+|the\s+artist\s+)?(?P<a>{NAME})")
 LIKE = re.compile(rf"\b(?:like|than|similar to|style of|sounds? like)\s+(?P<n>{NAME})")
 PLAY = re.compile(rf"^\s*(?:please\s+)?(?:play|put on|queue(?: up)?)\s+(?P<n>{NAME})\s*[.!?]*\s*$")
@@ -48,11 +64,23 @@ def _is_words(name: str, vocab: Vocabulary) -> bool:
     return all(w in COMMON or w in vocab.words or w.isdigit() for w in words)
 
 
+def _title_by(text: str, vocab: Vocabulary) -> re.Match[str] | None:
+    """A whole-message "<title> by <artist>" when neither side is everyday words.
+
+    Lower case carries no capitals to tell a name by, so the words decide: "kid a by
+    radiohead" names two things; "music by the pool" and "songs by the fire" stay words.
+    """
+    m = TITLE_BY.match(text)
+    if m and not _is_words(m["t"], vocab) and not _is_words(m["a"], vocab):
+        return m
+    return None
+
+
 def find_names(text: str, index: Any, vocab: Vocabulary) -> Names:
     """Names in ``text`` (original casing) resolved against a ``LexicalIndex``."""
     out = Names()
     found: list[tuple[str, str, int, int]] = []  # (name, role, start, end)
-    m = PLAY_BY.search(text)
+    m = PLAY_BY.search(text) or _title_by(text, vocab)
     if m:
         found.append((m["t"].strip(" \"'“”"), "title", m.start("t"), m.end("t")))
         found.append((m["a"].strip(" \"'“”"), "artist", m.start("a"), m.end("a")))
