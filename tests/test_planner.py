@@ -187,3 +187,126 @@ def test_empty_collection_answers_nothing(tmp_path) -> None:
         client, "empty-test", "s", "audio", SqliteState(Records(tmp_path / "r.sqlite"))
     )
     assert coll.query(np.ones(4), 5, {"a": 1}, [], 0) == []
+
+
+# -- the metadata index (tools.catalog.metaindex) and the ids path --------------------
+
+
+def _index(coll):
+    _, index = coll._planning(coll.state.generation())
+    assert index is not None, "an embedded catalog keeps a metadata index"
+    return index
+
+
+INDEX_FILTERS = [
+    *FILTERS,
+    {"$and": [{"energy": {"$gt": 0.2}}, {"genre": {"$ne": "jazz"}}]},
+    {"$and": [{"bpm": {"$gte": 100}}, {"genre": {"$nin": ["jazz", "folk"]}}]},
+    {"$and": [{"energy": {"$lt": 0.9}}, {"missing_key": {"$ne": "x"}}]},
+    {"$and": [{"has_voice": True}, {"$or": [{"genre": {"$ne": "metal"}}, {"bpm": 100}]}]},
+    {"bpm": {"$gt": 100, "$lt": 140}},
+    {"has_voice": {"$in": [True]}},
+    {"bpm": {"$in": [100, 120]}},
+]
+
+
+@pytest.mark.parametrize("where", INDEX_FILTERS, ids=[str(f) for f in INDEX_FILTERS])
+def test_index_keeps_what_chroma_keeps(stored, where) -> None:
+    """The SQL over the index follows Chroma's where to the letter (or declines)."""
+    _, _, _, coll = stored
+    index = _index(coll)
+    compiled = index.compile(planner._clauses(where), coll.counts(0))
+    expected = set(coll.chroma.get(where=to_chroma(where), include=[])["ids"])
+    if compiled is None:  # no positive clause to start from: a bare $ne / $nin / $or
+        assert all(
+            next(iter(c)) == "$or"
+            or (isinstance(c[next(iter(c))], dict) and {*c[next(iter(c))]} <= {"$ne", "$nin"})
+            for c in planner._clauses(where)
+        )
+        return
+    assert set(index.ids(compiled)) == expected
+
+
+@pytest.mark.parametrize("exact_max", [500, 0], ids=["exact scores", "chroma among ids"])
+@pytest.mark.parametrize("where", FILTERS[:16], ids=[str(f) for f in FILTERS[:16]])
+def test_ids_path_returns_the_exact_filtered_neighbours(stored, where, exact_max, monkeypatch):
+    ids, vecs, metas, coll = stored
+    index, counts = _index(coll), coll.counts(0)
+    plan = planner._ids_plan(index, planner._clauses(where), counts, counts.selectivity(where))
+    if plan is None:
+        pytest.skip("no positive clause: the index is not used")
+    monkeypatch.setattr(planner, "choose", lambda *a, **k: plan)
+    monkeypatch.setattr(planner, "EXACT_MAX", exact_max)
+    q = np.random.default_rng(3).standard_normal(vecs.shape[1]).astype(np.float32)
+    keep = np.array([matches(m, where) for m in metas])
+    keep[[0, 5]] = False
+    hits, done = planner.query(coll.chroma, q, 20, where, [ids[0], ids[5]], counts, index=index)
+    assert done.path == "ids"
+    assert [h[0] for h in hits] == _exact(vecs, ids, q, 20, keep)
+    if hits:
+        top = vecs[ids.index(hits[0][0])] @ (q / np.linalg.norm(q))
+        assert hits[0][1] == pytest.approx(float(top), abs=1e-4)
+
+
+def test_ids_path_skips_indexed_ids_chroma_lacks(stored, monkeypatch) -> None:
+    """An ingest writes the index before Chroma: a query in between still answers."""
+    ids, vecs, metas, coll = stored
+    index = _index(coll)
+    index.index.replace(coll.name, {}, [(f"ghost{i}", {"genre": "jazz"}) for i in range(3)])
+    try:
+        where = {"genre": "jazz"}
+        counts = coll.counts(0)
+        plan = planner._ids_plan(index, planner._clauses(where), counts, 0.2)
+        monkeypatch.setattr(planner, "choose", lambda *a, **k: plan)
+        for exact_max in (500, 0):
+            monkeypatch.setattr(planner, "EXACT_MAX", exact_max)
+            hits, _ = planner.query(coll.chroma, vecs[2], 10, where, [], counts, index=index)
+            keep = np.array([matches(m, where) for m in metas])
+            assert [h[0] for h in hits] == _exact(vecs, ids, vecs[2], 10, keep)
+    finally:
+        index.index.replace(coll.name, {f"ghost{i}": {"genre": "jazz"} for i in range(3)}, [])
+
+
+def test_index_follows_writes_and_fills_an_older_collection(tmp_path) -> None:
+    ids, vecs, metas = _data(60)
+    client = chromadb.PersistentClient(
+        path=str(tmp_path / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False)
+    )
+    state = SqliteState(Records(tmp_path / "records.sqlite"))
+    coll = VectorCollection(client, "audio-idx", "s", "audio", state)
+    coll.upsert(ids, vecs, metas, ids)
+    index = _index(coll)
+    jazz = index.compile([{"genre": "jazz"}], coll.counts(0))
+    assert jazz is not None
+    assert set(index.ids(jazz)) == {
+        i for i, m in zip(ids, metas, strict=True) if matches(m, {"genre": "jazz"})
+    }
+    coll.update([ids[1]], [{"genre": "jazz"}])
+    coll.delete([ids[2]])
+    now = set(index.ids(jazz))
+    assert ids[1] in now and ids[2] not in now
+    assert now == set(coll.chroma.get(where={"genre": "jazz"}, include=[])["ids"])
+    # A collection written before the index existed is filled once, on first query.
+    db = state.meta_index()._db  # type: ignore[union-attr]
+    db.execute("DELETE FROM meta_index"), db.execute("DELETE FROM indexed"), db.commit()
+    fresh = VectorCollection(client, "audio-idx", "s", "audio", state)
+    hits = fresh.query(vecs[4], 5, {"genre": "jazz"}, [], state.bump())
+    assert set(index.ids(jazz)) == now and len(hits) == 5
+
+
+def test_planner_prefers_the_index_over_deep_overfetch_and_where() -> None:
+    from linernotes.tools.catalog.metaindex import Compiled
+
+    class FakeIndex:
+        def compile(self, clauses, counts):
+            return Compiled("SELECT 1", [], clauses[0], len(clauses) - 1)
+
+    counts = MetaCounts(
+        {("v", "bool", "False"): 60_000, ("v", "bool", "True"): 40_000,
+         ("g", "str", "g7"): 5_000, ("e", "num", "0.9"): 20_000},
+        total=100_000,
+    )  # fmt: skip
+    assert planner.choose({"v": False}, counts, 50, index=FakeIndex()).path == "overfetch"
+    assert planner.choose({"g": "g7"}, counts, 50, index=FakeIndex()).path == "ids"
+    narrow = {"$and": [{"g": "g7"}, {"e": {"$gt": 0.8}}, {"v": True}]}
+    assert planner.choose(narrow, counts, 50, index=FakeIndex()).path == "ids"

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from typing_extensions import override
 
 from linernotes.tools.catalog.counts import Key, MetaCounts
+from linernotes.tools.catalog.metaindex import MetaIndex
 from linernotes.tools.catalog.records import Records
 from linernotes.tools.schemas import utc_now
 from linernotes.tools.settings import Settings
@@ -66,12 +67,17 @@ class CatalogState(Protocol):
     def skip_count(self) -> int:
         """How many files are in the skip ledger."""
 
+    def meta_index(self) -> MetaIndex | None:
+        """The metadata index (``tools.catalog.metaindex``), where this store keeps one."""
+
 
 class SqliteState(CatalogState):
     """State in the catalog's ``records.sqlite`` (embedded store)."""
 
     def __init__(self, records: Records) -> None:
         self.records = records
+        self._index: MetaIndex | None = None
+        self._index_lock = threading.Lock()
 
     @override
     def get_meta(self, key: str) -> Any:
@@ -112,6 +118,13 @@ class SqliteState(CatalogState):
     @override
     def skip_count(self) -> int:
         return self.records.count("skips")
+
+    @override
+    def meta_index(self) -> MetaIndex | None:
+        with self._index_lock:
+            if self._index is None:
+                self._index = MetaIndex(self.records.path, self.records.read_only)
+        return self._index if self._index.available else None
 
 
 def _sid(*parts: str) -> str:
@@ -193,6 +206,10 @@ class ChromaState(CatalogState):
     @override
     def skip_count(self) -> int:
         return len(self._coll.get(where={"kind": "skip"}, include=[])["ids"])
+
+    @override
+    def meta_index(self) -> MetaIndex | None:
+        return None  # the server plans with counts alone (``tools.catalog.planner``)
 
 
 def load_counts(state: CatalogState, collection: str, total: int) -> MetaCounts | None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from linernotes.tools.catalog import planner
 from linernotes.tools.catalog.counts import MetaCounts, deltas
+from linernotes.tools.catalog.metaindex import Scoped
 from linernotes.tools.catalog.state import CatalogState
 from linernotes.tools.catalog.store import bulk_upsert, vector_collection
 from linernotes.tools.errors import CatalogError
@@ -35,7 +36,7 @@ class VectorCollection:
         self.space = space
         self.state = state
         self.chroma = vector_collection(client, name, metadata={"space": space, "kind": kind})
-        self._counts: tuple[int, MetaCounts] | None = None  # (generation, counts)
+        self._counts: tuple[int, MetaCounts, Scoped | None] | None = None  # per generation
         self._lock = threading.Lock()
         self.last_plan: planner.Plan | None = None
 
@@ -63,7 +64,11 @@ class VectorCollection:
         leaves counts a little low, which only makes the planner more cautious.
         """
         ids = list(ids)
+        index = self.state.meta_index()
+        fresh = index is not None and not index.complete(self.name) and self.count() == 0
         old = self.metadatas(ids)
+        if index is not None:  # first: a crash leaves rows for absent ids, which match nothing
+            index.replace(self.name, old, zip(ids, metadatas, strict=True), mark_complete=fresh)
         bulk_upsert(self.chroma, ids, np.asarray(vecs, np.float32), metadatas, documents=documents)
         change = deltas(old.values(), -1)
         for key, d in deltas(metadatas).items():
@@ -77,6 +82,9 @@ class VectorCollection:
         old = self.metadatas(list(ids))
         self.chroma.delete(ids=list(ids))
         self.state.add_counts(self.name, deltas(old.values(), -1))
+        index = self.state.meta_index()
+        if index is not None:
+            index.replace(self.name, old, [])
 
     def update(
         self,
@@ -102,12 +110,19 @@ class VectorCollection:
         for key, d in deltas(merged).items():
             change[key] = change.get(key, 0) + d
         self.state.add_counts(self.name, change)
+        index = self.state.meta_index()
+        if index is not None:
+            index.replace(self.name, old, zip(ids, merged, strict=True))
 
     def counts(self, generation: int) -> MetaCounts:
         """The metadata counts, as of ``generation`` (rebuilt once if never kept)."""
+        return self._planning(generation)[0]
+
+    def _planning(self, generation: int) -> tuple[MetaCounts, Scoped | None]:
+        """Counts and the usable metadata index as of ``generation`` (each built once)."""
         with self._lock:
             if self._counts is not None and self._counts[0] == generation:
-                return self._counts[1]
+                return self._counts[1], self._counts[2]
             total = self.count()
             counts = self.state.counts(self.name)
             if counts is None:
@@ -119,8 +134,28 @@ class VectorCollection:
                     self.state.add_counts(self.name, rebuilt)
                 counts = rebuilt
             got = MetaCounts(counts, total)
-            self._counts = (generation, got)
-            return got
+            scoped = self._index_ready()
+            self._counts = (generation, got, scoped)
+            return got, scoped
+
+    def _index_ready(self) -> Scoped | None:
+        """The metadata index if it holds every record (filled once for an older catalog)."""
+        index = self.state.meta_index()
+        if index is None:
+            return None
+        if not index.complete(self.name):
+            if index.read_only:
+                return None
+            log.info("indexing the metadata of %s (once, for filtered queries)", self.name)
+            index.rebuild(
+                self.name,
+                (
+                    pair
+                    for page in self._pages(["metadatas"])
+                    for pair in zip(page["ids"], page["metadatas"], strict=True)
+                ),
+            )
+        return index.scoped(self.name)
 
     def query(
         self,
@@ -133,9 +168,8 @@ class VectorCollection:
         """Up to ``k`` (id, cosine similarity) pairs, best first, filtered on metadata."""
         if k <= 0:
             return []
-        hits, plan = planner.query(
-            self.chroma, vec, k, where or None, exclude, self.counts(generation)
-        )
+        counts, index = self._planning(generation)
+        hits, plan = planner.query(self.chroma, vec, k, where or None, exclude, counts, index=index)
         self.last_plan = plan
         return hits
 
