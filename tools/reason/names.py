@@ -24,20 +24,6 @@ PLAY_BY = re.compile(
 )
 TITLE_BY = re.compile(r"^\s*(?P<t>[^,;:]+?)\s+by\s+(?P<a>[^,;:]+?)\s*[.!?]*\s*$", re.I)
 """A whole message "<title> by <artist>", typed in any case ("kid a by radiohead")."""
-BY = re.compile(
-    r"\b(?:play|put on|queue(?: up)?|listen to|hear|i want|have you got|do you have|got)\s+"
-    r"(?P<t>.+?)\s+by\s+(?P<a>.+?)\s*[.!?]*\s*$",
-    re.I,
-)
-TITLE_BY = re.compile(r"^\s*(?P<t>[^,;:]+?)\s+by\s+(?P<a>[^,;:]+?)\s*[.!?]*\s*$", re.I)
-"""A whole message "<title> by <artist>", typed in any case ("kid a by radiohead")."""
-TAIL = r"(?P<n>[^,;:.!?]+?)(?=\s+(?:but|for|with|without|and|that|to|while)\b|\s*[,;:.!?]|\s*$)"
-LIKE_WORDS = r"(?:more|something|songs?|tracks?|music) like|similar to|sounds? like"
-LOWER = (
-    re.compile(rf"^\s*(?:please\s+)?(?:play|put on|queue(?: up)?)\s+{TAIL}", re.I),
-    re.compile(rf"\b(?:{LIKE_WORDS})\s+{TAIL}", re.I),
-)
-""""play kid a", "more like radiohead but for studying": names typed without capitals."""
 BY = re.compile(rf"\b(?:by|from)\s+(?:the\s+band\s+|the\s+artist\s+)?(?P<a>{NAME})")
 LIKE = re.compile(rf"\b(?:like|than|similar to|style of|sounds? like)\s+(?P<n>{NAME})")
 PLAY = re.compile(rf"^\s*(?:please\s+)?(?:play|put on|queue(?: up)?)\s+(?P<n>{NAME})\s*[.!?]*\s*$")
