@@ -88,6 +88,46 @@ def test_click_track_tempo(bpm: float) -> None:
     assert m.onset_rate == pytest.approx(bpm / 60, rel=0.25)
 
 
+def half_time_drums(bpm: float, seconds: float = 20.0) -> np.ndarray:
+    """Drum and bass's shape: eighth-note hats at ``bpm``, kick and snare once per two beats."""
+    rng = np.random.default_rng(0)
+    y = np.zeros(int(seconds * SR), np.float32)
+    hat = rng.standard_normal(int(0.02 * SR)) * np.exp(-np.arange(int(0.02 * SR)) / 40.0)
+    t = np.arange(int(0.12 * SR)) / SR
+    kick = np.sin(2 * np.pi * 55 * t) * np.exp(-t * 25)
+    beat = 60.0 / bpm
+    for i in range(int(seconds / beat * 2)):
+        a = int(i * beat / 2 * SR)
+        n = min(hat.size, y.size - a)
+        y[a : a + n] += 0.25 * hat[:n]
+    for i in range(0, int(seconds / beat), 2):
+        a = int(i * beat * SR)
+        hit = (
+            kick
+            if i % 4 == 0
+            else rng.standard_normal(hat.size * 3) * np.exp(-np.arange(hat.size * 3) / 300)
+        )
+        n = min(hit.size, y.size - a)
+        y[a : a + n] += 0.7 * hit[:n]
+    return y
+
+
+@pytest.mark.parametrize("bpm", [170.0, 174.0, 180.0])
+def test_fast_half_time_drums_are_not_read_at_half_tempo(bpm: float) -> None:
+    """The demo never showed it: 170-180 BPM drum and bass was read at 85-90 BPM."""
+    m = analyse(half_time_drums(bpm), SR).measurements
+    assert m.tempo_bpm == pytest.approx(bpm, rel=0.03)
+
+
+def test_settle_octave_needs_many_onsets_per_beat() -> None:
+    from linernotes.tools.analysis.rhythm import settle_octave
+
+    assert settle_octave(85.0, 4.33) == 170.0  # 3.1 onsets per beat: half time
+    assert settle_octave(64.0, 2.57) == 64.0  # 2.4 per beat: a busy slow piano, kept
+    assert settle_octave(130.0, 5.0) == 130.0
+    assert settle_octave(150.0, 7.5) == 150.0  # 300 BPM is out of range: kept
+
+
 def test_steady_tone_has_no_confident_tempo() -> None:
     m = analyse(tone(seconds=10.0), SR).measurements
     assert m.tempo_confidence < 0.2

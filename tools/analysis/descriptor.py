@@ -119,7 +119,7 @@ def build_descriptor(
         _harmony(tonality),
         rhythm.pattern,
         [
-            np.log2(rhythm.tempo_bpm / 120.0),
+            np.log2(rhythm.comb_bpm / 120.0),
             rhythm.tempo_confidence,
             np.log2(rhythm.onset_rate + 0.25),
             float(env.std() / (env.mean() + 1.0)),
