@@ -204,8 +204,10 @@ class LexicalIndex:
             NameHit(i, f, v, False) for i, f, v in prefix
         ]
 
-    def did_you_mean(self, name: str, n: int = 3, field: str | None = None) -> list[str]:
-        """Names close to ``name`` (difflib), for the answer to offer, never to use."""
+    def did_you_mean(
+        self, name: str, n: int = 3, field: str | None = None, cutoff: float = 0.6
+    ) -> list[str]:
+        """Names close to ``name`` (difflib ratio >= ``cutoff``), to offer, never to use."""
         norm = normalise(name)
         fields = (field,) if field else NAME_FIELDS
         marks = ",".join("?" * len(fields))
@@ -214,7 +216,7 @@ class LexicalIndex:
                 f"SELECT DISTINCT value, norm FROM names WHERE field IN ({marks})", fields
             ).fetchall()
         by_norm = {norm_: value for value, norm_ in rows}
-        close = difflib.get_close_matches(norm, list(by_norm), n=n, cutoff=0.6)
+        close = difflib.get_close_matches(norm, list(by_norm), n=n, cutoff=cutoff)
         return [by_norm[c] for c in close]
 
     def close(self) -> None:

@@ -52,7 +52,13 @@ def honesty(
     if context_name:
         understood.append(f"“{context}” → {context_name.replace('_', ' ')}")
     understood += [f"by {a}" for a in names.artists]
-    usable = anchored or bool(context_name or reading.constraints or names.artists)
+    understood += [
+        f"“{d}” → searched for as a description (no title or artist of that name here)"
+        for d in names.described
+    ]
+    usable = anchored or bool(
+        context_name or reading.constraints or names.artists or names.described
+    )
     unclear = list(reading.unclear)
     for name in names.absent:
         line = f"“{name}” is not in this catalog (offline I only know the catalog's own tracks)"
@@ -60,12 +66,17 @@ def honesty(
             line += ", so I went by the rest of your words"
         unclear.append(line)
     skip = set(
-        re.findall(r"[a-z]+", " ".join([*names.absent, *names.artists, context or ""]).lower())
+        re.findall(
+            r"[a-z]+",
+            " ".join([*names.absent, *names.artists, *names.described, context or ""]).lower(),
+        )
     )
     rest_words = set(re.findall(r"[a-z][a-z'-]+", rest.lower()))
     unknown = [w for w in reading.leftover if w in rest_words and w not in skip and len(w) > 3]
     named = bool(context_name) and keyword_context
-    signal = reading.music or anchored or bool(named or names.absent or names.artists)
+    signal = (
+        reading.music or anchored or bool(named or names.absent or names.artists or names.described)
+    )
     off_topic = (reading.off_topic and not signal) or (
         not signal and bool(unknown) and bool(QUESTION.search(reading.text))
     )

@@ -39,6 +39,7 @@ class Names:
     absent: list[str] = field(default_factory=list)
     did_you_mean: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)  # absent names, artists
+    described: list[str] = field(default_factory=list)  # lower-case phrases searched as words
 
 
 def _is_words(name: str, vocab: Vocabulary) -> bool:

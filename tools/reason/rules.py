@@ -71,6 +71,10 @@ def _leftover(text: str) -> str:
     return " ".join(w for w in words if len(w) > 2 and w not in stop)
 
 
+MISSPELT = 0.8
+"""A lower-case phrase this close (difflib ratio) to a catalog name is a misspelt name."""
+
+
 class RulesReasoner:
     """Understands a turn with rules; the ``rules`` reasoner backend.
 
@@ -116,6 +120,12 @@ class RulesReasoner:
         anchor, rest = self._anchor(clean, catalog, intent)
         if catalog is not None and anchor and not self._is_ref(anchor, catalog):
             if _is_words(anchor, voc):  # "something like chill jazz": words, not a name
+                anchor, rest = None, clean
+            elif anchor == anchor.lower() and not lexical_for(catalog).did_you_mean(
+                anchor, n=1, cutoff=MISSPELT
+            ):  # "sounds like rain", "like a rainy sunday": typed without capitals, and
+                # no title or artist close to it ("neon rian" is one): a description
+                names.described.append(anchor)
                 anchor, rest = None, clean
             else:  # a name the catalog lacks: said, never replaced by a near miss
                 names.absent.append(anchor)
@@ -178,8 +188,9 @@ class RulesReasoner:
         rest_words = set(re.findall(r"[a-z][a-z'-]+", rest.lower()))
         rest_words -= set(re.findall(r"[a-z][a-z'-]+", (context or "").lower()))
         unknown = [w for w in reading.leftover if w in rest_words and len(w) > 3]
-        words = [*names.artists, *reading.query_words, *unknown]
-        return " ".join(dict.fromkeys(words)) or None
+        described = [re.sub(r"^(?:a|an|the)\s+", "", d) for d in names.described]
+        words = [*names.artists, *described, *reading.query_words, *unknown]
+        return " ".join(dict.fromkeys(" ".join(words).split())) or None
 
     def _is_ref(self, anchor: str, catalog: Any) -> bool:
         """A resolved track id, a position ("#2"), a reference word or an audio path."""
