@@ -204,10 +204,12 @@ class LexicalIndex:
             NameHit(i, f, v, False) for i, f, v in prefix
         ]
 
-    def did_you_mean(
-        self, name: str, n: int = 3, field: str | None = None, cutoff: float = 0.6
-    ) -> list[str]:
-        """Names close to ``name`` (difflib ratio >= ``cutoff``), to offer, never to use."""
+    def did_you_mean(self, name: str, n: int = 3, field: str | None = None) -> list[str]:
+        """Names close to ``name`` (difflib), for the answer to offer, never to use."""
+        return [value for value, _ in self.near(name, n=n, field=field)]
+
+    def near(self, name: str, n: int = 3, field: str | None = None) -> list[tuple[str, float]]:
+        """Names close to ``name``, best first, with their difflib ratio (>= 0.6)."""
         norm = normalise(name)
         fields = (field,) if field else NAME_FIELDS
         marks = ",".join("?" * len(fields))
@@ -216,8 +218,8 @@ class LexicalIndex:
                 f"SELECT DISTINCT value, norm FROM names WHERE field IN ({marks})", fields
             ).fetchall()
         by_norm = {norm_: value for value, norm_ in rows}
-        close = difflib.get_close_matches(norm, list(by_norm), n=n, cutoff=cutoff)
-        return [by_norm[c] for c in close]
+        close = difflib.get_close_matches(norm, list(by_norm), n=n, cutoff=0.6)
+        return [(by_norm[c], difflib.SequenceMatcher(None, norm, c).ratio()) for c in close]
 
     def close(self) -> None:
         """Close the database (the index is unusable afterwards)."""

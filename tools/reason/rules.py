@@ -119,17 +119,18 @@ class RulesReasoner:
         intent = self._intent(clean)
         anchor, rest = self._anchor(clean, catalog, intent)
         if catalog is not None and anchor and not self._is_ref(anchor, catalog):
-            if _is_words(anchor, voc):  # "something like chill jazz": words, not a name
+            words = _is_words(anchor, voc)  # "something like chill jazz": words, not a name
+            near = [] if words else lexical_for(catalog).near(anchor, n=2)
+            if words:
                 anchor, rest = None, clean
-            elif anchor == anchor.lower() and not lexical_for(catalog).did_you_mean(
-                anchor, n=1, cutoff=MISSPELT
-            ):  # "sounds like rain", "like a rainy sunday": typed without capitals, and
-                # no title or artist close to it ("neon rian" is one): a description
+            elif anchor == anchor.lower() and all(r < MISSPELT for _, r in near):
+                # "sounds like rain", "like a rainy sunday": typed without capitals, and no
+                # title or artist close to it ("neon rian" is one): a description
                 names.described.append(anchor)
                 anchor, rest = None, clean
             else:  # a name the catalog lacks: said, never replaced by a near miss
                 names.absent.append(anchor)
-                names.did_you_mean += lexical_for(catalog).did_you_mean(anchor, n=2)
+                names.did_you_mean += [value for value, _ in near]
                 anchor = None
         if names.anchor and anchor is None:
             anchor = names.anchor
