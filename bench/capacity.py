@@ -144,7 +144,7 @@ def chroma_footprint(catalog_folder: Path) -> dict[str, Any]:
             **{
                 f"{n}": {
                     "index_ram_gb": round(per_track_ram * count / 1e9, 2),
-                    # SQLite rows + Chroma's full-text index of the documents: about 2x.
+                    # records.sqlite (records + metadata index) + Chroma's metadata: about 2x.
                     "metadata_disk_gb": round(2 * per_track_meta * count / 1e9, 2),
                 }
                 for n, count in (("1M", 1_000_000), ("10M", 10_000_000))

@@ -12,7 +12,9 @@ calm instrumental (24 %), fast in three genres (7 %), a narrow three-way filter 
 
 One run measures, on the catalog's own classes (``VectorCollection`` with its metadata
 counts in a ``records.sqlite``, queried by ``tools.catalog.planner``):
-- bulk insert rate (vectors, metadata, documents and counts);
+- bulk insert rate (vectors, metadata, documents and counts), against the same records
+  upserted straight into Chroma with their documents (the baseline, same run);
+- open + first filtered query, median over ``--opens`` fresh processes;
 - in a fresh process: open + first filtered query, then ``--queries`` filtered top-k
   queries (p50/p95 overall and per filter, the path each took: over-fetch, Chroma's
   where, or Chroma among the ids the catalog's metadata index lists) and their recall@k
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import numpy as np
@@ -115,6 +118,40 @@ def build(folder: Path, n: int) -> dict[str, Any]:
     return {"insert_per_s": round(n / (time.perf_counter() - t))}
 
 
+def raw_chroma_insert(n: int) -> dict[str, Any]:
+    """Baseline: the same records upserted straight into Chroma, documents included (how
+    the catalog wrote them before its documents moved to records.sqlite)."""
+    import chromadb
+
+    from linernotes.tools.catalog.store import bulk_upsert, vector_collection
+
+    ids, vecs, metas = synth(n)
+    docs = [json.dumps({"id": i, "title": f"Title {i[3:]}"}) for i in ids]
+    with tempfile.TemporaryDirectory() as tmp:
+        client = chromadb.PersistentClient(
+            path=tmp, settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+        coll = vector_collection(client, NAME, metadata={"space": "bench-space"})
+        t = time.perf_counter()
+        bulk_upsert(coll, ids, vecs, metas, documents=docs)
+        return {"raw_chroma_insert_per_s": round(n / (time.perf_counter() - t))}
+
+
+def child_open(folder: Path, k: int, i: int) -> dict[str, Any]:
+    """Run in a fresh process: imports, then open + one filtered query (the ``i``-th)."""
+    data = np.load(folder / "queries.npz")
+    t = time.perf_counter()
+    import chromadb  # noqa: F401
+
+    import linernotes.tools.catalog.vectors  # noqa: F401
+
+    imports_s = time.perf_counter() - t
+    t = time.perf_counter()
+    coll, state = open_collection(folder)
+    coll.query(data["queries"][i], k, FILTERS[i % len(FILTERS)][1], (), state.generation())
+    return {"open_first_query_s": time.perf_counter() - t, "imports_s": imports_s}
+
+
 def child(folder: Path, k: int, nq: int, nbase: int) -> dict[str, Any]:
     """Run in a fresh process: open, query, measure (see the module docstring)."""
     from linernotes.tools.catalog.where import to_chroma
@@ -176,8 +213,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--baseline-queries", type=int, default=40)
     parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--opens", type=int, default=5, help="fresh processes timing open")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-open", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.child_open is not None:
+        print(json.dumps(child_open(args.child, args.k, args.child_open)))
+        return
     if args.child:
         print(json.dumps(child(args.child, args.k, args.queries, args.baseline_queries)))
         return
@@ -209,14 +251,28 @@ def main() -> None:
                "--queries", str(nq), "--baseline-queries", str(args.baseline_queries)]  # fmt: skip
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
         out.update(json.loads(res.stdout.strip().splitlines()[-1]))
+        opens = []
+        for i in range(args.opens):  # each a fresh process, as a CLI call is
+            cmd = [sys.executable, __file__, "--child", str(folder), "--child-open", str(i + 1)]
+            res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            opens.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    if opens:
+        out["open_first_query_runs_s"] = [round(o["open_first_query_s"], 3) for o in opens]
+        out["open_first_query_s"] = round(median(o["open_first_query_s"] for o in opens), 3)
+        out["imports_s"] = round(median(o["imports_s"] for o in opens), 3)
+    out.update(raw_chroma_insert(args.n))
+    out["insert_ratio_vs_raw_chroma"] = round(
+        out["insert_per_s"] / out["raw_chroma_insert_per_s"], 3
+    )
     out["p95_ratio_planned_vs_where"] = round(
         out["planned"]["p95"] / out["baseline_where"]["p95"], 3
     )
     out["load_avg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     out["cpus"] = os.cpu_count()
     out["seconds"] = round(time.perf_counter() - started, 1)
-    print(f"{args.n:,} x {DIM}-d, top-{args.k}: insert {out['insert_per_s']:,}/s; open + "
-          f"first query {out['open_first_query_s']} s; "
+    print(f"{args.n:,} x {DIM}-d, top-{args.k}: insert {out['insert_per_s']:,}/s (raw Chroma "
+          f"with documents {out['raw_chroma_insert_per_s']:,}/s); open + first query "
+          f"{out['open_first_query_s']} s (median of {len(opens)} fresh processes); "
           f"max RSS {out['max_rss_mb_after_queries']} MB")  # fmt: skip
     p, b = out["planned"], out["baseline_where"]
     print(f"filtered (planner): p50 {p['p50']} ms, p95 {p['p95']} ms, recall@{args.k} "

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,8 +75,13 @@ def read_only(folder: Path) -> Iterator[None]:
             p.chmod(modes[p])
 
 
-def test_a_read_only_catalog_answers_and_refuses_ingest(built, tmp_path):
+@pytest.mark.parametrize("closed", [False, True], ids=["with -wal files", "cleanly closed"])
+def test_a_read_only_catalog_answers_and_refuses_ingest(built, tmp_path, closed):
     folder = _copy(built, tmp_path)
+    if closed:  # the last connection to close checkpoints and removes -wal/-shm
+        db = sqlite3.connect(folder / "records.sqlite")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)"), db.close()
+        assert not (folder / "records.sqlite-wal").exists()
     new = write_track(tmp_path / "new" / "new.wav", seed=48).parent
     before = _digest(folder)
     with read_only(folder):

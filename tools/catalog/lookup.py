@@ -1,8 +1,10 @@
 """Find one track by what a person types: id, id prefix, file path, title or artist.
 
-Nothing is scanned in Python: every step is one Chroma lookup on the catalog's audio
-collection, whose documents are the track records (JSON) and whose metadata carries the
-lower-cased title and artist (``title_key``, ``artist_key``):
+Nothing is scanned in Python: every step is one indexed lookup. The track records (JSON
+documents) live in ``records.sqlite`` beside the metadata index, whose rows carry the
+lower-cased title and artist (``title_key``, ``artist_key``); a catalog without that
+index (server mode, an old read-only one) asks Chroma (metadata equality, then its
+document regex) instead:
 
 1. the exact id; an id prefix (6+ hex digits) through the document search;
 2. a file path, by its JSON form in the record;
@@ -25,6 +27,7 @@ from linernotes.tools.schemas import Track
 
 if TYPE_CHECKING:
     from linernotes.tools.catalog.catalog import Catalog
+    from linernotes.tools.catalog.vectors import VectorCollection
 
 _META = set("\\.+*?()|[]{}^$")
 _HEX = re.compile(r"[0-9a-f]{6,}")
@@ -60,15 +63,26 @@ def by_field(catalog: Catalog, field: str, ref: str) -> Track | None:
     if not key:
         return None
     coll = catalog._audio
+    named = f"{field}_key"
+    exact = coll.find_names(named, key, "exact", 1)
+    if exact is not None:  # the metadata index: exact, prefix, then a unique containing key
+        starts = exact or coll.find_names(named, key, "prefix", 1)
+        if starts:
+            return _tracks(starts)[0]
+        inside = coll.find_names(named, key, "contains", 2) or {}
+        return _tracks(inside)[0] if len(inside) == 1 else None
+    return _by_chroma(coll, field, ref, key)
+
+
+def _by_chroma(coll: VectorCollection, field: str, ref: str, key: str) -> Track | None:
+    """``by_field`` where the catalog keeps no index: metadata equality, then Chroma's regex."""
     got = coll.chroma.get(where={f"{field}_key": key}, limit=1, include=["documents"])
     if got["ids"]:
         return Track.model_validate_json(got["documents"][0])
-    exact = _tracks(coll.find_documents(_field_regex(field, ref, prefix=False, anywhere=False), 1))
-    if exact:
-        return exact[0]
-    starts = _tracks(coll.find_documents(_field_regex(field, ref, prefix=True, anywhere=False), 1))
-    if starts:
-        return starts[0]
+    for prefix in (False, True):
+        found = coll.find_documents(_field_regex(field, ref, prefix=prefix, anywhere=False), 1)
+        if found:
+            return _tracks(found)[0]
     inside = coll.find_documents(_field_regex(field, ref, prefix=True, anywhere=True), 2)
     return _tracks(inside)[0] if len(inside) == 1 else None
 
@@ -81,7 +95,7 @@ def resolve(catalog: Catalog, ref: str) -> Track:
     """
     ref = ref.strip().strip("\"'“”‘’")
     found = catalog.get_many([ref]) if ref else {}
-    if ref in found:
+    if ref in found and catalog.existing_ids([ref]):  # not a crashed write's leftover
         return found[ref]
     coll = catalog._audio
     if _HEX.fullmatch(ref):

@@ -16,6 +16,11 @@ numbers compare as numbers, booleans only with booleans, strings only with strin
 upsert/update/delete of the collection; a collection built before the index existed is
 filled once from Chroma (``VectorCollection.counts``) and marked ``indexed``. Only the
 embedded store has one: a server-mode client plans without it.
+
+The same file keeps each collection's documents (track records, captions; table
+``docs``), written in the same commit as the index rows, so Chroma stores vectors and
+metadata only (``VectorCollection._docs_here`` says why); an older collection's
+documents are copied out of Chroma once and the collection marked in ``docs_held``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from linernotes.tools.catalog.counts import MetaCounts
+from linernotes.tools.catalog.records import read_only_connection
 from linernotes.tools.catalog.where import Where, kind
 
 log = logging.getLogger(__name__)
@@ -39,9 +45,14 @@ CREATE TABLE IF NOT EXISTS meta_index (
     num REAL, str TEXT, PRIMARY KEY (coll, key, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS meta_index_num ON meta_index(coll, key, kind, num);
 CREATE INDEX IF NOT EXISTS meta_index_str ON meta_index(coll, key, kind, str);
+CREATE TABLE IF NOT EXISTS docs_held (coll TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS docs (
+    coll TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (coll, id));
 """
 TABLES = {"indexed", "meta_index"}
+DOC_TABLES = {"docs_held", "docs"}
 _POSITIVE = {"$eq", "$in", "$gt", "$gte", "$lt", "$lte"}
+_BATCH = 500  # ids per IN (...) query, well under SQLite's variable limit
 _RANGE_SQL = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 
 
@@ -151,21 +162,22 @@ class MetaIndex:
         self.read_only = read_only
         self._lock = threading.Lock()
         self.available = False
+        self.docs_available = False
         try:
             if read_only:
-                uri = f"{path.as_uri()}?mode=ro"
-                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._db = read_only_connection(path)
             else:
                 self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
-            if not names >= TABLES and not read_only:
+            if not names >= TABLES | DOC_TABLES and not read_only:
                 self._db.executescript(SCHEMA)
                 self._db.commit()
-                names |= TABLES
-        except sqlite3.Error as e:  # an immutable backup without its -wal files: plan without
+                names |= TABLES | DOC_TABLES
+        except sqlite3.Error as e:  # unreadable: plan without, documents from Chroma
             log.info("no metadata index for %s (%s): filters use Chroma alone", path, e)
             return
         self.available = names >= TABLES
+        self.docs_available = names >= DOC_TABLES
 
     def complete(self, coll: str) -> bool:
         """Whether every record of ``coll`` has its rows (written since it was created)."""
@@ -179,8 +191,13 @@ class MetaIndex:
         new: Iterable[tuple[str, Mapping[str, Any] | None]],
         *,
         mark_complete: bool = False,
+        docs: Iterable[tuple[str, str]] = (),
+        drop_docs: Iterable[str] = (),
     ) -> None:
-        """Drop the rows of ``old`` metadata (by id) and write those of ``new``, atomically."""
+        """Drop the rows of ``old`` metadata (by id) and write those of ``new``, atomically.
+
+        ``docs`` (id, document) are written and ``drop_docs`` deleted in the same commit.
+        """
         gone = [(coll, k, rid) for rid, meta in old.items() for k in (meta or {})]
         rows = [r for rid, meta in new for k, v in (meta or {}).items()
                 if (r := _row(coll, rid, k, v)) is not None]  # fmt: skip
@@ -189,6 +206,12 @@ class MetaIndex:
             self._db.executemany("INSERT OR REPLACE INTO meta_index VALUES (?,?,?,?,?,?)", rows)
             if mark_complete:
                 self._db.execute("INSERT OR IGNORE INTO indexed VALUES (?)", (coll,))
+            self._db.executemany(
+                "DELETE FROM docs WHERE coll=? AND id=?", ((coll, i) for i in drop_docs)
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO docs VALUES (?,?,?)", ((coll, i, d) for i, d in docs)
+            )
             self._db.commit()
 
     def rebuild(self, coll: str, records: Iterable[tuple[str, Mapping[str, Any] | None]]) -> None:
@@ -202,6 +225,68 @@ class MetaIndex:
         """The ids the compiled filter keeps."""
         with self._lock:
             return [r[0] for r in self._db.execute(compiled.sql, compiled.params)]
+
+    def holds_docs(self, coll: str) -> bool:
+        """Whether ``coll``'s documents live here (written since it was created, or copied)."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM docs_held WHERE coll=?", (coll,)).fetchone()
+        return bool(row)
+
+    def adopt_docs(self, coll: str, pages: Iterable[Iterable[tuple[str, str]]]) -> None:
+        """Copy an older collection's documents out of Chroma, then mark them held here.
+
+        ``INSERT OR IGNORE``: a document another process already wrote here is newer than
+        Chroma's copy, so it stays.
+        """
+        for page in pages:
+            with self._lock:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO docs VALUES (?,?,?)", ((coll, i, d) for i, d in page)
+                )
+                self._db.commit()
+        self.hold_docs(coll)
+
+    def hold_docs(self, coll: str) -> None:
+        """Mark ``coll``'s documents as kept here from now on."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO docs_held VALUES (?)", (coll,))
+            self._db.commit()
+
+    def docs(self, coll: str, ids: Sequence[str]) -> dict[str, str]:
+        """Stored documents by id (missing ids are absent)."""
+        out: dict[str, str] = {}
+        with self._lock:
+            for i in range(0, len(ids), _BATCH):
+                part = list(ids[i : i + _BATCH])
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT id, doc FROM docs WHERE coll=? AND id IN ({marks})"
+                out.update(self._db.execute(sql, [coll, *part]).fetchall())
+        return out
+
+    def find_ids(self, coll: str, sql: str, params: Sequence[Any], limit: int) -> list[str]:
+        """Ids of ``coll`` whose document (``doc``) or id meets ``sql``, in id order."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id FROM docs WHERE coll=? AND ({sql}) ORDER BY id LIMIT ?",
+                [coll, *params, limit],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def names(self, coll: str, key: str, text: str, how: str, limit: int) -> list[str]:
+        """Ids whose string metadata ``key`` equals, starts with or contains ``text``.
+
+        Title and artist lookup: ``key`` is ``title_key`` / ``artist_key`` (normalised);
+        equality and prefix are index range scans, "contains" scans that key's rows only.
+        """
+        cond = {"exact": "str = ?", "prefix": "str >= ? AND str < ?", "contains": "instr(str, ?)"}
+        params = [text, text + "\U0010ffff"] if how == "prefix" else [text]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM meta_index WHERE coll=? AND key=? AND kind='str' AND "
+                f"{cond[how]} ORDER BY str, id LIMIT ?",
+                [coll, key, *params, limit],
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def scoped(self, coll: str) -> Scoped:
         """This index as one collection's planner sees it."""

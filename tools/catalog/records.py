@@ -80,6 +80,26 @@ def _has_siblings(path: Path) -> bool:
                for p in path.parent.iterdir())  # fmt: skip
 
 
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that reads ``path`` in a read-only folder and can write nothing.
+
+    A read-only folder is a backup or another user's library. mode=ro reads a WAL
+    database whose -wal/-shm files exist; with none (a cleanly closed catalog) and no way
+    to create them, the file is complete: immutable.
+
+    Raises:
+        sqlite3.OperationalError: neither way reads it.
+    """
+    for mode in ("mode=ro", "immutable=1"):
+        db = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
+        try:
+            db.execute("SELECT name FROM sqlite_master").fetchall()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+    raise sqlite3.OperationalError(f"cannot read {path} in a read-only folder")
+
+
 class Triplet(Record):
     """One training example of the feedback loop: the positive should beat the negative.
 
@@ -139,18 +159,8 @@ class Records:
             db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             db.execute("PRAGMA journal_mode=WAL")
             return db
-        # A read-only folder (a backup, another user's library): read it, write nothing.
-        # mode=ro reads a WAL database whose -wal/-shm files exist; with none (a cleanly
-        # closed catalog) and no way to create them, the file is complete: immutable.
         self.read_only = True
-        for mode in ("mode=ro", "immutable=1"):
-            db = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
-            try:
-                self._tables(db)
-                return db
-            except sqlite3.OperationalError:
-                db.close()
-        raise sqlite3.OperationalError(f"cannot read {path} in a read-only folder")
+        return read_only_connection(path)
 
     @staticmethod
     def _tables(db: sqlite3.Connection) -> set[str]:
