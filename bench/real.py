@@ -111,23 +111,32 @@ def tempo_key(segs: list[Segment], labels: dict[str, dict[str, str]]) -> dict[st
 
 
 def voice(segs: list[Segment], labels: dict[str, dict[str, str]]) -> dict[str, object]:
-    """Voice probability against tracks whose tags/title say vocal or instrumental."""
+    """Voice probability against tracks labelled vocal or instrumental.
+
+    Labels: tags/title words, and the manifest's ``voice`` column (MIDI renders with no
+    voice-like program are instrumental by construction). Reported: accuracy over all
+    labelled tracks and the false-alarm rate on the instrumental ones.
+    """
     probs, truth = [], []
     for s in (s for s in segs if s.index == 0):
         row = labels[s.track]
         text = " ".join(row[k] for k in ("tags", "genre", "title", "album")).lower()
         words = set(text.replace(",", " ").replace(";", " ").split())
         is_vocal = bool(words & set(VOCAL_WORDS))
-        if is_vocal or words & set(INSTRUMENTAL_WORDS):
+        instrumental = bool(words & set(INSTRUMENTAL_WORDS)) or row.get("voice") == "instrumental"
+        if is_vocal or instrumental:
             probs.append(s.analysis.measurements.voice_probability)
             truth.append(is_vocal)
     if not truth:
         return {"voice_labelled": 0}
-    acc = float(np.mean([(p >= 0.5) == t for p, t in zip(probs, truth, strict=True)]))
+    said = [p >= 0.5 for p in probs]
+    acc = float(np.mean([v == t for v, t in zip(said, truth, strict=True)]))
+    false = [v for v, t in zip(said, truth, strict=True) if not t]
     return {
         "voice_labelled": len(truth),
         "voice_vocal": int(sum(truth)),
         "voice_acc": round(acc, 3),
+        "voice_false_alarm": round(float(np.mean(false)), 3) if false else None,
     }
 
 

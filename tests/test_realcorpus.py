@@ -84,6 +84,12 @@ def test_midi_tempo_and_key_signature_are_labels(tmp_path: Path):
     assert sniff_kind(path.read_bytes()[:1084]) == "midi"
     labels = midi_labels(path)
     assert (labels.tempo_bpm, labels.key, labels.mode) == (96.0, "A", "minor")
+    assert labels.voice == "instrumental"  # a piano: no voice can sound
+    choir = pretty_midi.Instrument(program=52)  # Choir Aahs
+    choir.notes.append(pretty_midi.Note(velocity=90, pitch=60, start=0.0, end=1.0))
+    pm.instruments.append(choir)
+    pm.write(str(path))
+    assert midi_labels(path).voice == ""  # a voice may sound: no label either way
 
 
 def test_sniffing_reads_content_not_names():
@@ -118,10 +124,11 @@ def test_packages_split_is_disjoint_and_refuses_strangers():
 
 def test_manifest_round_trips_and_a_missing_corpus_says_how_to_build_it(tmp_path: Path):
     row = Entry("audio/p/x.ogg", "triplea", "dev", "usr/x.mid", "midi", "X", "", "", "",
-                "", 61.5, 120.0, "C", "major", "ab" * 32)  # fmt: skip
+                "", 61.5, 120.0, "C", "major", "instrumental", "ab" * 32)  # fmt: skip
     write_manifest(tmp_path / "manifest.csv", [row])
     (back,) = read_manifest(tmp_path)
     assert back["tempo_bpm"] == "120.0" and back["key"] == "C" and back["split"] == "dev"
+    assert back["voice"] == "instrumental"
     with pytest.raises(ConfigError, match="make real-corpus"):
         read_manifest(tmp_path / "nowhere")
     assert np.isfinite(float(back["duration_s"]))

@@ -14,8 +14,9 @@ Steps, each skipped when its output exists (so an interrupted run resumes):
    repeats, at most 10 min), MIDI by TinySoundFont with the General MIDI SoundFont that
    ships with pretty_midi, WavPack converted by ``ffmpeg``; Ogg/FLAC/WAV/MP3 linked as is.
 5. ``OUT/manifest.csv``: path, package, split, source, kind, title, artist, album,
-   genre, tags, duration_s, tempo_bpm, key, mode, sha256 (tempo/key only where the
-   module or MIDI header states them).
+   genre, tags, duration_s, tempo_bpm, key, mode, voice, sha256 (tempo/key only where
+   the module or MIDI header states them; voice "instrumental" for MIDI files that use no
+   voice-like General MIDI program).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ NOT_MUSIC = re.compile(r"ambien|wind|rain|crowd|engine|noise|water|fire|voice|sp
 MODULE_KINDS = ("xm", "s3m", "it", "mod")
 _SYNTH_LOCK = threading.Lock()  # the demo's SoundFont synth is one shared object per rate
 MANIFEST_FIELDS = ("path", "package", "split", "source", "kind", "title", "artist", "album",
-                   "genre", "tags", "duration_s", "tempo_bpm", "key", "mode", "sha256")  # fmt: skip
+                   "genre", "tags", "duration_s", "tempo_bpm", "key", "mode", "voice",
+                   "sha256")  # fmt: skip
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Entry:
     tempo_bpm: float | None
     key: str | None
     mode: str | None
+    voice: str  # "instrumental" where the file rules a voice out (MIDI), else ""
     sha256: str
 
 
@@ -261,6 +264,7 @@ def _entry(pkg: str, root: Path, src: Path, kind: str, sha: str, out: Path) -> E
         tempo_bpm=labels.tempo_bpm,
         key=labels.key,
         mode=labels.mode,
+        voice=labels.voice,
         sha256=sha,
     )
 

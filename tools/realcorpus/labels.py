@@ -23,6 +23,9 @@ from pathlib import Path
 
 MOD_SIGNATURES = {b"M.K.", b"M!K!", b"FLT4", b"FLT8", b"4CHN", b"6CHN", b"8CHN", b"CD81"}
 MIDI_KEYS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+VOICE_PROGRAMS = frozenset({52, 53, 54, 85})
+"""General MIDI programs (0-based) that sound like a voice: Choir Aahs, Voice Oohs, Synth
+Voice, Lead 6 (voice). A MIDI file that uses none of them renders with no voice at all."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class FileLabels:
     tempo_bpm: float | None = None
     key: str | None = None
     mode: str | None = None
+    voice: str = ""  # "instrumental" where the file itself rules out a voice, else unknown
 
 
 def sniff_kind(head: bytes) -> str | None:
@@ -116,7 +120,12 @@ def module_labels(path: Path, kind: str) -> FileLabels:
 
 
 def midi_labels(path: Path) -> FileLabels:
-    """Title (first track name), first stated tempo and key signature of a MIDI file."""
+    """Title (first track name), first stated tempo and key signature of a MIDI file.
+
+    Also whether it can sound a voice: rendered through a General MIDI SoundFont, a file
+    with no voice-like program (``VOICE_PROGRAMS``) is instrumental by construction, the
+    one real "no vocals" label the corpus has (no file's tags say vocal or instrumental).
+    """
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI(str(path))
@@ -127,4 +136,6 @@ def midi_labels(path: Path) -> FileLabels:
         number = pm.key_signature_changes[0].key_number  # 0-11 major, 12-23 minor
         key, mode = MIDI_KEYS[number % 12], ("major" if number < 12 else "minor")
     title = next((i.name for i in pm.instruments if i.name), "")
-    return FileLabels("midi", title, round(tempo, 2) if tempo else None, key, mode)
+    voiced = any(i.program in VOICE_PROGRAMS for i in pm.instruments if not i.is_drum)
+    voice = "" if voiced else "instrumental"
+    return FileLabels("midi", title, round(tempo, 2) if tempo else None, key, mode, voice)
