@@ -15,7 +15,8 @@ baseline, computed in the same run on the same segments: MFCC(20) mean/std + chr
 
 Tempo and key: the first segment's measurements against what tracker-module headers and
 MIDI files state (within 4 %; x2 / x0.5 "octave" errors counted apart). Voice: tracks whose
-tags say vocal or instrumental. Ingest: full-length held-out tracks through
+tags say vocal or instrumental, and MIDI renders with no voice-like program (instrumental
+by construction; the manifest's ``voice`` column). Ingest: full-length held-out tracks through
 ``linernotes ingest``'s pipeline into a temporary catalog, several runs, median.
 
     .venv/bin/python bench/real.py [--corpus DIR] [--jobs 2] [--ingest-tracks 12] [--runs 3]
