@@ -196,6 +196,10 @@ def test_without_embedder_keywords_still_map() -> None:
         ("above 120 BPM", {"min_bpm": 120.0}),
         ("90-110 bpm", {"min_bpm": 90.0, "max_bpm": 110.0}),
         ("around 120 bpm", {"min_bpm": 112.0, "max_bpm": 128.0}),
+        ("120ish bpm", {"min_bpm": 112.0, "max_bpm": 128.0}),
+        ("90bpm", {"min_bpm": 82.0, "max_bpm": 98.0}),
+        ("100-120bpm", {"min_bpm": 100.0, "max_bpm": 120.0}),
+        ("somthing upbeat", {"min_energy": "high"}),  # "something", not "soothing"
         ("not too loud", {"max_energy": "medium"}),
         (
             "five calmer instrumental ones under 100 bpm, not too loud",

@@ -84,3 +84,14 @@ def test_lower_case_similes_are_descriptions_not_absent_names(report: dict, say:
     """ "like <words>" typed without capitals searches the words; "like Kid A" stays a name."""
     turn = next(t for t in report["turns"] if t["say"] == say)
     assert turn["passed"], turn["failures"]
+
+
+@pytest.mark.parametrize(
+    "say",
+    ["90bpm", "100-120bpm", "120ish bpm", "sumthing for running", "somthing upbeat to work out to"],
+)
+def test_one_word_tempos_and_misspelt_everyday_words_are_read(report: dict, say: str) -> None:
+    """ "90bpm" alone was an absent title (no picks); "sumthing" was read as "soothing",
+    which capped the energy of a request for running."""
+    turn = next(t for t in report["turns"] if t["say"] == say)
+    assert turn["passed"], turn["failures"]

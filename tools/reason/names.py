@@ -28,6 +28,8 @@ BY = re.compile(rf"\b(?:by|from)\s+(?:the\s+band\s+|the\s+artist\s+)?(?P<a>{NAME
 LIKE = re.compile(rf"\b(?:like|than|similar to|style of|sounds? like)\s+(?P<n>{NAME})")
 PLAY = re.compile(rf"^\s*(?:please\s+)?(?:play|put on|queue(?: up)?)\s+(?P<n>{NAME})\s*[.!?]*\s*$")
 WHOLE = re.compile(rf"^\s*(?P<n>{NAME})\s*[.!?]*\s*$")
+NUMBER = re.compile(r"\d+(?:ish|bpm)?")
+"""A number, or a tempo typed as one word ("90bpm", "120ish"): never a name."""
 
 
 @dataclass
@@ -48,7 +50,7 @@ def _is_words(name: str, vocab: Vocabulary) -> bool:
     if vocab.pattern.fullmatch(low):
         return True
     words = re.findall(r"[a-z0-9']+", low)
-    return all(w in COMMON or w in vocab.words or w.isdigit() for w in words)
+    return all(w in COMMON or w in vocab.words or NUMBER.fullmatch(w) for w in words)
 
 
 def _title_by(text: str, vocab: Vocabulary) -> re.Match[str] | None:

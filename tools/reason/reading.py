@@ -40,14 +40,14 @@ MAX_WORDS = r"under|below|less than|slower than|at most|max(?:imum)?|up to|lower
 MIN_WORDS = r"over|above|more than|faster than|at least|min(?:imum)?|higher than|>=?|upwards of"
 COMPARE = re.compile(
     rf"\b(?:(?P<max>{MAX_WORDS})|(?P<min>{MIN_WORDS})|(?P<near>around|about|roughly|near|~|at))"
-    rf"\s*(?P<n>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?",
+    rf"\s*(?P<n>\d{{2,3}})(?:ish)?(?P<unit>{TEMPO_WORDS})?",
     re.I,
 )
 RANGE = re.compile(
     rf"\b(?:between\s+)?(?P<a>\d{{2,3}})\s*(?:-|–|to|and)\s*(?P<b>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?",
     re.I,
 )
-PLAIN = re.compile(rf"\b(?P<n>\d{{2,3}}){TEMPO_WORDS}", re.I)
+PLAIN = re.compile(rf"\b(?P<n>\d{{2,3}})(?:ish)?{TEMPO_WORDS}", re.I)
 BREAK = re.compile(
     r"[,.;!?]|\b(?:and|but|though|although|yet|however|plus|also|i want|i'd like|i need|"
     r"i prefer|instead|rather|ideally)\b",

@@ -126,13 +126,15 @@ class Vocabulary:
         # short words, two from `typo_long` letters on: "rain" never becomes "racing".
         budget = 2 if len(word) >= int(self.data.get("typo_long", 8)) else 1
         cands = [
-            w for w in self.words
+            w for w in self.words | COMMON
             if len(w) >= 4 and w[0] == word[0] and abs(len(w) - len(word)) <= budget
         ]  # fmt: skip
         if len(word) < 5:  # a short word may be a real one: only a dropped letter ("metl")
             cands = [w for w in cands if len(w) == len(word) + 1]
-        scored = sorted((edits(word, w), w) for w in cands)
-        return scored[0][1] if scored and scored[0][0] <= budget else None
+        # Everyday words compete too, and win ties: "somthing" is "something", which
+        # means nothing, not "soothing", which would cap the energy of "for running".
+        scored = sorted((edits(word, w), w not in COMMON, w) for w in cands)
+        return scored[0][2] if scored and scored[0][0] <= budget else None
 
     def feel(self, name: str) -> dict[str, dict[str, Any]]:
         """The ``asked``/``negated`` constraint values of a feel."""
