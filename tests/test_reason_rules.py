@@ -200,6 +200,14 @@ def test_without_embedder_keywords_still_map() -> None:
         ("90bpm", {"min_bpm": 82.0, "max_bpm": 98.0}),
         ("100-120bpm", {"min_bpm": 100.0, "max_bpm": 120.0}),
         ("somthing upbeat", {"min_energy": "high"}),  # "something", not "soothing"
+        ("something that isnt too sad", {"mode": "major"}),
+        ("songs that aren't fast and aren't loud", {"max_bpm": 120.0, "max_energy": "medium"}),
+        ("songs that aren’t loud", {"max_energy": "medium"}),
+        ("music that doesn't have vocals", {"no_vocals": True}),
+        ("it shouldn't be loud", {"max_energy": "medium"}),
+        ("i don't mind vocals", {}),  # neither way: not "vocals only"
+        ("vocals don't matter", {}),
+        ("calm piano, with or without vocals", {"max_energy": "medium", "instruments": ["piano"]}),
         ("not too loud", {"max_energy": "medium"}),
         (
             "five calmer instrumental ones under 100 bpm, not too loud",
@@ -239,3 +247,14 @@ def test_text_query_is_the_style_not_the_context(reasoner: RulesReasoner) -> Non
 def test_less_intense_is_calmer_not_an_energy_floor(reasoner: RulesReasoner) -> None:
     c = reasoner.understand("something less intense, not too loud").constraints
     assert c.calmer and c.min_energy is None and c.max_energy == "medium"
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [("sad songs", "heartbreak"), ("no sad songs", None), ("nothing sad please", None)],
+)
+def test_a_negated_word_never_names_the_context(
+    reasoner: RulesReasoner, text: str, context: str | None
+) -> None:
+    """ "no sad songs" was read as major key *and* heartbreak music."""
+    assert reasoner.understand(text).context_name == context

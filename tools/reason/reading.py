@@ -54,6 +54,15 @@ BREAK = re.compile(
     re.I,
 )
 WITH = re.compile(r"\bwith\b", re.I)
+EITHER_WAY = re.compile(
+    r"\b(?:(?:i\s+)?(?:don'?t|do not)\s+(?:mind|care about)|(?:fine|ok|okay) with|open to)"
+    r"\s+(?:some\s+|any\s+|a bit of\s+|the\s+)?(?P<a>[a-z'-]+)"
+    r"|\b(?P<b>[a-z'-]+)\s+(?:(?:don'?t|doesn'?t|do not|does not)\s+matter|(?:are|is)\s+"
+    r"(?:optional|fine|ok|okay)|either way|or not)\b"
+    r"|\bwith or without\s+(?:any\s+)?(?P<c>[a-z'-]+)",
+    re.I,
+)
+"""Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -95,6 +104,7 @@ class Reading:
     off_topic: bool = False  # an off-topic word and no music word
     genre_words: list[str] = field(default_factory=list)  # genre phrases as typed
     leftover: list[str] = field(default_factory=list)  # words nothing read
+    negated_words: list[str] = field(default_factory=list)  # terms in a "not" scope, as typed
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
 
 
@@ -152,13 +162,15 @@ def _fix_typos(text: str, vocab: Vocabulary, cased: str | None) -> tuple[str, li
         word = m.group(0)
         if cased is not None and cased[m.start()].isupper():
             return word
+        if "'" in word:  # a contraction ("doesn't") is not "does" misspelt
+            return word
         right = vocab.correct(word.lower())
         if right is None:
             return word
         fixes.append(f"“{word}” read as “{right}”")
         return right
 
-    return re.sub(r"[A-Za-z]+", fix, text), fixes
+    return re.sub(r"[A-Za-z]+(?:'[A-Za-z]+)?", fix, text), fixes
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -270,6 +282,11 @@ def read_request(
         spans.append(cspan)
     if relative is not None:
         spans += [m.span() for m in relative.finditer(_mask(low, spans))]
+    for m in EITHER_WAY.finditer(_mask(low, spans)):
+        word = m["a"] or m["b"] or m["c"]
+        if vocab.pattern.fullmatch(word):
+            spans.append(m.span())
+            reading.understood.append(f"“{m.group(0)}” → either way")
     masked = _mask(low, spans)
     for m in vocab.pattern.finditer(masked):
         term = vocab.terms[m.group(1)]
@@ -301,6 +318,8 @@ def read_request(
                 in_scope += 1
             if not negated and e.value.kind in ("genre", "feel", "instrument"):
                 reading.query_words.append(e.typed)
+            if negated:
+                reading.negated_words.append(e.typed)
             _term(reading, e.value, e.typed, negated, vocab, grounding)
     _settle(reading)
     rest = _mask(low, spans)

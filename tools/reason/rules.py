@@ -17,6 +17,7 @@ short sentence embedding (a few milliseconds).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from linernotes.tools.catalog.lexical import lexical_for
@@ -144,7 +145,9 @@ class RulesReasoner:
         count = reading.count
         if intent == "chat" and (count or constraints != Constraints() or reading.music):
             intent = "recommend"  # "instrumental, under 100 bpm" is a request, not chat
-        context, context_name = self._context(rest, guess=intent in ("recommend", "refine"))
+        context, context_name = self._context(
+            rest, guess=intent in ("recommend", "refine"), negated=reading.negated_words
+        )
         text_query = None
         if anchor is None and intent in ("recommend", "refine"):
             text_query = self._text_query(reading, names, rest, context)
@@ -266,7 +269,9 @@ class RulesReasoner:
         digits = m.group(1) or m.group(2)
         return f"#{int(digits) if digits else vocab.ORDINALS[m.group(3).lower()]}"
 
-    def _context(self, text: str, *, guess: bool) -> tuple[str | None, str | None]:
+    def _context(
+        self, text: str, *, guess: bool, negated: Sequence[str] = ()
+    ) -> tuple[str | None, str | None]:
         """The listening-context phrase and the known context it maps to.
 
         With ``guess``, a message without a "for ..." phrase still has its leftover
@@ -290,6 +295,9 @@ class RulesReasoner:
             # keyword ("gym playlist", "bedtime tunes") once the constraint words are
             # gone. Only keywords: a style ("dark ambient with piano") is not a context.
             probe = _leftover(text)
+            for word in negated:  # "nothing sad" asks for no heartbreak music
+                probe = re.sub(rf"\b{re.escape(word)}\b", " ", probe, flags=re.I)
+            probe = " ".join(probe.split())
             if probe:
                 name = self._match_context(probe, framed=None)
                 if name:
