@@ -43,8 +43,10 @@ def test_positions_name_tracks_and_bad_ones_say_what_exists() -> None:
     assert ids_at(items, [1, -1]) == ["id1", "id4"]
     with pytest.raises(TrackNotFoundError, match="there is no #99: the playlist has 4 tracks"):
         ids_at(items, [99])
-    with pytest.raises(TrackNotFoundError, match="the playlist is empty"):
+    with pytest.raises(TrackNotFoundError, match="there is no #1 yet: this conversation has no"):
         ids_at([], [1])
+    with pytest.raises(TrackNotFoundError, match="there is no last one yet"):
+        ids_at([], [-1])  # "like the last one" in a new conversation: never "#-1"
 
 
 def test_edits_compose_by_id_whatever_their_order() -> None:

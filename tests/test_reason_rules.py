@@ -258,3 +258,10 @@ def test_a_negated_word_never_names_the_context(
 ) -> None:
     """ "no sad songs" was read as major key *and* heartbreak music."""
     assert reasoner.understand(text).context_name == context
+
+
+def test_real_words_are_never_corrected_into_music_words(reasoner: RulesReasoner) -> None:
+    """ "heard" is one letter from "hard" (a feel) but is English: it stays "heard"."""
+    got = reasoner.understand("play me something calm i havent heard")
+    assert not any("hard" in line for line in got.understood), got.understood
+    assert reasoner.understand("no vocls").constraints.no_vocals  # a typo is still read

@@ -56,8 +56,13 @@ def ids_at(items: Sequence[PlaylistItem], positions: Sequence[int]) -> list[str]
     for n in positions:
         index = n - 1 if n > 0 else len(items) + n
         if n == 0 or not 0 <= index < len(items):
-            have = f"the playlist has {len(items)} tracks" if items else "the playlist is empty"
-            raise TrackNotFoundError(f"there is no #{n}: {have}")
+            said = "last one" if n == -1 else f"#{n}"
+            if not items:  # "like the last one" in a new conversation
+                raise TrackNotFoundError(
+                    f"there is no {said} yet: this conversation has no picks to refer to "
+                    "(ask for some first, or name a title)"
+                )
+            raise TrackNotFoundError(f"there is no {said}: the playlist has {len(items)} tracks")
         out.append(items[index].track_id)
     return out
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from linernotes.tools.errors import ConfigError
+from linernotes.tools.errors import ConfigError, LinernotesError
 
 VOCAB_FILE = "request_vocab.yaml"
 
@@ -56,6 +56,23 @@ def _data() -> dict[str, Any]:
 
 COMMON: frozenset[str] = frozenset(str(w) for w in _data().get("everyday", []))
 """Everyday words that are never typo-corrected or reported as "not understood"."""
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Whole English words of the MiniLM tokenizer's vocabulary (a core dependency).
+
+    A real word is never "corrected" into a music word: "something I haven't heard"
+    must not become "hard". Typos ("vocls", "tecno", "somthing") are not in it. Empty
+    (every word correctable, as before) when the package is missing.
+    """
+    try:
+        from linernotes.tools.embed.minilm_onnx import model_dir
+
+        lines = (model_dir() / "vocab.txt").read_text(encoding="utf-8").split()
+    except (LinernotesError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower() and len(w) >= 4)
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,7 @@ class Vocabulary:
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word a typo most likely meant ("vocls" -> "vocals"), or None."""
-        if len(word) < 4 or word in self.words or word in COMMON:
+        if len(word) < 4 or word in self.words or word in COMMON or word in english_words():
             return None
         # Typos keep the first letter far more often than not; requiring it keeps
         # "hello" from becoming "cello". One edit (a transposition counts as one) for
