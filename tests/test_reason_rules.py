@@ -230,7 +230,9 @@ def test_constraints(reasoner: RulesReasoner, text: str, expected: dict) -> None
         ("a dozen songs for a run", 12),
         ("something calmer under 100 bpm", None),
         ("something calmer for track 3", None),
-        ("give me 500 songs", None),
+        ("give me 500 songs", 100),  # the most one answer holds, and the answer says so
+        ("give me a hundred songs", 100),
+        ("fifty calm songs", 50),
     ],
 )
 def test_count(reasoner: RulesReasoner, text: str, count: int | None) -> None:
@@ -265,3 +267,9 @@ def test_real_words_are_never_corrected_into_music_words(reasoner: RulesReasoner
     got = reasoner.understand("play me something calm i havent heard")
     assert not any("hard" in line for line in got.understood), got.understood
     assert reasoner.understand("no vocls").constraints.no_vocals  # a typo is still read
+
+
+def test_a_count_over_the_limit_is_capped_and_said(reasoner: RulesReasoner) -> None:
+    """ "give me 500 songs" silently got the default 8."""
+    got = reasoner.understand("give me 500 songs")
+    assert got.count == 100 and "100 picks (at most 100 per answer)" in got.understood

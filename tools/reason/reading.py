@@ -63,11 +63,14 @@ EITHER_WAY = re.compile(
     re.I,
 )
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
+MAX_COUNT = 100
+"""Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2,
-    "a pair of": 2, "a few": 3, "a handful of": 5, "a single": 1, "thirty": 30,
+    "a pair of": 2, "a few": 3, "a handful of": 5, "a single": 1, "thirty": 30, "forty": 40,
+    "fifty": 50, "a hundred": 100, "hundred": 100,
 }  # fmt: skip
 NUM = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
 UNIT = r"(?:tracks?|songs?|picks?|pieces?|tunes?|recommendations?|suggestions?|options?|ones?)"
@@ -226,11 +229,11 @@ def _numbers(low: str) -> tuple[list[_Event], list[tuple[int, int]]]:
 
 
 def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
-    """'a dozen', 'just 4', 'five chill songs', 'top 3' -> the number (1-100) and its span."""
+    """'a dozen', 'just 4', 'five chill songs', 'top 3' -> the number asked and its span."""
     for m in COUNT.finditer(text):
         i = next(i for i, g in enumerate(m.groups(), start=1) if g)
         value = _number(m.group(i))
-        if 1 <= value <= 100:
+        if value >= 1:
             return value, m.span(i)  # only the number: "a dozen calm tracks" keeps "calm"
     return None, None
 
@@ -276,9 +279,10 @@ def read_request(
 
     events, spans = _numbers(low)
     count, cspan = count_of(_mask(low, spans))
-    if cspan:
-        reading.count = count
-        reading.understood.append(f"{count} picks")
+    if cspan and count is not None:
+        reading.count = min(count, MAX_COUNT)
+        said = f" (at most {MAX_COUNT} per answer)" if count > MAX_COUNT else ""
+        reading.understood.append(f"{reading.count} picks{said}")
         spans.append(cspan)
     if relative is not None:
         spans += [m.span() for m in relative.finditer(_mask(low, spans))]
