@@ -206,6 +206,7 @@ def test_without_embedder_keywords_still_map() -> None:
         ("music that doesn't have vocals", {"no_vocals": True}),
         ("it shouldn't be loud", {"max_energy": "medium"}),
         ("i don't mind vocals", {}),  # neither way: not "vocals only"
+        ("80s synthwave", {"genres": ["synth-pop"]}),
         ("vocals don't matter", {}),
         ("calm piano, with or without vocals", {"max_energy": "medium", "instruments": ["piano"]}),
         ("not too loud", {"max_energy": "medium"}),
