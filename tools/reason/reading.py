@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.vocabulary import (
     COMMON,
     Grounding,
@@ -65,15 +66,6 @@ EITHER_WAY = re.compile(
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
 MAX_COUNT = 100
 """Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2,
-    "a pair of": 2, "a few": 3, "a handful of": 5, "a single": 1, "thirty": 30, "forty": 40,
-    "fifty": 50, "a hundred": 100, "hundred": 100,
-}  # fmt: skip
-NUM = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
-UNIT = r"(?:tracks?|songs?|picks?|pieces?|tunes?|recommendations?|suggestions?|options?|ones?)"
 COUNT = re.compile(
     rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
     rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"

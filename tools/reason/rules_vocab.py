@@ -12,11 +12,13 @@ import re
 from linernotes.tools.audio import AUDIO_EXTENSIONS
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "twenty": 20, "thirty": 30, "a dozen": 12, "a couple of": 2, "a couple": 2,
-    "a few": 3,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2,
+    "a pair of": 2, "a few": 3, "a handful of": 5, "a single": 1, "thirty": 30, "forty": 40,
+    "fifty": 50, "a hundred": 100, "hundred": 100,
 }  # fmt: skip
+"""Counts in words, for requests ("a dozen calm songs") and edits ("make it twenty")."""
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
     "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
