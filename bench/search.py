@@ -137,19 +137,27 @@ def raw_chroma_insert(n: int) -> dict[str, Any]:
         return {"raw_chroma_insert_per_s": round(n / (time.perf_counter() - t))}
 
 
-def child_open(folder: Path, k: int, i: int) -> dict[str, Any]:
-    """Run in a fresh process: imports, then open + one filtered query (the ``i``-th)."""
-    data = np.load(folder / "queries.npz")
+def open_timed(folder: Path, k: int, i: int) -> tuple[Any, Any, dict[str, Any]]:
+    """In a fresh process: time the imports, then open + the ``i``-th filtered query.
+
+    Returns the collection, its state and the two figures (seconds).
+    """
+    query = np.load(folder / "queries.npz")["queries"][i]
     t = time.perf_counter()
-    import chromadb  # noqa: F401
+    import chromadb  # noqa: F401  (a CLI pays this once per process; reported apart)
 
     import linernotes.tools.catalog.vectors  # noqa: F401
 
     imports_s = time.perf_counter() - t
     t = time.perf_counter()
     coll, state = open_collection(folder)
-    coll.query(data["queries"][i], k, FILTERS[i % len(FILTERS)][1], (), state.generation())
-    return {"open_first_query_s": time.perf_counter() - t, "imports_s": imports_s}
+    coll.query(query, k, FILTERS[i % len(FILTERS)][1], (), state.generation())
+    return coll, state, {"open_first_query_s": time.perf_counter() - t, "imports_s": imports_s}
+
+
+def child_open(folder: Path, k: int, i: int) -> dict[str, Any]:
+    """Run in a fresh process: imports, then open + one filtered query (the ``i``-th)."""
+    return open_timed(folder, k, i)[2]
 
 
 def child(folder: Path, k: int, nq: int, nbase: int) -> dict[str, Any]:
@@ -160,19 +168,8 @@ def child(folder: Path, k: int, nq: int, nbase: int) -> dict[str, Any]:
     queries = data["queries"]
     truth = json.loads((folder / "truth.json").read_text())
     wheres = [FILTERS[i % len(FILTERS)][1] for i in range(nq)]
-    t = time.perf_counter()
-    import chromadb  # noqa: F401  (a CLI pays this once per process; reported apart)
-
-    import linernotes.tools.catalog.vectors  # noqa: F401
-
-    imports_s = time.perf_counter() - t
-    t = time.perf_counter()
-    coll, state = open_collection(folder)
-    coll.query(queries[0], k, wheres[0], (), state.generation())
-    out: dict[str, Any] = {
-        "open_first_query_s": round(time.perf_counter() - t, 3),
-        "imports_s": round(imports_s, 3),
-    }
+    coll, state, opened = open_timed(folder, k, 0)
+    out: dict[str, Any] = {name: round(v, 3) for name, v in opened.items()}
     times, got, paths = [], [], []
     for i in range(nq):
         t = time.perf_counter()

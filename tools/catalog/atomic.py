@@ -1,4 +1,6 @@
-"""Create a SQLite file whole or not at all, so no other process sees it half-made.
+"""SQLite files several processes share: created whole, read where nothing may be written.
+
+Creation: a SQLite file is made whole or not at all, so no other process sees it half-made.
 
 A new catalog's records file is made by whichever process opens the catalog first; two
 ingests started together both do. Between SQLite creating the file and the tables being
@@ -6,6 +8,9 @@ written, the other process would find a file without tables, which is exactly wh
 truncated or replaced (damaged) file looks like, and refuse the catalog. So the file is
 built under a private name and hard-linked into place in one step; the process that
 loses the race keeps the winner's file.
+
+Reading a read-only folder (``read_only_connection``): the records and the metadata
+index in one catalog file open the same way.
 """
 
 from __future__ import annotations
@@ -36,3 +41,23 @@ def create_sqlite(path: Path, schema: str) -> None:
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that reads ``path`` in a read-only folder and can write nothing.
+
+    A read-only folder is a backup or another user's library. mode=ro reads a WAL
+    database whose -wal/-shm files exist; with none (a cleanly closed catalog) and no way
+    to create them, the file is complete: immutable.
+
+    Raises:
+        sqlite3.OperationalError: neither way reads it.
+    """
+    for mode in ("mode=ro", "immutable=1"):
+        db = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
+        try:
+            db.execute("SELECT name FROM sqlite_master").fetchall()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+    raise sqlite3.OperationalError(f"cannot read {path} in a read-only folder")

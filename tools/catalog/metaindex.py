@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linernotes.tools.catalog.atomic import read_only_connection
 from linernotes.tools.catalog.counts import MetaCounts
-from linernotes.tools.catalog.records import read_only_connection
 from linernotes.tools.catalog.where import Where, kind
 
 log = logging.getLogger(__name__)
@@ -263,12 +263,12 @@ class MetaIndex:
                 out.update(self._db.execute(sql, [coll, *part]).fetchall())
         return out
 
-    def find_ids(self, coll: str, sql: str, params: Sequence[Any], limit: int) -> list[str]:
-        """Ids of ``coll`` whose document (``doc``) or id meets ``sql``, in id order."""
+    def containing(self, coll: str, text: str, limit: int) -> list[str]:
+        """Ids of ``coll`` whose document contains ``text`` (case-sensitive), in id order."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT id FROM docs WHERE coll=? AND ({sql}) ORDER BY id LIMIT ?",
-                [coll, *params, limit],
+                "SELECT id FROM docs WHERE coll=? AND instr(doc, ?) ORDER BY id LIMIT ?",
+                (coll, text, limit),
             ).fetchall()
         return [r[0] for r in rows]
 

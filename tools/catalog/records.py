@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import Field
 
-from linernotes.tools.catalog.atomic import create_sqlite
+from linernotes.tools.catalog.atomic import create_sqlite, read_only_connection
 from linernotes.tools.errors import CatalogError
 from linernotes.tools.schemas import Record, Verdict, utc_now
 
@@ -78,26 +78,6 @@ def _has_siblings(path: Path) -> bool:
     """Whether the catalog folder holds more than this file (an empty file is then damage)."""
     return any(p.name not in {path.name, f"{path.name}-wal", f"{path.name}-shm"}
                for p in path.parent.iterdir())  # fmt: skip
-
-
-def read_only_connection(path: Path) -> sqlite3.Connection:
-    """A connection that reads ``path`` in a read-only folder and can write nothing.
-
-    A read-only folder is a backup or another user's library. mode=ro reads a WAL
-    database whose -wal/-shm files exist; with none (a cleanly closed catalog) and no way
-    to create them, the file is complete: immutable.
-
-    Raises:
-        sqlite3.OperationalError: neither way reads it.
-    """
-    for mode in ("mode=ro", "immutable=1"):
-        db = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
-        try:
-            db.execute("SELECT name FROM sqlite_master").fetchall()
-            return db
-        except sqlite3.OperationalError:
-            db.close()
-    raise sqlite3.OperationalError(f"cannot read {path} in a read-only folder")
 
 
 class Triplet(Record):

@@ -250,7 +250,7 @@ class VectorCollection:
         if held is None:
             got = self.chroma.get(where_document=where_document, limit=limit, include=["documents"])
             return dict(zip(got["ids"], got["documents"] or [], strict=True))
-        ids = held.find_ids(self.name, "instr(doc, ?)", [where_document["$contains"]], limit)
+        ids = held.containing(self.name, where_document["$contains"], limit)
         return self.documents_by_id(sorted(self.existing(ids)))
 
     def find_names(self, key: str, text: str, how: str, limit: int) -> dict[str, str] | None:
