@@ -1,8 +1,8 @@
 """Real music: retrieval, tempo, key, voice and ingest speed on the Debian real-music corpus.
 
 Needs ``make real-corpus`` first (it downloads). Packages are split into DEVELOPMENT and
-HELD-OUT (fixed lists in ``linernotes.tools.realcorpus.packages``); the acoustic-v2 space
-is fitted on development packages only, so the held-out figures are the honest ones.
+HELD-OUT (fixed lists in ``linernotes.tools.realcorpus.packages``); the acoustic-v2/v3 spaces
+are fitted on development packages only, so the held-out figures are the honest ones.
 
 Retrieval, per split: every track of 70 s or more gives two neighbouring 30 s segments
 around its middle, 2 s apart. Each first segment is a query against all other segments of that
@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from linernotes.tools.analysis.measure import analyse_file
 from linernotes.tools.audio import read_tags
 from linernotes.tools.embed.acoustic import AcousticEmbedder
+from linernotes.tools.embed.acoustic_v2 import SPACES, FittedAcousticEmbedder
 from linernotes.tools.ingest.pipeline import ingest
 from linernotes.tools.listen.factcheck import fact_check
 from linernotes.tools.listen.mir import MirListener
@@ -210,13 +211,11 @@ def main() -> None:
     rows = read_manifest(args.corpus)
     labels = {r["path"]: r for r in rows}
     segs = load_segments(args.corpus, rows, args.jobs)
-    spaces = {"acoustic-v1": AcousticEmbedder()}
-    try:
-        from linernotes.tools.embed.acoustic_v2 import AcousticV2Embedder
-
-        spaces["acoustic-v2"] = AcousticV2Embedder()  # type: ignore[assignment]
-    except ImportError:
-        pass
+    spaces: dict[str, AcousticEmbedder | FittedAcousticEmbedder] = {
+        "acoustic-v1": AcousticEmbedder()
+    }
+    for space in SPACES:  # every real-music fit that ships, the default last
+        spaces[space] = FittedAcousticEmbedder(space=space)
     result: dict[str, object] = {
         "bench": "real",
         "corpus_tracks": len(rows),

@@ -100,8 +100,8 @@ def test_train_adapter_makes_a_new_active_space(catalog_copy: Settings) -> None:
     mine(catalog, RulesJudge(), MiningConfig(anchors=5), get_context("studying"))
     card, active = train_catalog_adapter(catalog, catalog_copy, FAST, judge=RulesJudge())
     assert card.contexts == [""]  # context-free by default: studying triplets stay out
-    assert card.version == "v1" and card.space == "acoustic-v2+adapter-v1"
-    assert card.base_space == "acoustic-v2" and card.rounds == 1 and card.triplets > 0
+    assert card.version == "v1" and card.space == "acoustic-v3+adapter-v1"
+    assert card.base_space == "acoustic-v3" and card.rounds == 1 and card.triplets > 0
     assert card.metrics["val_triplet_acc_after"] > card.metrics["val_triplet_acc_before"]
     assert {"val_judge_at_10_before", "val_judge_at_10_after"} <= set(card.metrics)
     folder = catalog_copy.catalog / "adapters" / "v1"
@@ -112,7 +112,7 @@ def test_train_adapter_makes_a_new_active_space(catalog_copy: Settings) -> None:
     assert reopened.audio_space == active.audio_space == card.space
     assert len(reopened) == len(catalog) == 120
     names = {c.name for c in reopened.client.list_collections()}
-    assert {collection_name("audio", "acoustic-v2"), collection_name("audio", card.space)} <= names
+    assert {collection_name("audio", "acoustic-v3"), collection_name("audio", card.space)} <= names
     track = reopened.tracks()[0]
     assert track.provenance.embedder_space == card.space
     hits = reopened.query_audio(reopened.audio_vector(track.id), 5, exclude=[track.id])
@@ -129,7 +129,7 @@ def test_mixing_spaces_is_refused(catalog_copy: Settings) -> None:
     with pytest.raises(SpaceMismatchError, match=r"adapter-v2.*adapter-v1"):
         open_catalog(load_settings(catalog=catalog_copy.catalog, adapter="v1"), create=False)
     # A v1 query vector against the v2 index is refused too.
-    base = catalog.space_view("acoustic-v2")
+    base = catalog.space_view("acoustic-v3")
     track_id = catalog.tracks()[0].id
     weights, card = load_adapter(catalog.folder, "v1")
     v1_vec = weights.apply(base.audio_vector(track_id))
@@ -154,13 +154,13 @@ def test_use_and_rollback_switch_spaces_in_one_command(catalog_copy: Settings) -
     _, catalog = train_catalog_adapter(catalog, catalog_copy, FAST)
     assert [c.version for c in list_cards(catalog.folder)] == ["v1", "v2"]
     catalog = rollback(catalog, catalog_copy)
-    assert open_catalog(catalog_copy).audio_space == "acoustic-v2+adapter-v1"
+    assert open_catalog(catalog_copy).audio_space == "acoustic-v3+adapter-v1"
     catalog = rollback(catalog, catalog_copy)
-    assert open_catalog(catalog_copy).audio_space == "acoustic-v2"
+    assert open_catalog(catalog_copy).audio_space == "acoustic-v3"
     with pytest.raises(CatalogError, match="no earlier embedding space"):
         rollback(catalog, catalog_copy)
     catalog = use_version(catalog, "2", catalog_copy)
-    assert split_space(open_catalog(catalog_copy).audio_space) == ("acoustic-v2", "v2")
+    assert split_space(open_catalog(catalog_copy).audio_space) == ("acoustic-v3", "v2")
     with pytest.raises(ConfigError, match="no adapter v9"):
         use_version(catalog, "v9", catalog_copy)
 
@@ -176,10 +176,10 @@ def test_ingest_under_an_adapter_and_switch_back(catalog_copy: Settings, tmp_pat
     assert report.added == 1 and not report.skipped
     catalog = open_catalog(catalog_copy, create=False)
     assert len(catalog) == 121 and catalog.audio_space == card.space
-    base = catalog.space_view("acoustic-v2")
+    base = catalog.space_view("acoustic-v3")
     assert len(base) == 120  # the new track has only its adapted vector so far
     catalog = use_version(catalog, "none", catalog_copy)  # fills the base gap by analysis
-    assert len(catalog) == 121 and catalog.audio_space == "acoustic-v2"
+    assert len(catalog) == 121 and catalog.audio_space == "acoustic-v3"
 
 
 def test_cli_train_adapter_list_use_rollback_and_report(
@@ -191,9 +191,9 @@ def test_cli_train_adapter_list_use_rollback_and_report(
     assert card["version"] == "v1" and card["seed"] == 1
     assert main(["adapter", "list", *cat, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert listed["active"] == card["space"] and listed["history"] == ["acoustic-v2"]
+    assert listed["active"] == card["space"] and listed["history"] == ["acoustic-v3"]
     assert main(["adapter", "rollback", *cat]) == 0
-    assert "active space: acoustic-v2\n" in capsys.readouterr().out
+    assert "active space: acoustic-v3\n" in capsys.readouterr().out
     assert main(["adapter", "use", "v1", *cat]) == 0
     out = tmp_path / "report"
     args = ["mine-report", str(out), *cat, "--max-tracks", "60", "--cross-contexts", "studying"]
@@ -210,7 +210,7 @@ def test_a_running_session_follows_a_newly_activated_adapter(catalog_copy: Setti
     try:
         title = open_catalog(catalog_copy, create=False).tracks()[0].title
         assert ask(f"more like {title}", catalog_copy, count=3).picks
-        assert session_for(catalog_copy).catalog.audio_space == "acoustic-v2"
+        assert session_for(catalog_copy).catalog.audio_space == "acoustic-v3"
         card, _ = train_catalog_adapter(
             open_catalog(catalog_copy, create=False), catalog_copy, FAST
         )

@@ -108,7 +108,7 @@ def test_calibrate_matches_the_feature_layout(analyses) -> None:
 
 def test_factory_builds_the_offline_defaults() -> None:
     settings = load_settings()
-    assert make_audio_embedder(settings).space == "acoustic-v2"  # fitted on real music
+    assert make_audio_embedder(settings).space == "acoustic-v3"  # fitted on real music
     v1 = make_audio_embedder(settings.model_copy(update={"embedder": "acoustic-v1"}))
     assert isinstance(v1, AcousticEmbedder) and v1.space == "acoustic-v1"
     text = make_text_embedder(settings)
@@ -121,7 +121,7 @@ def test_factory_refuses_an_unknown_name() -> None:
     with pytest.raises(
         ValueError,
         match=r"^Unknown embedder 'wav2vec'\. Expected one of: "
-        r"acoustic-v2, acoustic, acoustic-v1, muq-mulan, clap, musicfm$",
+        r"acoustic-v3, acoustic-v2, acoustic, acoustic-v1, muq-mulan, clap, musicfm$",
     ):
         make_audio_embedder(settings)
     settings = load_settings().model_copy(update={"text_embedder": "bert"})

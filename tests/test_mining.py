@@ -167,5 +167,5 @@ def test_mine_cli_json(demo_catalog, tmp_path: Path, capsys: pytest.CaptureFixtu
     code = main(["mine", "--catalog", str(settings.catalog), "--anchors", "5", "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["anchors"] == 5 and out["round"] == 1 and out["space"] == "acoustic-v2"
+    assert out["anchors"] == 5 and out["round"] == 1 and out["space"] == "acoustic-v3"
     assert len(open_catalog(settings, create=False).records.triplets()) == out["total"]

@@ -18,7 +18,12 @@ from linernotes.tools.errors import ConfigError
 from linernotes.tools.realcorpus.build import Entry, _is_music, read_manifest, write_manifest
 from linernotes.tools.realcorpus.labels import midi_labels, module_labels, sniff_kind
 from linernotes.tools.realcorpus.packages import DEVELOPMENT, HELD_OUT, split_of
-from linernotes.tools.realcorpus.segments import MIN_TRACK_S, SEGMENT_S, segment_starts
+from linernotes.tools.realcorpus.segments import (
+    FIT_CENTRES,
+    MIN_TRACK_S,
+    SEGMENT_S,
+    segment_starts,
+)
 
 
 def _xm(speed: int, bpm: int) -> bytes:
@@ -113,6 +118,14 @@ def test_segments_do_not_overlap_and_fit_in_the_track():
     for duration in (MIN_TRACK_S, 95.0, 180.0, 600.0):
         a, b = segment_starts(duration)
         assert a >= 2.0 and b >= a + SEGMENT_S and b + SEGMENT_S <= duration
+        for centre in FIT_CENTRES:  # the fit's extra pairs: inside the track, or none
+            pair = segment_starts(duration, centre)
+            if pair is not None:
+                a, b = pair
+                assert a >= 0 and b >= a + SEGMENT_S and b + SEGMENT_S <= duration
+                assert abs((a + b + SEGMENT_S) / 2 - duration * centre) < 1e-9
+    assert segment_starts(MIN_TRACK_S, FIT_CENTRES[0]) is None  # 8.75 s in: no room before
+    assert len([c for c in FIT_CENTRES if segment_starts(600.0, c)]) == len(FIT_CENTRES)
 
 
 def test_packages_split_is_disjoint_and_refuses_strangers():

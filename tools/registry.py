@@ -94,9 +94,11 @@ class Registry(Generic[T]):
 _PKG = "linernotes.tools"
 
 EMBEDDERS: Registry[Any] = Registry("embedder")
-# The offline default is acoustic-v2, fitted on real music (README "Real music");
-# "acoustic" (or "acoustic-v1") is the demo-fitted first space, kept for catalogs built
-# with it: the CLI follows a catalog's offline space when no embedder is named.
+# The offline default is acoustic-v3, fitted on real music (README "Real music");
+# acoustic-v2 (its first fit) and "acoustic" (or "acoustic-v1", fitted on the demo) are
+# kept for catalogs built with them: the CLI follows a catalog's offline space when no
+# embedder is named.
+EMBEDDERS.register("acoustic-v3", f"{_PKG}.embed.acoustic_v2:AcousticV3Embedder")
 EMBEDDERS.register("acoustic-v2", f"{_PKG}.embed.acoustic_v2:AcousticV2Embedder")
 EMBEDDERS.register("acoustic", f"{_PKG}.embed.acoustic:AcousticEmbedder")
 EMBEDDERS.register("acoustic-v1", f"{_PKG}.embed.acoustic:AcousticEmbedder")

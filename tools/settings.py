@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         default_factory=default_catalog_dir,
         description="Catalog folder: audio store, Chroma files, ingest ledger, threads.",
     )
-    embedder: str = Field("acoustic-v2", description="Audio embedding backend (registry name).")
+    embedder: str = Field("acoustic-v3", description="Audio embedding backend (registry name).")
     adapter: str | None = Field(
         None,
         description="Embedding adapter version ('v2') to pin, 'none' for the bare "

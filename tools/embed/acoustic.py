@@ -1,6 +1,6 @@
 """The first offline audio embedder (acoustic-v1): the analysis as a fixed vector space.
 
-The default is now acoustic-v2 (``acoustic_v2``, fitted on real music); this space stays
+The default is now acoustic-v3 (``acoustic_v2``, fitted on real music); this space stays
 for catalogs built with it (``LINERNOTES_EMBEDDER=acoustic``).
 
 No model weights: the vector is the track's analysis (``tools.analysis.measure``) made

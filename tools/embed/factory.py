@@ -114,10 +114,11 @@ def follow_catalog(settings: Settings) -> Settings:
     """Settings whose audio embedder is the one the catalog was built with, if offline.
 
     The offline default moved from acoustic-v1 (fitted on the demo) to acoustic-v2
-    (fitted on real music). A catalog built before keeps answering: when the user named
-    no embedder (argument, environment or TOML) and the catalog's base space is another
-    offline space, its embedder is used. A named embedder is never overridden; a
-    mismatch then stays ``Catalog.open``'s clear error. A catalog that cannot be read
+    (fitted on real music), then to acoustic-v3 (refitted on more of it). A catalog built
+    before keeps answering: when the user named no embedder (argument, environment or
+    TOML) and the catalog's base space is another offline space, its embedder is used.
+    A named embedder is never overridden; a mismatch then stays ``Catalog.open``'s clear
+    error. A catalog that cannot be read
     here is left to the open that follows to report.
     """
     if "embedder" in settings.model_fields_set or settings.store != "embedded":
@@ -126,7 +127,7 @@ def follow_catalog(settings: Settings) -> Settings:
     from linernotes.tools.embed import acoustic, acoustic_v2
     from linernotes.tools.feedback.adapter_store import split_space
 
-    offline = {acoustic.SPACE: "acoustic", acoustic_v2.SPACE: "acoustic-v2"}  # no weights
+    offline = {acoustic.SPACE: "acoustic"} | {s: s for s in acoustic_v2.SPACES}  # no weights
 
     try:
         active = read_active_spaces(settings)

@@ -2,6 +2,6 @@
 
 ``python -m linernotes.tools.realcorpus`` (``make real-corpus``) builds it outside the
 repository; ``bench/real.py`` measures on it; ``python -m linernotes.tools.realcorpus.fit``
-fits the acoustic-v2 space on its development packages. It downloads, so no default test
-touches it.
+fits the default acoustic-v3 space on its development packages. It downloads, so no
+default test touches it.
 """

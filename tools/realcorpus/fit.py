@@ -1,17 +1,23 @@
-"""Fit the acoustic-v2 space on the real corpus's DEVELOPMENT packages; write its data file.
+"""Fit the default offline space on the real corpus's DEVELOPMENT packages; write its data file.
 
-    python -m linernotes.tools.realcorpus.fit [--corpus DIR] [--out tools/data/acoustic-v2.npz]
+    python -m linernotes.tools.realcorpus.fit [--corpus DIR] [--out tools/data/acoustic-v3.npz]
+
+The space written is ``acoustic_v2.SPACE`` (acoustic-v3 now). A fit with other data or
+settings gives other vectors: give it a new space name (``SPACE``, ``SPACES``, the
+registry) rather than overwriting a shipped file, or catalogs built with it go wrong.
 
 What is fitted (see ``tools.embed.acoustic_v2``): feature means and spreads; a weight
 per feature group (timbre, rhythm, energy, voice, key-relative harmony, absolute
 chroma), each group's weight spread over its members as in acoustic-v1; and, where it
 helps, a projection onto the directions where tracks differ more than passages of one
-track do (the generalised eigenvectors of the total scatter against the within-track
-scatter of 30 s segment pairs, ridge-regularised). Group weights first, then the
+track do (the generalised eigenvectors of the total scatter against the within-pair
+scatter of neighbouring 30 s segments, ridge-regularised; pairs are taken at several
+places in each track, ``segments.FIT_CENTRES``). Group weights first, then the
 projection's ridge and size, are chosen by two-fold cross-validation over the
-development PACKAGES (fit on one half, score same-track recall@5, then package
-precision@5, on the other); the chosen setting is refitted on all of them and stored
-as one (features x dims) matrix. The held-out packages are never read here.
+development PACKAGES (fit on one half's pairs, score same-track recall@5, then package
+precision@5, on the other half's middle pairs, as the bench does); the chosen setting is
+refitted on all of them and stored as one (features x dims) matrix. The held-out
+packages are never read here.
 """
 
 from __future__ import annotations
@@ -27,19 +33,19 @@ from scipy.linalg import eigh
 from linernotes.tools.embed.acoustic import feature_group
 from linernotes.tools.embed.acoustic_v2 import SPACE, V2_FEATURE_NAMES, data_path, v2_features
 from linernotes.tools.realcorpus.build import default_out, read_manifest
-from linernotes.tools.realcorpus.segments import Segment, load_segments
+from linernotes.tools.realcorpus.segments import FIT_CENTRES, MIDDLE, Segment, load_segments
 
-RIDGES = (0.1, 0.3, 1.0)
-DIMS = (32, 64)
+RIDGES = (0.01, 0.03, 0.1, 0.3, 1.0)
+DIMS = (32, 64, 99)
 K = 5
 
 
-def fit_projection(z: np.ndarray, tracks: np.ndarray, ridge: float, power: float, dims: int):
-    """(D, dims) projection from standardised features ``z`` and their track ids."""
+def fit_projection(z: np.ndarray, pairs: np.ndarray, ridge: float, power: float, dims: int):
+    """(D, dims) projection from standardised features ``z`` and the pair each row is of."""
     d = z.shape[1]
     diffs = []
-    for t in np.unique(tracks):
-        rows = z[tracks == t]
+    for t in np.unique(pairs):
+        rows = z[pairs == t]
         diffs += [a - b for a, b in itertools.combinations(rows, 2)]
     diff = np.array(diffs)
     within = diff.T @ diff / (2 * len(diff))
@@ -69,7 +75,9 @@ def _arrays(segs: list[Segment]):
     tracks = np.array([s.track for s in segs])
     packages = np.array([s.package for s in segs])
     index = np.array([s.index for s in segs])
-    return x, tracks, packages, index
+    pairs = np.array([s.pair for s in segs])
+    middle = np.array([s.centre == MIDDLE for s in segs])
+    return x, tracks, packages, index, pairs, middle
 
 
 def _standardise(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -111,7 +119,7 @@ def cross_validate(segs: list[Segment]) -> tuple[dict[str, float], tuple[float, 
 
     Returns the weights, the projection setting, and its mean recall@5 and precision@5.
     """
-    x, tracks, packages, index = _arrays(segs)
+    x, tracks, packages, index, pairs, middle = _arrays(segs)
     folds = _folds(packages)
     prepared = []
     for train in folds:
@@ -122,11 +130,11 @@ def cross_validate(segs: list[Segment]) -> tuple[dict[str, float], tuple[float, 
         w = group_weights(weights)
         recalls, precs = [], []
         for train, z in prepared:
-            zw, test = z * w, ~train
+            zw, test = z * w, ~train & middle
             proj = (
                 np.eye(x.shape[1])
                 if dims == 0
-                else fit_projection(zw[train], tracks[train], ridge, 0.0, dims)
+                else fit_projection(zw[train], pairs[train], ridge, 0.0, dims)
             )
             r, p = score(zw[test] @ proj, tracks[test], packages[test], index[test])
             recalls.append(r)
@@ -158,13 +166,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
     rows = [r for r in read_manifest(args.corpus) if r["split"] == "dev"]
-    segs = load_segments(args.corpus, rows, args.jobs)
+    segs = load_segments(args.corpus, rows, args.jobs, FIT_CENTRES)
     weights, (ridge, dims), recall, prec = cross_validate(segs)
-    x, tracks, _, _ = _arrays(segs)
+    x, tracks, _, _, pairs, _ = _arrays(segs)
     mean, std = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-3)
     proj = np.diag(group_weights(weights))
     if dims:
-        proj = proj @ fit_projection(_standardise(x, mean, std) @ proj, tracks, ridge, 0.0, dims)
+        proj = proj @ fit_projection(_standardise(x, mean, std) @ proj, pairs, ridge, 0.0, dims)
     fitted_on = sorted({s.package for s in segs})
     np.savez(
         args.out,
@@ -179,7 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{SPACE}: weights {weights}, projection ridge {ridge} dims {dims or 'none'} "
         f"(cross-validated recall@5 {recall:.3f}, package p@5 {prec:.3f}) from "
-        f"{len(set(tracks))} tracks of {len(fitted_on)} development packages -> {args.out}"
+        f"{len(set(pairs))} segment pairs of {len(set(tracks))} tracks of {len(fitted_on)} "
+        f"development packages -> {args.out}"
     )
 
 

@@ -5,8 +5,8 @@ files, tracker modules or MIDI. Checked and left out for holding none (only soun
 effects, or archives without music): billard-gl-data, crack-attack, neverball-data,
 openarena-data, trigger-rally-data, alienblaster-data. The split is by PACKAGE, so a
 held-out package's composer, production and instruments were never seen when anything
-was fitted: the acoustic-v2 space (``python -m linernotes.tools.realcorpus.fit``) reads only the
-DEVELOPMENT packages, and ``bench/real.py`` reports both sets.
+was fitted: the acoustic-v3 space (``python -m linernotes.tools.realcorpus.fit``) reads
+only the DEVELOPMENT packages, and ``bench/real.py`` reports both sets.
 """
 
 from __future__ import annotations
