@@ -155,6 +155,8 @@ def test_misspelt_title_is_offered_never_used(reasoner: RulesReasoner) -> None:
         ("tracks to dance to", "party"),
         ("music for my morning coffee", "morning"),
         ("something for a rainy evening of coding", "studying"),
+        ("something for a rainy afternoon", "relaxing"),  # was read as "morning"
+        ("cozy music for a rainy day", "relaxing"),
         ("workout playlist", "running"),
         ("something chill", "relaxing"),
     ],
@@ -274,3 +276,23 @@ def test_a_count_over_the_limit_is_capped_and_said(reasoner: RulesReasoner) -> N
     """ "give me 500 songs" silently got the default 8."""
     got = reasoner.understand("give me 500 songs")
     assert got.count == 100 and "100 picks (at most 100 per answer)" in got.understood
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("songs in 4/4", "“4/4”"),
+        ("music in 3/4 time", "“3/4 time”"),
+        ("give me 3 tracks in 6/8", "“6/8”"),
+        ("something in an odd time signature", "“odd time signature”"),
+    ],
+)
+def test_a_time_signature_is_said_to_be_unmeasured_never_read_as_a_count(
+    reasoner: RulesReasoner, text: str, said: str
+) -> None:
+    request = reasoner.understand(text)
+    assert any(
+        said in line and "time signature is not measured" in line for line in request.unclear
+    )
+    assert request.count == (3 if text.startswith("give me 3") else None)
+    assert not request.constraints.min_bpm and not request.constraints.max_bpm

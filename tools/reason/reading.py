@@ -65,6 +65,13 @@ EITHER_WAY = re.compile(
 )
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
 MAX_COUNT = 100
+# A time signature ("in 4/4", "6/8 time", "waltz time"): nothing here measures meter, so
+# it is said back as not possible rather than read as a count ("4") or dropped silently.
+METER = re.compile(
+    r"\b(?:(?:[2-9]|1[0-5])/(?:2|4|8|16)\b(?:\s+(?:time|meter|metre|signature))?"
+    r"|(?:waltz|odd|compound)\s+(?:time|meter|metre)s?(?:\s+signatures?)?|time\s+signatures?)",
+    re.I,
+)
 """Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
 COUNT = re.compile(
     rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
@@ -270,6 +277,12 @@ def read_request(
     reading.text = low
 
     events, spans = _numbers(low)
+    for m in METER.finditer(_mask(low, spans)):
+        spans.append(m.span())
+        reading.unclear.append(
+            f"“{m.group(0)}”: the time signature is not measured here (tempo, key, energy "
+            "and voice are)"
+        )
     count, cspan = count_of(_mask(low, spans))
     if cspan and count is not None:
         reading.count = min(count, MAX_COUNT)
