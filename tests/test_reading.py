@@ -120,6 +120,32 @@ def test_catalog_grounding_says_what_cannot_be_honoured() -> None:
     assert "genres" not in r.constraints and any("reggae" in u for u in r.unclear)
 
 
+def test_excluding_a_genre_the_catalog_lacks_costs_nothing() -> None:
+    g = Grounding(frozenset({"metal", "jazz piano trio"}), frozenset({"piano"}))
+    r = read_request("anything but country", grounding=g)  # was: "I picked nothing"
+    assert r.constraints == {} and r.unclear == [] and r.music
+    assert any("none in this catalog" in line for line in r.understood)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list of one kind shares its negation ...
+        ("everything except metal and punk", {"exclude_genres": ["metal", "punk rock"]}),
+        ("no drums, guitar or bass", {"exclude_instruments": ["drums", "guitar", "bass"]}),
+        # ... a change of kind ends it, as before
+        ("no vocals and fast", {"no_vocals": True, "min_bpm": 120.0}),
+        ("no metal, but jazz", {"exclude_genres": ["metal"], "genres": ["jazz piano trio"]}),
+        # a hedged negation gives way to an opposite wish instead of cancelling it
+        ("something upbeat but not too loud", {"min_energy": "high", "max_energy": "high"}),
+        ("not too loud", {"max_energy": "medium"}),
+        ("calm and energetic", {}),  # a plain contradiction is still left open
+    ],
+)
+def test_negation_scope_over_lists_and_hedges(text: str, expected: dict) -> None:
+    assert read_request(text).constraints == expected
+
+
 def test_umbrella_genres_map_to_what_the_catalog_holds() -> None:
     g = Grounding(frozenset({"string quartet", "orchestral", "techno"}), frozenset())
     assert read_request("classical music", grounding=g).constraints == {

@@ -157,6 +157,7 @@ def test_misspelt_title_is_offered_never_used(reasoner: RulesReasoner) -> None:
         ("something for a rainy evening of coding", "studying"),
         ("something for a rainy afternoon", "relaxing"),  # was read as "morning"
         ("cozy music for a rainy day", "relaxing"),
+        ("bedtime music for kids", "sleep"),  # a keyword beats a guess ("kids" -> gaming)
         ("workout playlist", "running"),
         ("something chill", "relaxing"),
     ],

@@ -65,6 +65,9 @@ EITHER_WAY = re.compile(
 )
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
 MAX_COUNT = 100
+# "not too loud", "not very intense": a hedge after a negator. Alone it reads as the plain
+# negation; against an opposite wish it gives way ("upbeat but not too loud" is lively).
+HEDGE = re.compile(r"\s+(?:too|very|overly|that|super|so)\b", re.I)
 # A time signature ("in 4/4", "6/8 time", "waltz time"): nothing here measures meter, so
 # it is said back as not possible rather than read as a count ("4") or dropped silently.
 METER = re.compile(
@@ -101,6 +104,7 @@ class Reading:
     understood: list[str] = field(default_factory=list)
     preface: list[str] = field(default_factory=list)  # glosses and typo fixes, said first
     unclear: list[str] = field(default_factory=list)
+    hedged: set[str] = field(default_factory=set)  # bounds from "not too ..." (give way first)
     language: str | None = None
     music: bool = False  # any word that shows the message is about music
     off_topic: bool = False  # an off-topic word and no music word
@@ -309,11 +313,14 @@ def read_request(
         events.append(_Event(m.start(), m.end(), "with"))
     events.sort(key=lambda e: (e.start, e.end))
 
-    negated, in_scope = False, 0
-    for e in events:
+    negated, hedged, in_scope, last_kind = False, False, 0, ""
+    for i, e in enumerate(events):
         if e.kind == "negator":
             negated, in_scope = True, 0
+            hedged = bool(HEDGE.match(low, e.end))
         elif e.kind == "break":
+            if negated and _same_kind_list(low, e, events[i + 1 : i + 2], last_kind):
+                continue  # "except metal and punk": the list shares the negation
             negated = False
         elif e.kind == "with":
             if in_scope:
@@ -329,7 +336,8 @@ def read_request(
                 reading.query_words.append(e.typed)
             if negated:
                 reading.negated_words.append(e.typed)
-            _term(reading, e.value, e.typed, negated, vocab, grounding)
+                last_kind = e.value.kind
+            _term(reading, e.value, e.typed, negated, vocab, grounding, hedged=hedged)
     _settle(reading)
     rest = _mask(low, spans)
     reading.leftover = [
@@ -357,6 +365,22 @@ def _add(c: dict[str, Any], key: str, value: str) -> None:
         c[key].append(value)
 
 
+def _same_kind_list(low: str, brk: _Event, following: list[_Event], kind: str) -> bool:
+    """An "and" / "," that joins two items of one kind inside a negation ("no metal and punk").
+
+    "no vocals and fast" joins a voice to a feel: the negation ends there, as before.
+    """
+    joined = low[brk.start : brk.end].strip() in (",", "and")
+    nxt = following[0] if following else None
+    return (
+        joined
+        and kind in ("genre", "instrument")
+        and nxt is not None
+        and nxt.kind == "term"
+        and nxt.value.kind == kind
+    )
+
+
 def _term(
     reading: Reading,
     term: Any,
@@ -364,8 +388,10 @@ def _term(
     negated: bool,
     vocab: Vocabulary,
     grounding: Grounding | None,
+    *,
+    hedged: bool = False,
 ) -> None:
-    """Apply one vocabulary term, negated or not."""
+    """Apply one vocabulary term, negated or not (``hedged``: "not too", "not very")."""
     c = reading.constraints
     if term.kind != "off_topic":
         reading.music = True
@@ -381,6 +407,9 @@ def _term(
         )
     elif term.kind == "genre":
         held = grounding.genres_for(term.value, typed, vocab) if grounding else [term.value]
+        if not held and negated:  # "anything but country" where none is: nothing to drop
+            reading.understood.append(f"no {term.value} (none in this catalog anyway)")
+            return
         if not held:
             reading.unclear.append(f"“{typed}”: no track in this catalog is tagged {term.value}")
             return
@@ -402,14 +431,33 @@ def _term(
             reading.understood.append(f"with {term.value}")
     elif term.kind == "feel":
         values = vocab.feel(term.value)["negated" if negated else "asked"]
-        _apply(reading, values, f"“{typed}”" + (" (negated)" if negated else ""))
+        if negated and hedged:
+            reading.hedged |= set(values)
+        said = " (negated)" if negated and not hedged else " (not too)" if negated else ""
+        _apply(reading, values, f"“{typed}”{said}")
 
 
 def _settle(reading: Reading) -> None:
     """Resolve contradictions the words left (a later word wins; a range stays a range)."""
     c = reading.constraints
     lo, hi = c.get("min_energy"), c.get("max_energy")
-    if lo and hi and ENERGY.index(lo) > ENERGY.index(hi):
+    if (
+        lo
+        and hi
+        and ENERGY.index(lo) == ENERGY.index(hi) + 1
+        and reading.hedged
+        & {
+            "min_energy",
+            "max_energy",
+        }
+    ):
+        # "upbeat but not too loud": the hedged side gives way by one class
+        if "max_energy" in reading.hedged:
+            c["max_energy"] = lo
+        else:
+            c["min_energy"] = hi
+        reading.understood.append(f"energy {c['min_energy'].replace('_', ' ')}, not beyond")
+    elif lo and hi and ENERGY.index(lo) > ENERGY.index(hi):
         c.pop("min_energy"), c.pop("max_energy")
         reading.unclear.append("asked both calm and energetic: energy left open")
     lo, hi = c.get("min_bpm"), c.get("max_bpm")

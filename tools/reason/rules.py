@@ -286,23 +286,34 @@ class RulesReasoner:
             if phrase is not None and not _leftover(phrase):
                 phrase = None  # "for something calmer" is a constraint, not a situation
         if phrase is not None:
+            named = self._match_context(phrase, framed=None)
+            if named:
+                return phrase, named
+            # A keyword elsewhere beats a guess from the phrase: "bedtime music for kids"
+            # is sleep music, whatever "kids" resembles.
+            elsewhere = self._keyword_context(text, negated) if guess else None
+            if elsewhere:
+                return elsewhere
             # Framed like the contexts' example phrases ("music to read to"): a bare
             # "read to" is too short for sentence similarity to place reliably.
             lead = (m.group("lead") if m else None) or "to"
             return phrase, self._match_context(phrase, framed=f"music {lead.lower()} {phrase}")
         if guess:
-            # No "for ..." phrase: the leftover words may still name a context by a
-            # keyword ("gym playlist", "bedtime tunes") once the constraint words are
-            # gone. Only keywords: a style ("dark ambient with piano") is not a context.
-            probe = _leftover(text)
-            for word in negated:  # "nothing sad" asks for no heartbreak music
-                probe = re.sub(rf"\b{re.escape(word)}\b", " ", probe, flags=re.I)
-            probe = " ".join(probe.split())
-            if probe:
-                name = self._match_context(probe, framed=None)
-                if name:
-                    return probe, name
+            return self._keyword_context(text, negated) or (None, None)
         return None, None
+
+    def _keyword_context(self, text: str, negated: Sequence[str]) -> tuple[str, str] | None:
+        """A context named by a keyword among the message's leftover words, or None.
+
+        Once the constraint words are gone ("gym playlist", "bedtime tunes"). Only
+        keywords: a style ("dark ambient with piano") is not a context.
+        """
+        probe = _leftover(text)
+        for word in negated:  # "nothing sad" asks for no heartbreak music
+            probe = re.sub(rf"\b{re.escape(word)}\b", " ", probe, flags=re.I)
+        probe = " ".join(probe.split())
+        name = self._match_context(probe, framed=None) if probe else None
+        return (probe, name) if name else None
 
     def _match_context(self, phrase: str, *, framed: str | None) -> str | None:
         """Map a phrase to a known context name, or None.
