@@ -21,6 +21,7 @@ from linernotes.agent.ops_playlist import (
     remember_constraints,
     remove_from_playlist,
     restore_previous,
+    start_over,
 )
 from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
@@ -74,6 +75,9 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 reply = _show(state)
             case "undo":
                 out = call("restore_previous", restore_previous, env)
+                update, reply = out.update, out.text
+            case "reset":
+                out = call("start_over", start_over, env)
                 update, reply = out.update, out.text
             case "remove" | "swap" if plan.keep is not None and not plan.positions:
                 words = ", ".join(constraint_words(plan.keep))

@@ -139,6 +139,12 @@ def plan_turn(
     if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")
         plan = TurnPlan(route="refine", op="export", fmt=edit.fmt, path=edit.path)
         return plan, request.model_copy(update={"intent": "refine"}), {}
+    if edit.op == "reset":
+        return (
+            TurnPlan(route="refine", op="reset"),
+            request.model_copy(update={"intent": "refine"}),
+            {},
+        )
     if edit.op == "undo":
         return (
             TurnPlan(route="refine", op="undo"),
@@ -257,6 +263,10 @@ def _plan_recommend(
     bare = anchor is None and not request.context and is_follow_up(request.text_query)
     if basis is not None and (request.intent == "refine" or bare):
         act = inherit(basis, act).model_copy(update={"intent": "recommend"})
+        held = len(state.get("playlist") or [])
+        if held and not (request.count or ctx.count):
+            # "make them faster" after "make it 3": the playlist's size, not the first ask's
+            act = act.model_copy(update={"count": held})
         if anchor is not None:
             act = act.model_copy(update={"anchor": anchor, "text_query": None})
     extra["basis"] = act

@@ -207,6 +207,23 @@ def remember_constraints(env: Env, constraints: Constraints, replace: bool = Fal
     return Out(text, text, {"sticky": sticky}, sticky)
 
 
+def start_over(env: Env) -> Out:
+    """Empty the playlist and drop what later turns inherit ("start over", "clear the list").
+
+    Standing constraints and the request a follow-up would refine go too, so the next
+    message starts a new conversation in the same thread; "undo" brings the list back.
+    """
+    n = len(env.state.get("playlist") or [])
+    update = {
+        "playlist": [PlaylistEdit(op="set", items=[])],
+        "basis": None,
+        "sticky": Constraints(),
+    }
+    cleared = f"the playlist ({n} tracks) is cleared" if n else "the playlist is empty"
+    text = f"Starting over: {cleared} and no constraints stand. What would you like to hear?"
+    return Out(text, f"cleared {n} tracks and the standing constraints", update)
+
+
 def _snapshots_by_turn(env: Env) -> dict[int, dict]:
     """The thread's checkpointed states by turn (the newest checkpoint of each turn)."""
     history = env.ctx.history() if getattr(env.ctx, "history", None) else []

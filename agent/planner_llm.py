@@ -118,6 +118,7 @@ def route_of_tools(steps: list[Step]) -> Intent:
         "export_playlist",
         "remember_constraints",
         "restore_previous",
+        "start_over",
     }
     if done & edits:
         return "refine"

@@ -42,7 +42,17 @@ from linernotes.tools.schemas import (
 T = TypeVar("T")
 Route = Literal["recommend", "refine", "explain", "describe", "chat", "reject"]
 Op = Literal[
-    "new", "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo"
+    "new",
+    "more",
+    "swap",
+    "remove",
+    "resize",
+    "sticky",
+    "forget",
+    "export",
+    "show",
+    "undo",
+    "reset",
 ]
 
 

@@ -253,6 +253,16 @@ def restore_previous(runtime: ToolCtx) -> Command:
     return _run(runtime, ops_playlist.restore_previous)
 
 
+@tool(parse_docstring=True)
+def start_over(runtime: ToolCtx) -> Command:
+    """Empty the playlist and drop standing constraints ("start over", "clear the list").
+
+    Args:
+        runtime: injected by LangGraph (run context, thread state); never set by the model.
+    """
+    return _run(runtime, ops_playlist.start_over)
+
+
 TOOLS: list[BaseTool] = [
     search_similar,
     search_text,
@@ -267,6 +277,7 @@ TOOLS: list[BaseTool] = [
     export_playlist,
     remember_constraints,
     restore_previous,
+    start_over,
 ]
 """Every tool the LLM planner may call; the offline planner calls the same functions."""
 

@@ -216,3 +216,58 @@ def test_a_sung_track_nothing_can_replace_is_removed_not_kept(heldout_catalog) -
     # every jazz track is on the list already: the sung ones cannot be replaced, so they go
     assert len(after) == sum(r["has_voice"] == "0" for r in before)
     assert "Nothing else fits, so I removed" in swapped.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["start over", "let's start again", "clear the playlist", "reset", "new playlist please"],
+)
+def test_start_over_phrasings(text: str) -> None:
+    assert read_edit(text).op == "reset"
+    assert read_edit(f"{text} with some jazz").op != "reset"  # a fresh request instead
+
+
+def test_start_over_clears_the_list_and_what_later_turns_inherit(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("something for my workout", settings, thread=thread)
+    ask("no vocals from now on", settings, thread=thread)
+    cleared = ask("start over", settings, thread=thread)
+    assert not cleared.playlist and cleared.reply.startswith("Starting over:")
+    # neither the workout context nor the standing "no vocals" reaches the next request
+    fresh = ask("something with vocals", settings, thread=thread)
+    rows = _labels(heldout_catalog, fresh)
+    assert rows and fresh.request.context_name is None
+    assert _share(rows, "has_voice", "1") >= MISSED_VOICE_SLACK
+    back = ask("undo", settings, thread=thread)  # the cleared list is one undo away
+    assert not back.playlist
+
+
+def test_a_follow_up_keeps_the_playlists_size(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("calm music for studying", settings, thread=thread)
+    assert len(ask("make it 3", settings, thread=thread).playlist) == 3
+    faster = ask("actually make them faster", settings, thread=thread)  # was 8 again
+    assert len(faster.playlist) == 3 and faster.request.constraints.faster
+    assert len(ask("give me five slower ones", settings, thread=thread).playlist) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "wish"),
+    [
+        ("too loud, tone it down a bit", "calmer"),  # "it" is no track here
+        ("tone it down", "calmer"),
+        ("way too slow", "faster"),
+        ("these are too fast", "slower"),
+        ("too sleepy", "more_energetic"),
+        ("turn it up", "more_energetic"),
+    ],
+)
+def test_complaints_ask_for_the_opposite_of_the_picks(heldout_catalog, text: str, wish) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("punk rock for the gym", settings, thread=thread)
+    follow = ask(text, settings, thread=thread)
+    c = follow.request.constraints
+    assert getattr(c, wish) and follow.playlist, follow.reply
+    assert c.min_energy is None and c.max_energy is None  # "too loud" is no energy floor
+    assert c.min_bpm is None and c.max_bpm is None
+    assert follow.request.context_name == first.request.context_name  # still for the gym

@@ -35,7 +35,18 @@ DISLIKE = re.compile(
 )
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
 
-EditOp = Literal["more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo"]
+EditOp = Literal[
+    "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo", "reset"
+]
+# The whole message asks to begin again; "start over with jazz" is a fresh request instead.
+RESET = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|please|let'?s|can we|could we|i want to|i'?d like to)[\s,]+)*"
+    r"(?:start(?:\s+(?:over|again|afresh|from scratch))|begin again|reset(?:\s+(?:everything|"
+    r"it all|the (?:playlist|list|conversation|chat)))?|clear (?:the |my |this )?(?:playlist|"
+    r"list|everything)|(?:a |start a )?(?:new|fresh) (?:playlist|start|list)|scrap (?:that|"
+    r"this|it|everything)|wipe (?:it|the (?:playlist|list)))(?:\s+please)?\W*$",
+    re.I,
+)
 
 UNDO = re.compile(
     r"^\W*(?:please\s+)?(?:undo|revert)\b|\b(?:undo|revert) (?:that|this|it|the last\b)|"
@@ -136,7 +147,7 @@ def references(text: str) -> list[str]:
         if words and first not in vocab.NOT_A_STYLE and not first.isdigit():
             add(m, f"with:{words}")
     if not found:
-        for m in vocab.PRONOUN.finditer(text):
+        for m in vocab.PRONOUN.finditer(vocab.IDIOM_IT.sub(lambda i: " " * len(i[0]), text)):
             add(m, "it")
             break
     return [token for _, token in sorted(found, key=lambda f: f[0])]
@@ -177,6 +188,8 @@ def read_edit(text: str) -> Edit:
     sticky = bool(vocab.STICKY.search(clean))
     if UNDO.search(clean):
         return Edit(op="undo")
+    if RESET.search(clean):
+        return Edit(op="reset")
     if vocab.FORGET.search(clean):
         return Edit(op="forget", refs=refs)
     if vocab.EXPORT.search(clean) and (

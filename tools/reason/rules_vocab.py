@@ -101,6 +101,9 @@ FILLER = re.compile(
     re.I,
 )
 
+# "too loud" / "too slow" as a complaint about the picks asks for the opposite, relative to
+# them ("not too loud" is a bound, read elsewhere).
+_TOO = r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )\btoo\s+"
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no_vocals", re.compile(
         r"\b(no|without|zero|minus|not? any|free of)\s+(vocals?|voices?|singing|lyrics|words)\b|"
@@ -111,12 +114,16 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("calmer", re.compile(
         r"\b(calmer|mellower|softer|gentler|quieter|more relaxed|more relaxing|chiller|more chill|"
         r"less (?:intense|energetic|busy|aggressive)|more laid[- ]back|more peaceful|"
-        r"tone it down|lower energy)\b", re.I)),
+        r"(?:tone|turn|dial|bring|calm|take|wind) it (?:down|back)|chill it out|"
+        rf"lower energy|{_TOO}(?:loud|intense|energetic|aggressive|heavy|hard|noisy|busy|"
+        r"hectic|wild))\b", re.I)),
     ("more_energetic", re.compile(
         r"\b(more (?:energetic|energy|intense|upbeat|driving|punchy|aggressive|lively)|"
-        r"higher energy|punchier|harder|livelier|pump it up|amp it up)\b", re.I)),
-    ("faster", re.compile(r"\b(faster|quicker|higher tempo|more tempo|speed it up)\b", re.I)),
-    ("slower", re.compile(r"\b(slower|lower tempo|slow it down|less fast)\b", re.I)),
+        r"higher energy|punchier|harder|livelier|(?:pump|amp|turn|kick|crank) it up|"
+        rf"{_TOO}(?:calm|quiet|soft|mellow|sleepy|boring|chill|chilled|dull|sedate))\b", re.I)),
+    ("faster", re.compile(
+        rf"\b(faster|quicker|higher tempo|more tempo|speed it up|{_TOO}slow)\b", re.I)),
+    ("slower", re.compile(rf"\b(slower|lower tempo|slow it down|less fast|{_TOO}fast)\b", re.I)),
     ("quiet", re.compile(r"\b(not too loud|not loud|quiet|soft|background|low[- ]key)\b", re.I)),
     ("loud", re.compile(
         r"(?<!less )(?<!not )(?<!too )\b(high[- ]energy|intense|banging|bangers?|loud)\b", re.I)),
@@ -177,6 +184,13 @@ QUESTION = re.compile(r"^\W*(?:is|are|does|do|what|how|who|which|has|was|can)\b|
 PRONOUN = re.compile(
     r"(?<!\bin )(?<!\bon )(?<!\bof )(?<!\bkeep )"
     r"\b(it|that one|this one|that track|this track|that song|this song)\b",
+    re.I,
+)
+# "tone it down", "speed it up", "mix it up": the "it" of a phrasal verb is the music as a
+# whole, never one track.
+IDIOM_IT = re.compile(
+    r"\b(?:tone|turn|dial|bring|calm|take|wind|pump|amp|kick|crank|speed|slow|mix|switch|"
+    r"shake|chill|liven|spice|jazz)\s+it\s+(?:down|up|back|out)\b",
     re.I,
 )
 """A reference by pronoun; "singing in it" and "keep it calm" point at nothing."""
