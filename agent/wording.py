@@ -99,6 +99,8 @@ def constraint_words(c: Constraints) -> list[str]:
         words.append(f"energy up to {c.max_energy.replace('_', ' ')}")
     if c.min_energy:
         words.append(f"energy from {c.min_energy.replace('_', ' ')}")
+    if c.key:
+        words.append(f"in {c.key}{' ' + c.mode if c.mode else ''}")
     return words
 
 

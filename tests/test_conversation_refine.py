@@ -271,3 +271,17 @@ def test_complaints_ask_for_the_opposite_of_the_picks(heldout_catalog, text: str
     assert c.min_energy is None and c.max_energy is None  # "too loud" is no energy floor
     assert c.min_bpm is None and c.max_bpm is None
     assert follow.request.context_name == first.request.context_name  # still for the gym
+
+
+def test_a_named_key_picks_only_tracks_in_that_key(heldout_catalog) -> None:
+    settings = heldout_catalog.settings
+    session = session_for(settings)
+    keys = {(t.measurements.key, t.measurements.mode) for t in session.catalog.tracks()}
+    key, mode = sorted(keys)[0]  # a key the held-out demo holds
+    answer = ask(f"something in {key} {mode}", settings)
+    assert answer.playlist, answer.reply
+    for it in answer.playlist:
+        m = session.catalog.get(it.track_id).measurements
+        assert (m.key, m.mode) == (key, mode), it.title
+    rows = _labels(heldout_catalog, answer)  # and the files were written in that key
+    assert _share(rows, "key", key) >= 0.75, [(r["title"], r["key"], r["mode"]) for r in rows]

@@ -146,6 +146,27 @@ def test_negation_scope_over_lists_and_hedges(text: str, expected: dict) -> None
     assert read_request(text).constraints == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("something in D minor", {"key": "D", "mode": "minor"}),
+        ("songs in the key of C", {"key": "C"}),
+        ("music in F# major", {"key": "F#", "mode": "major"}),
+        ("in E flat", {"key": "D#"}),  # flats as the sharps the analysis names
+        ("in Bbm", {"key": "A#", "mode": "minor"}),
+        ("in c sharp minor", {"key": "C#", "mode": "minor"}),
+        ("songs in A minor", {"key": "A", "mode": "minor"}),
+        # an article, or a letter that names nothing
+        ("something in a minor key", {"mode": "minor"}),
+        ("something in a major key please", {"mode": "major"}),
+        ("music in a calm mood", {"max_energy": "medium"}),
+        ("in dance style", {}),
+    ],
+)
+def test_a_named_key_is_read_and_an_article_is_not(text: str, expected: dict) -> None:
+    assert read_request(text).constraints == expected
+
+
 def test_umbrella_genres_map_to_what_the_catalog_holds() -> None:
     g = Grounding(frozenset({"string quartet", "orchestral", "techno"}), frozenset())
     assert read_request("classical music", grounding=g).constraints == {

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 EnergyLevel = Literal["low", "medium", "high", "very_high"]
 TempoClass = Literal["slow", "moderate", "fast", "very_fast"]
 Mode = Literal["major", "minor"]
+PitchClass = Literal["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 Intent = Literal["recommend", "refine", "explain", "describe", "chat"]
 
 CORE_DIMENSIONS: tuple[str, ...] = (
@@ -164,6 +165,9 @@ class Constraints(Record):
         default_factory=list, description="Instrument families no pick may have (drums...)."
     )
     mode: Mode | None = Field(None, description="Only tracks in this mode (major or minor).")
+    key: PitchClass | None = Field(
+        None, description="Only tracks whose tonic is this pitch class (C, C#, D ... B; sharps)."
+    )
 
 
 class Request(Record):

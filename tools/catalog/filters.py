@@ -59,6 +59,8 @@ def constraints_to_where(
         clauses.append({"genre_tag": {"$nin": [g.lower() for g in c.exclude_genres]}})
     if c.mode:
         clauses.append({"mode": c.mode})
+    if c.key:
+        clauses.append({"key": c.key})
     if anchor is not None:
         m = anchor.measurements
         if c.calmer:

@@ -42,6 +42,8 @@ def _kind_violations(f: Facts, c: Constraints) -> list[str]:
         out.append(f"is {f.genre} (excluded)")
     if c.mode and f.mode != c.mode:
         out.append(f"is in {f.mode}, not {c.mode}")
+    if c.key and f.key != c.key:
+        out.append(f"is in {f.key}, not {c.key}")
     if c.instruments or c.exclude_instruments:
         families = track_families(f.instruments, f.genre, load_vocabulary())
         if "drums" in c.exclude_instruments and f.perc >= 0.55:

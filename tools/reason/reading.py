@@ -8,12 +8,15 @@ left to right as a stream of events:
   "at least 120 beats per minute"), plain tempos ("90 bpm" -> 82-98);
 - vocabulary terms from ``tools/data/request_vocab.yaml`` (genres, instruments, feels,
   vocals, negators), longest phrase first, after typo correction against that vocabulary;
-- clause breaks (punctuation, "and", "but", "though", "I want").
+- clause breaks (punctuation, "and", "but", "though", "I want");
+- keys ("in D minor") and time signatures ("in 4/4"), from ``tools.reason.keys``.
 
 A negator opens a "not" scope that covers the terms after it ("no vocals or drums") until
-a clause break, or a "with" after the first term; a negated comparison flips ("nothing
-under 125" -> at least 125). Every term read is said back in ``understood``; a word the
-catalog cannot honour ("saxophone" where no track has one) goes to ``unclear``.
+a clause break, or a "with" after the first term; an "and" or "," between two items of one
+kind keeps it ("except metal and punk"); a negated comparison flips ("nothing under 125"
+-> at least 125); a hedged one ("not too loud") gives way to an opposite wish. Every
+term read is said back in ``understood``; a word the catalog cannot honour ("saxophone"
+where no track has one) goes to ``unclear``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linernotes.tools.reason.keys import named_keys, named_meters
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.vocabulary import (
     COMMON,
@@ -65,17 +69,10 @@ EITHER_WAY = re.compile(
 )
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
 MAX_COUNT = 100
+"""Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
 # "not too loud", "not very intense": a hedge after a negator. Alone it reads as the plain
 # negation; against an opposite wish it gives way ("upbeat but not too loud" is lively).
 HEDGE = re.compile(r"\s+(?:too|very|overly|that|super|so)\b", re.I)
-# A time signature ("in 4/4", "6/8 time", "waltz time"): nothing here measures meter, so
-# it is said back as not possible rather than read as a count ("4") or dropped silently.
-METER = re.compile(
-    r"\b(?:(?:[2-9]|1[0-5])/(?:2|4|8|16)\b(?:\s+(?:time|meter|metre|signature))?"
-    r"|(?:waltz|odd|compound)\s+(?:time|meter|metre)s?(?:\s+signatures?)?|time\s+signatures?)",
-    re.I,
-)
-"""Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
 COUNT = re.compile(
     rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
     rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"
@@ -281,12 +278,17 @@ def read_request(
     reading.text = low
 
     events, spans = _numbers(low)
-    for m in METER.finditer(_mask(low, spans)):
-        spans.append(m.span())
+    for span, typed in named_meters(_mask(low, spans)):
+        spans.append(span)
         reading.unclear.append(
-            f"“{m.group(0)}”: the time signature is not measured here (tempo, key, energy "
-            "and voice are)"
+            f"“{typed}”: the time signature is not measured here (tempo, key, energy and voice are)"
         )
+    for key in named_keys(_mask(low, spans), low, cased):
+        spans.append(key.span)
+        reading.constraints["key"] = key.tonic
+        if key.mode:
+            reading.constraints["mode"] = key.mode
+        reading.understood.append(f"“{key.typed}” → key {key.tonic} {key.mode or ''}".rstrip())
     count, cspan = count_of(_mask(low, spans))
     if cspan and count is not None:
         reading.count = min(count, MAX_COUNT)

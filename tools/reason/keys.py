@@ -1,0 +1,70 @@
+"""Keys and time signatures named in a request.
+
+A tonic ("in D minor", "key of C", "in F# major", "in E flat", "in Bbm") becomes a filter:
+the catalog measures every track's key, and names it with sharps. "in a minor key" is an
+article, and a bare lower-case letter ("in a ...", "in e") names nothing without a mode
+or "key of". A time signature is not measured, so it is found only to be said back as
+not possible, rather than read as a count ("4") or dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KEY_NAME = re.compile(
+    r"(?:\bin\s+(?:the\s+key\s+of\s+)?|\bkey\s+of\s+)(?P<t>[a-g])"
+    r"(?P<acc>#|♯|b|♭|[\s-]sharp|[\s-]flat)?"
+    r"(?:\s*(?P<mode>major|minor|maj|min|m)(?![a-z]))?(?![a-z#♯♭])",
+    re.I,
+)
+FLAT_TO_SHARP = {"C": "B", "D": "C#", "E": "D#", "F": "E", "G": "F#", "A": "G#", "B": "A#"}
+SHARP_OF = {"C": "C#", "D": "D#", "E": "F", "F": "F#", "G": "G#", "A": "A#", "B": "C"}
+MODES = {"major": "major", "maj": "major", "minor": "minor", "min": "minor", "m": "minor"}
+METER = re.compile(
+    r"\b(?:(?:[2-9]|1[0-5])/(?:2|4|8|16)\b(?:\s+(?:time|meter|metre|signature))?"
+    r"|(?:waltz|odd|compound)\s+(?:time|meter|metre)s?(?:\s+signatures?)?|time\s+signatures?)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class NamedKey:
+    """One key a request names: where, as typed, the tonic (C, C# ... B), the mode if said."""
+
+    span: tuple[int, int]
+    typed: str
+    tonic: str
+    mode: str | None
+
+
+def named_keys(masked: str, low: str, cased: str | None) -> list[NamedKey]:
+    """The keys named in ``masked`` (``low`` with read parts blanked; ``cased`` as typed)."""
+    out = []
+    for m in KEY_NAME.finditer(masked):
+        key = _key_of(m, cased, low)
+        if key is not None:
+            out.append(NamedKey(m.span(), m.group(0), *key))
+    return out
+
+
+def named_meters(masked: str) -> list[tuple[tuple[int, int], str]]:
+    """(span, words) of every time signature named."""
+    return [(m.span(), m.group(0)) for m in METER.finditer(masked)]
+
+
+def _key_of(m: re.Match[str], cased: str | None, low: str) -> tuple[str, str | None] | None:
+    """(tonic as a sharp pitch class, mode or None) of one match, None if it names no key."""
+    tonic, acc, mode = m["t"].upper(), (m["acc"] or "").strip(" -").lower(), m["mode"]
+    named = m.group(0).lower().startswith(("key of", "in the key of"))
+    upper = cased is not None and cased[m.start("t")] == m["t"].upper()
+    article = m["t"].lower() == "a" and not acc and not upper
+    if article and mode and re.match(r"\s+key\b", low[m.end() :]):
+        return None  # "in a minor key": an article
+    if not (mode or named or acc or upper):
+        return None
+    if acc in ("#", "♯", "sharp"):
+        tonic = SHARP_OF[tonic]
+    elif acc in ("b", "♭", "flat"):
+        tonic = FLAT_TO_SHARP[tonic]
+    return tonic, MODES[mode.lower()] if mode else None
