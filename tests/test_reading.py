@@ -167,6 +167,28 @@ def test_a_named_key_is_read_and_an_article_is_not(text: str, expected: dict) ->
     assert read_request(text).constraints == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("piano only, no other instruments", ["piano"]),  # "no other instruments" was ignored
+        ("just guitar and nothing else", ["guitar"]),
+        ("solo piano", ["piano"]),
+        ("piano and strings only", ["piano", "strings"]),
+    ],
+)
+def test_an_instrument_alone_excludes_every_other_family(text: str, asked: list[str]) -> None:
+    r = read_request(text)
+    families = set(load_vocabulary().data["instruments"])
+    assert r.constraints["instruments"] == asked
+    assert set(r.constraints["exclude_instruments"]) == families - set(asked)
+    assert r.leftover == []  # "other instruments" is read, never "not understood"
+
+
+@pytest.mark.parametrize("text", ["some piano music", "jazz with piano", "only instrumental"])
+def test_an_instrument_among_others_excludes_nothing(text: str) -> None:
+    assert "exclude_instruments" not in read_request(text).constraints
+
+
 def test_umbrella_genres_map_to_what_the_catalog_holds() -> None:
     g = Grounding(frozenset({"string quartet", "orchestral", "techno"}), frozenset())
     assert read_request("classical music", grounding=g).constraints == {
@@ -204,3 +226,13 @@ def test_vocabulary_is_all_strings() -> None:
     assert all(isinstance(p, str) for p in v.terms)
     assert "no" in v.terms and v.terms["no"].kind == "negator"
     assert v.feel("calm")["asked"] == {"max_energy": "medium"}
+
+
+@pytest.mark.parametrize(
+    "text", ["female vocals", "something with a male singer", "songs sung by a woman"]
+)
+def test_a_singers_sex_is_said_to_be_unmeasured_and_the_voice_still_counts(text: str) -> None:
+    r = read_request(text)
+    assert r.constraints == {"vocals_only": True}
+    assert any("female or male is not measured" in line for line in r.unclear)
+    assert not {"female", "male", "woman"} & set(r.leftover)  # said once, not "not understood"

@@ -1,10 +1,11 @@
-"""Keys and time signatures named in a request.
+"""Keys, time signatures and a singer's sex named in a request.
 
 A tonic ("in D minor", "key of C", "in F# major", "in E flat", "in Bbm") becomes a filter:
 the catalog measures every track's key, and names it with sharps. "in a minor key" is an
 article, and a bare lower-case letter ("in a ...", "in e") names nothing without a mode
 or "key of". A time signature is not measured, so it is found only to be said back as
-not possible, rather than read as a count ("4") or dropped silently.
+not possible, rather than read as a count ("4") or dropped silently; so is a female or
+male voice (the analysis hears whether there is a voice, not whose).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ MODES = {"major": "major", "maj": "major", "minor": "minor", "min": "minor", "m"
 METER = re.compile(
     r"\b(?:(?:[2-9]|1[0-5])/(?:2|4|8|16)\b(?:\s+(?:time|meter|metre|signature))?"
     r"|(?:waltz|odd|compound)\s+(?:time|meter|metre)s?(?:\s+signatures?)?|time\s+signatures?)",
+    re.I,
+)
+
+
+VOICE_SEX = re.compile(
+    r"\b(?:female|male|wom[ae]n'?s?|m[ae]n'?s|girls?'?|boys?'?|feminine|masculine)\s+"
+    r"(?:vocals?|voices?|singers?|vocalists?|singing|lead)\b"
+    r"|\bsung by (?:a |an )?(?:wom[ae]n|m[ae]n|girls?|boys?|female|male)\b",
     re.I,
 )
 
@@ -51,6 +60,17 @@ def named_keys(masked: str, low: str, cased: str | None) -> list[NamedKey]:
 def named_meters(masked: str) -> list[tuple[tuple[int, int], str]]:
     """(span, words) of every time signature named."""
     return [(m.span(), m.group(0)) for m in METER.finditer(masked)]
+
+
+def voice_sex(low: str) -> tuple[str, tuple[int, int]] | None:
+    """The words naming whose voice is wanted ("female vocals") and the span of "female"."""
+    m = VOICE_SEX.search(low)
+    if m is None:
+        return None
+    word = re.search(r"(?:female|male|wom[ae]n|m[ae]n|girls?|boys?|feminine|masculine)'?s?", m[0])
+    assert word is not None  # the pattern always holds one
+    start = m.start() + word.start()
+    return m.group(0), (start, start + len(word.group(0)))
 
 
 def _key_of(m: re.Match[str], cased: str | None, low: str) -> tuple[str, str | None] | None:

@@ -25,8 +25,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linernotes.tools.reason.keys import named_keys, named_meters
+from linernotes.tools.reason.keys import named_keys, named_meters, voice_sex
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
+from linernotes.tools.reason.solo import played_alone
 from linernotes.tools.reason.vocabulary import (
     COMMON,
     Grounding,
@@ -106,6 +107,7 @@ class Reading:
     music: bool = False  # any word that shows the message is about music
     off_topic: bool = False  # an off-topic word and no music word
     genre_words: list[str] = field(default_factory=list)  # genre phrases as typed
+    instrument_words: list[tuple[str, str]] = field(default_factory=list)  # (typed, family)
     leftover: list[str] = field(default_factory=list)  # words nothing read
     negated_words: list[str] = field(default_factory=list)  # terms in a "not" scope, as typed
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
@@ -283,6 +285,13 @@ def read_request(
         reading.unclear.append(
             f"“{typed}”: the time signature is not measured here (tempo, key, energy and voice are)"
         )
+    sex = voice_sex(low)
+    if sex:
+        spans.append(sex[1])  # "female" is said back here, never "not understood" as well
+        reading.unclear.append(
+            f"“{sex[0]}”: whether a voice is female or male is not measured here, only "
+            "whether there is one"
+        )
     for key in named_keys(_mask(low, spans), low, cased):
         spans.append(key.span)
         reading.constraints["key"] = key.tonic
@@ -340,6 +349,7 @@ def read_request(
                 reading.negated_words.append(e.typed)
                 last_kind = e.value.kind
             _term(reading, e.value, e.typed, negated, vocab, grounding, hedged=hedged)
+    spans += _alone(reading, low, vocab)
     _settle(reading)
     rest = _mask(low, spans)
     reading.leftover = [
@@ -430,6 +440,7 @@ def _term(
             )
         else:
             _add(c, "instruments", term.value)
+            reading.instrument_words.append((typed, term.value))
             reading.understood.append(f"with {term.value}")
     elif term.kind == "feel":
         values = vocab.feel(term.value)["negated" if negated else "asked"]
@@ -437,6 +448,17 @@ def _term(
             reading.hedged |= set(values)
         said = " (negated)" if negated and not hedged else " (not too)" if negated else ""
         _apply(reading, values, f"“{typed}”{said}")
+
+
+def _alone(reading: Reading, low: str, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """Apply an instrument asked for alone ("piano only"); the spans of the words read."""
+    solo = played_alone(reading.instrument_words, low, vocab)
+    if solo is None:
+        return []
+    for other in solo.excluded:
+        _add(reading.constraints, "exclude_instruments", other)
+    reading.understood.append(f"“{solo.typed}” → {solo.asked} and no other instrument")
+    return solo.spans
 
 
 def _settle(reading: Reading) -> None:
