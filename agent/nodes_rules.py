@@ -134,6 +134,8 @@ def plan_turn(
         tokens.insert(0, request.anchor)
     upload_now = state.get("focus") if state.get("upload") else None
     intent = request.intent
+    if edit.op == "different":  # before off-topic: "what about something different?"
+        return _plan_different(request, state, ctx)
     if request.off_topic:  # "write an essay about climate change" changes no playlist
         return TurnPlan(route="chat"), request, {}
     if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")
@@ -212,6 +214,43 @@ def _plan_edit(
         remember=edit.sticky,
     )
     return plan, inherit(basis, request), ({"focus": relative_to} if relative_to else {})
+
+
+def _plan_different(
+    request: Request, state: Any, ctx: Context
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """A fresh list away from the current one: none of its tracks, none of its genres.
+
+    The standing request is not inherited (that is what "different" leaves behind);
+    anything else the message asks for ("something different, maybe jazz") still holds.
+    """
+    playlist = list(state.get("playlist") or [])
+    ids = [it.track_id for it in playlist]
+    asked = set(request.constraints.genres)
+    genres = sorted(
+        {g for i in ids if (g := (ctx.catalog.get(i).genre_tag or "").lower()) and g not in asked}
+    )
+    c = request.constraints.model_copy(
+        update={
+            "exclude_ids": [*request.constraints.exclude_ids, *ids],
+            "exclude_genres": sorted({*request.constraints.exclude_genres, *genres}),
+        }
+    )
+    said = f"none of the {len(ids)} tracks on the list" if ids else "anything"
+    said += f", and no {' or '.join(genres)}" if genres else ""
+    act = request.model_copy(
+        update={
+            "intent": "recommend",
+            "off_topic": False,
+            "count": request.count or len(ids) or None,  # the list's size, as follow-ups keep
+            "constraints": c,
+            "text_query": request.text_query if request.constraints.genres else None,
+            "understood": [*request.understood, f"“something different” → {said}"],
+            "unclear": [u for u in request.unclear if not u.startswith("not understood")],
+        }
+    )
+    plan = TurnPlan(route="recommend", op="new", count=act.count)
+    return plan, act, {"basis": act}
 
 
 def _plan_wide(

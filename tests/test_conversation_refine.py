@@ -285,3 +285,29 @@ def test_a_named_key_picks_only_tracks_in_that_key(heldout_catalog) -> None:
         assert (m.key, m.mode) == (key, mode), it.title
     rows = _labels(heldout_catalog, answer)  # and the files were written in that key
     assert _share(rows, "key", key) >= 0.75, [(r["title"], r["key"], r["mode"]) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("what about something totally different", "different"),
+        ("mix it up", "different"),
+        ("something else, maybe jazz", "different"),
+        ("swap #3 for something different", "swap"),  # one track, not the list
+        ("anything else you can do?", None),
+    ],
+)
+def test_something_different_phrasings(text: str, op: str | None) -> None:
+    assert read_edit(text).op == op
+
+
+def test_something_different_leaves_the_lists_tracks_and_genres(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("punk rock for the gym", settings, thread=thread)
+    styles = {r["style"] for r in _labels(heldout_catalog, first)}
+    other = ask("what about something totally different", settings, thread=thread)
+    assert not other.request.off_topic and other.playlist, other.reply  # was "I can't help"
+    rows = _labels(heldout_catalog, other)
+    assert not set(_ids(other)) & set(_ids(first))
+    assert not {r["style"] for r in rows} & styles, [(r["title"], r["style"]) for r in rows]
+    assert other.request.context_name is None  # the gym is left behind too

@@ -36,8 +36,25 @@ DISLIKE = re.compile(
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
 
 EditOp = Literal[
-    "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo", "reset"
+    "more",
+    "swap",
+    "remove",
+    "resize",
+    "sticky",
+    "forget",
+    "export",
+    "show",
+    "undo",
+    "reset",
+    "different",
 ]
+# "something totally different", "mix it up": away from what the playlist holds
+DIFFERENT = re.compile(
+    r"\b(?:something|anything|stuff|songs?|tracks?|music|ones?)\s+(?:(?:completely|totally|"
+    r"entirely|really|very|quite|a bit|a little)\s+)?different\b|\bsomething\s+else\b"
+    r"|\b(?:mix|switch|change|shake) (?:it|things) up\b|\bsomething new for a change\b",
+    re.I,
+)
 # The whole message asks to begin again; "start over with jazz" is a fresh request instead.
 RESET = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|please|let'?s|can we|could we|i want to|i'?d like to)[\s,]+)*"
@@ -225,6 +242,8 @@ def read_edit(text: str) -> Edit:
         if count is None and re.search(r"\b(another|one more)\b", clean, re.I):
             count = 1
         return Edit(op="more", refs=refs, count=count, sticky=sticky)
+    if DIFFERENT.search(clean) and not refs:  # "swap #3 for something different" swaps
+        return Edit(op="different")
     if sticky:
         return Edit(op="sticky", refs=refs, sticky=True)
     # "the one with strings?", "is #1 sung?": a question about a track, not a request
