@@ -242,7 +242,7 @@ def _plan_different(
         update={
             "intent": "recommend",
             "off_topic": False,
-            "count": request.count or len(ids) or None,  # the list's size, as follow-ups keep
+            "count": request.count or ctx.count or len(ids) or None,  # as follow-ups keep
             "constraints": c,
             "text_query": request.text_query if request.constraints.genres else None,
             "understood": [*request.understood, f"“something different” → {said}"],

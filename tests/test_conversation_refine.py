@@ -311,3 +311,4 @@ def test_something_different_leaves_the_lists_tracks_and_genres(heldout_catalog)
     assert not set(_ids(other)) & set(_ids(first))
     assert not {r["style"] for r in rows} & styles, [(r["title"], r["style"]) for r in rows]
     assert other.request.context_name is None  # the gym is left behind too
+    assert len(ask("something different", settings, count=3).playlist) == 3  # --count holds
