@@ -28,6 +28,7 @@ from pydantic import Field
 from linernotes.agent.traces import Tracer
 from linernotes.tools.playlist import PlaylistEdit, apply_edits
 from linernotes.tools.reason.contexts import ContextProfile
+from linernotes.tools.reason.rules_edits import PlaylistOp
 from linernotes.tools.schemas import (
     Candidate,
     Constraints,
@@ -41,19 +42,7 @@ from linernotes.tools.schemas import (
 
 T = TypeVar("T")
 Route = Literal["recommend", "refine", "explain", "describe", "chat", "reject"]
-Op = Literal[
-    "new",
-    "more",
-    "swap",
-    "remove",
-    "resize",
-    "sticky",
-    "forget",
-    "export",
-    "show",
-    "undo",
-    "reset",
-]
+Op = Literal["new", PlaylistOp]
 
 
 def merge_backends(left: dict[str, str] | None, right: dict[str, str] | None) -> dict[str, str]:

@@ -30,9 +30,9 @@ METER = re.compile(
 
 
 VOICE_SEX = re.compile(
-    r"\b(?:female|male|wom[ae]n'?s?|m[ae]n'?s|girls?'?|boys?'?|feminine|masculine)\s+"
+    r"\b(?P<who>female|male|wom[ae]n'?s?|m[ae]n'?s|girls?'?|boys?'?|feminine|masculine)\s+"
     r"(?:vocals?|voices?|singers?|vocalists?|singing|lead)\b"
-    r"|\bsung by (?:a |an )?(?:wom[ae]n|m[ae]n|girls?|boys?|female|male)\b",
+    r"|\bsung by (?:a |an )?(?P<by>wom[ae]n|m[ae]n|girls?|boys?|female|male)\b",
     re.I,
 )
 
@@ -67,10 +67,7 @@ def voice_sex(low: str) -> tuple[str, tuple[int, int]] | None:
     m = VOICE_SEX.search(low)
     if m is None:
         return None
-    word = re.search(r"(?:female|male|wom[ae]n|m[ae]n|girls?|boys?|feminine|masculine)'?s?", m[0])
-    assert word is not None  # the pattern always holds one
-    start = m.start() + word.start()
-    return m.group(0), (start, start + len(word.group(0)))
+    return m.group(0), m.span("who") if m["who"] else m.span("by")
 
 
 def _key_of(m: re.Match[str], cased: str | None, low: str) -> tuple[str, str | None] | None:

@@ -465,23 +465,15 @@ def _settle(reading: Reading) -> None:
     """Resolve contradictions the words left (a later word wins; a range stays a range)."""
     c = reading.constraints
     lo, hi = c.get("min_energy"), c.get("max_energy")
-    if (
-        lo
-        and hi
-        and ENERGY.index(lo) == ENERGY.index(hi) + 1
-        and reading.hedged
-        & {
-            "min_energy",
-            "max_energy",
-        }
-    ):
+    gap = ENERGY.index(lo) - ENERGY.index(hi) if lo and hi else 0
+    if gap == 1 and reading.hedged & {"min_energy", "max_energy"}:
         # "upbeat but not too loud": the hedged side gives way by one class
         if "max_energy" in reading.hedged:
             c["max_energy"] = lo
         else:
             c["min_energy"] = hi
         reading.understood.append(f"energy {c['min_energy'].replace('_', ' ')}, not beyond")
-    elif lo and hi and ENERGY.index(lo) > ENERGY.index(hi):
+    elif gap > 0:
         c.pop("min_energy"), c.pop("max_energy")
         reading.unclear.append("asked both calm and energetic: energy left open")
     lo, hi = c.get("min_bpm"), c.get("max_bpm")

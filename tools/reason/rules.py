@@ -297,7 +297,8 @@ class RulesReasoner:
             # Framed like the contexts' example phrases ("music to read to"): a bare
             # "read to" is too short for sentence similarity to place reliably.
             lead = (m.group("lead") if m else None) or "to"
-            return phrase, self._match_context(phrase, framed=f"music {lead.lower()} {phrase}")
+            framed = f"music {lead.lower()} {phrase}"
+            return phrase, self._match_context(phrase, framed=framed, keywords=False)
         if guess:
             return self._keyword_context(text, negated) or (None, None)
         return None, None
@@ -315,18 +316,21 @@ class RulesReasoner:
         name = self._match_context(probe, framed=None) if probe else None
         return (probe, name) if name else None
 
-    def _match_context(self, phrase: str, *, framed: str | None) -> str | None:
+    def _match_context(
+        self, phrase: str, *, framed: str | None, keywords: bool = True
+    ) -> str | None:
         """Map a phrase to a known context name, or None.
 
-        Keywords of the phrase itself first; then, if ``framed`` is given and an
-        embedder is available, sentence similarity of the framed phrase.
+        Keywords of the phrase itself first (unless ``keywords`` is False: already tried);
+        then, if ``framed`` is given and an embedder is available, sentence similarity of
+        the framed phrase.
         """
         matcher = self._matcher
         if matcher is None:
             from linernotes.tools.reason.contexts import match_context
 
             matcher = match_context
-        match = matcher(phrase, None)
+        match = matcher(phrase, None) if keywords else None
         if match is None and framed is not None and self.text_embedder is not None:
             match = matcher(framed, self.text_embedder)
         return match.name if match is not None else None

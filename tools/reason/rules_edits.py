@@ -35,19 +35,12 @@ DISLIKE = re.compile(
 )
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
 
-EditOp = Literal[
-    "more",
-    "swap",
-    "remove",
-    "resize",
-    "sticky",
-    "forget",
-    "export",
-    "show",
-    "undo",
-    "reset",
-    "different",
+PlaylistOp = Literal[
+    "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo", "reset"
 ]
+"""What a message can do to the playlist as it stands (the planner's ops, ``state.Op``)."""
+EditOp = Literal[PlaylistOp, "different"]
+"""Plus "different": planned as a fresh list (``Op`` "new") away from the current one."""
 # "something totally different", "mix it up": away from what the playlist holds
 DIFFERENT = re.compile(
     r"\b(?:something|anything|stuff|songs?|tracks?|music|ones?)\s+(?:(?:completely|totally|"

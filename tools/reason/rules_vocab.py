@@ -186,6 +186,7 @@ PRONOUN = re.compile(
     r"\b(it|that one|this one|that track|this track|that song|this song)\b",
     re.I,
 )
+"""A reference by pronoun; "singing in it" and "keep it calm" point at nothing."""
 # "tone it down", "speed it up", "mix it up": the "it" of a phrasal verb is the music as a
 # whole, never one track.
 IDIOM_IT = re.compile(
@@ -193,7 +194,6 @@ IDIOM_IT = re.compile(
     r"shake|chill|liven|spice|jazz)\s+it\s+(?:down|up|back|out)\b",
     re.I,
 )
-"""A reference by pronoun; "singing in it" and "keep it calm" point at nothing."""
 LAST_ONE = re.compile(
     r"\b(?:that|the|this)\s+(?:very\s+)?last\s+(?:one|track|song|pick)\b|"
     r"\bthe\s+last\s+(?:one|track|song|pick)\b",
