@@ -104,3 +104,29 @@ def test_ask_answers_every_time_while_another_process_ingests(tmp_path):
     result = json.loads(out.decode().strip().splitlines()[-1])
     assert result["failures"] == [], result["failures"][:3]
     assert result["answered"] >= 2
+
+
+OPENER = (
+    "import sys; from linernotes.tools.catalog.catalog import open_catalog; "
+    "from linernotes.tools.settings import load_settings; "
+    "open_catalog(load_settings(catalog=sys.argv[1]))"
+)
+
+
+def test_processes_opening_a_new_catalog_at_once_all_succeed(tmp_path):
+    """Chroma creates its database on first open; two creators at once used to collide.
+
+    Seen as "database is locked" / "table collections already exists" in about 1 of 30
+    simultaneous opens; the catalog folder's open lock makes them take turns.
+    """
+    for trial in range(6):
+        folder = tmp_path / f"new-{trial}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(folder)], stderr=subprocess.PIPE, env=ENV
+            )
+            for _ in range(4)
+        ]
+        for p in procs:
+            _, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err.decode()[-1500:]

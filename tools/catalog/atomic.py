@@ -11,14 +11,45 @@ loses the race keeps the winner's file.
 
 Reading a read-only folder (``read_only_connection``): the records and the metadata
 index in one catalog file open the same way.
+
+Taking turns (``folder_lock``): an advisory lock file in the catalog folder, for steps
+that must not interleave across processes: ingests checking and writing a batch, and
+Chroma creating (migrating) its own database, which two processes opening a new catalog
+at once would otherwise both do ("database is locked").
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+WRITE_LOCK = ".write.lock"
+"""Ingests check what is present and write a batch as one step under it."""
+OPEN_LOCK = ".open.lock"
+"""Chroma's client is built (its database created or migrated) under it."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, name: str) -> Iterator[None]:
+    """Hold the lock file ``name`` of a catalog folder (processes on this machine wait).
+
+    Not POSIX: no lock; what it guards may then race, as it did before.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(Path(folder) / name, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def create_sqlite(path: Path, schema: str) -> None:

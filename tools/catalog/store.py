@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from linernotes.tools.catalog.atomic import OPEN_LOCK, folder_lock
 from linernotes.tools.errors import BackendUnavailable, ConfigError
 from linernotes.tools.settings import Settings
 
@@ -109,12 +110,16 @@ def _embedded_client(folder: Path) -> Any:
 
     from linernotes.tools.catalog.records import writable
 
-    if folder.is_dir() and not writable(folder):
+    private = folder.is_dir() and not writable(folder)
+    if private:
         folder = _read_only_copy(folder)
     else:
         folder.mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
+        if private:
+            return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
+        with folder_lock(folder.parent, OPEN_LOCK):  # one process creates/migrates at a time
+            return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
     except Exception as e:  # chromadb raises its own InternalError from the Rust core
         text = str(e).lower()
         if "not a database" in text or "malformed" in text or "corrupt" in text:

@@ -35,10 +35,10 @@ import numpy as np
 from pydantic import Field
 from tqdm import tqdm
 
+from linernotes.tools.catalog.atomic import WRITE_LOCK, folder_lock
 from linernotes.tools.errors import CatalogError, LinernotesError
 from linernotes.tools.ingest.discover import scan_paths
 from linernotes.tools.ingest.identity import IdCache
-from linernotes.tools.ingest.locking import writer_lock
 from linernotes.tools.ingest.reconcile import Plan, prune, reconcile
 from linernotes.tools.ingest.stages import (
     PER_FILE_ERRORS,
@@ -220,7 +220,9 @@ class _Run:
         # Another ingest of the same files may have written some of them meanwhile: those
         # count as already present, not as added (the report says what this run did).
         text_vecs = self.text_embedder.embed([t.caption for t in tracks])
-        with writer_lock(self.catalog.folder):  # check and write as one step across processes
+        # check and write as one step across processes: two ingests of the same files would
+        # otherwise both see a track absent and both report it added
+        with folder_lock(self.catalog.folder, WRITE_LOCK):
             before = self.catalog.existing_ids([t.id for t in tracks])
             self.catalog.upsert(tracks, np.stack(audio_vecs), np.asarray(text_vecs, np.float32))
             old = [self.plan.replaces[t.id] for t in tracks if t.id in self.plan.replaces]
