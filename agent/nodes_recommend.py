@@ -16,9 +16,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from linernotes.agent.ops import (
+    RELATIVE,
     Env,
     call,
     judge_candidates,
+    levels_of,
     search_similar,
     search_text,
     without_relative,
@@ -32,7 +34,7 @@ from linernotes.agent.ops_playlist import (
 from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
 from linernotes.agent.traces import traced
-from linernotes.agent.wording import honesty_lines, intro, pick_lines
+from linernotes.agent.wording import constraint_words, honesty_lines, intro, pick_lines
 from linernotes.tools.schemas import Constraints, Track, Verdict
 
 
@@ -115,11 +117,18 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
     assert request is not None
     wanted = request.count or ctx.top_k
     chosen = _usable(env)[:wanted]
+    plan = state["plan"]
+    than = levels_of(plan.relative_to, env) if plan and plan.relative_to else None
     if not chosen:
         nothing = "I found nothing in the catalog that fits this request."
+        if than is not None:  # "even calmer" past the calmest track there is
+            asked = {w: True for w in RELATIVE if getattr(request.constraints, w)}
+            wish = " and ".join(constraint_words(Constraints(**asked), than))
+            nothing = f"I found nothing in the catalog {wish}; the playlist stays as it is."
         return {}, "\n".join([nothing, *honesty_lines(request)])
     out = call("start_playlist", start_playlist, env, tracks=[v.track_id for v in chosen])
-    lines = [intro(request, state.get("anchor"), state.get("context_profile"), len(out.data))]
+    profile = state.get("context_profile")
+    lines = [intro(request, state.get("anchor"), profile, len(out.data), than)]
     lines += honesty_lines(request)
     lines += pick_lines(out.data)
     if len(out.data) < wanted:

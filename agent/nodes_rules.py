@@ -17,7 +17,15 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from linernotes.agent.ops import HARD, Env, call, merge_constraints, profile_for
+from linernotes.agent.ops import (
+    HARD,
+    PLAYLIST,
+    RELATIVE,
+    Env,
+    call,
+    merge_constraints,
+    profile_for,
+)
 from linernotes.agent.ops_playlist import remember_constraints
 from linernotes.agent.refs import file_ref, resolve, track_of
 from linernotes.agent.state import Context, Op, State, TurnPlan, Upload, advance, combine
@@ -31,7 +39,6 @@ from linernotes.tools.playlist import position_of
 from linernotes.tools.reason.rules_edits import Edit, is_follow_up, read_edit
 from linernotes.tools.schemas import Constraints, Request
 
-RELATIVE_WISHES = ("calmer", "more_energetic", "faster", "slower")
 OPPOSITES = (
     ("no_vocals", "vocals_only"),
     ("calmer", "more_energetic"),
@@ -147,6 +154,8 @@ def plan_turn(
             request.model_copy(update={"intent": "refine"}),
             {},
         )
+    if edit.op == "again":
+        return _plan_again(request, edit, tokens, state, ctx)
     if edit.op == "undo":
         return (
             TurnPlan(route="refine", op="undo"),
@@ -196,7 +205,7 @@ def _plan_edit(
     basis = state.get("basis") or Request(
         text="", intent="recommend", anchor=playlist[0].track_id
     )  # a playlist the LLM planner built has no basis: start from its first track
-    wishes = any(getattr(request.constraints, w) for w in RELATIVE_WISHES)
+    wishes = any(getattr(request.constraints, w) for w in RELATIVE)
     relative_to = playlist[positions[0] - 1].track_id if op == "swap" and wishes else None
     count = (edit.count or request.count or ctx.count or ctx.top_k) if op == "more" else None
     if op == "resize" and edit.size is not None:
@@ -214,6 +223,31 @@ def _plan_edit(
         remember=edit.sticky,
     )
     return plan, inherit(basis, request), ({"focus": relative_to} if relative_to else {})
+
+
+def _plan_again(
+    request: Request, edit: Edit, tokens: list[str], state: Any, ctx: Context
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """Even more: the standing relative wish once more, against the playlist as it is now.
+
+    After "calmer" that is calmer than the calmer list; after a request with no relative
+    wish ("punk rock", then "even more") it can only mean more tracks.
+    """
+    basis: Request | None = state.get("basis")
+    wishes = [w for w in RELATIVE if basis is not None and getattr(basis.constraints, w)]
+    if not wishes or not state.get("playlist"):
+        more = edit.model_copy(update={"op": "more"})
+        return _plan_edit("more", request, more, tokens, state, ctx)
+    said = ", ".join(w.replace("_", " ") for w in wishes)
+    turn = request.model_copy(
+        update={
+            "intent": "refine",
+            "constraints": Constraints(**dict.fromkeys(wishes, True)),
+            "understood": [*request.understood, f"“{request.text.strip()}” → {said} again"],
+            "unclear": [],
+        }
+    )
+    return _plan_recommend(turn, edit, [], None, state, ctx)
 
 
 def _plan_different(
@@ -299,6 +333,7 @@ def _plan_recommend(
     if ctx.count:
         act = act.model_copy(update={"count": ctx.count})
     basis: Request | None = state.get("basis")
+    relative_to: str | None = None
     bare = anchor is None and not request.context and is_follow_up(request.text_query)
     if basis is not None and (request.intent == "refine" or bare):
         act = inherit(basis, act).model_copy(update={"intent": "recommend"})
@@ -308,8 +343,18 @@ def _plan_recommend(
             act = act.model_copy(update={"count": held})
         if anchor is not None:
             act = act.model_copy(update={"anchor": anchor, "text_query": None})
+        elif held and any(getattr(request.constraints, w) for w in RELATIVE):
+            # "calmer" as a follow-up: calmer than the list as it stands (not the anchor's
+            # neighbours again, which returned the same list; "even calmer" goes on from here)
+            relative_to = PLAYLIST
     extra["basis"] = act
-    plan = TurnPlan(route="recommend", op="new", count=act.count, remember=edit.sticky)
+    plan = TurnPlan(
+        route="recommend",
+        op="new",
+        count=act.count,
+        relative_to=relative_to,
+        remember=edit.sticky,
+    )
     return plan, act, extra
 
 

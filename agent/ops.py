@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from statistics import median
 from typing import Any
 
 from linernotes.agent.refs import lookup, track_of, vector_of
@@ -22,9 +23,9 @@ from linernotes.agent.wording import describe_track
 from linernotes.tools.catalog.filters import constraints_to_where
 from linernotes.tools.catalog.search import fuse, lexical_search
 from linernotes.tools.catalog.search import search_text as text_search
-from linernotes.tools.errors import CatalogError, LinernotesError
+from linernotes.tools.errors import CatalogError, LinernotesError, TrackNotFoundError
 from linernotes.tools.reason.contexts import ContextProfile
-from linernotes.tools.schemas import Candidate, Constraints, Step, Track, Verdict
+from linernotes.tools.schemas import Candidate, Constraints, Levels, Step, Track, Verdict
 
 AUDIO_LISTS = ("audio", "filtered")
 """Candidate lists whose similarity is an audio-space cosine to the anchor."""
@@ -132,6 +133,32 @@ def effective(constraints: Constraints | None, env: Env) -> Constraints:
     return merge_constraints(env.state.get("sticky"), constraints)
 
 
+PLAYLIST = "playlist"
+"""The ``than`` that names the whole current playlist: "calmer" as a follow-up."""
+
+
+def levels_of(than: str, env: Env) -> Levels:
+    """What "calmer/faster" compares with: a reference ('#3', a title, an id) or the playlist.
+
+    A playlist is summarised by its medians, so "calmer" after a study list is calmer
+    than that list as a whole, and "even calmer" after that calmer again.
+
+    Raises:
+        TrackNotFoundError: the reference names nothing, or 'playlist' with none yet.
+    """
+    if than.strip().lower() == PLAYLIST:
+        items = env.state.get("playlist") or []
+        if not items:
+            raise TrackNotFoundError("there is no playlist yet to compare with")
+        ms = [track_of(it.track_id, env.state, env.ctx).measurements for it in items]
+        return Levels(
+            energy=median(m.energy for m in ms),
+            tempo_bpm=median(m.tempo_bpm for m in ms),
+            label="the playlist",
+        )
+    return Levels.of_track(lookup(than, env.state, env.ctx))
+
+
 def without_relative(c: Constraints) -> Constraints:
     """Constraints minus 'calmer/faster' wishes (enforced by a filter elsewhere)."""
     return c.model_copy(update=dict.fromkeys(RELATIVE, False))
@@ -168,15 +195,16 @@ def search_similar(
 
     The filtered list brings tracks that sound alike *and* can serve the request ("more
     like <techno> but for studying" finds calm tracks of a similar timbre). ``than``
-    names the track "calmer/faster" compares to when it is not the anchor ("swap #3 for
-    something calmer"); that comparison is then a hard bound, so only filtered lists run.
+    names what "calmer/faster" compares to when it is not the anchor ("swap #3 for
+    something calmer": '#3'; a follow-up "calmer": 'playlist'); that comparison is then a
+    hard bound, so only filtered lists run.
     """
     ctx = env.ctx
     anchor = lookup(track, env.state, ctx)
     vec = vector_of(anchor, env.state, ctx)
     profile = profile_for(context, env)
     c = effective(constraints, env)
-    relative = lookup(than, env.state, ctx) if than else anchor
+    relative = levels_of(than, env) if than else Levels.of_track(anchor)
     where = constraints_to_where(c, profile, relative)
     skip = {*c.exclude_ids, *exclude, anchor.id}
     k = k or ctx.candidates_k
@@ -214,19 +242,20 @@ def search_text(
     if not query:
         raise CatalogError("search_text needs a query or a listening context")
     c = effective(constraints, env)
-    relative = lookup(than, env.state, ctx) if than else None
+    relative = levels_of(than, env) if than else None
     where = constraints_to_where(c, profile, relative)
     skip = {*c.exclude_ids, *exclude}
     k = k or ctx.candidates_k
     be = ctx.backends
     lists: dict[str, list[Candidate]] = {}
-    if not (than and where):  # "calmer than #3" is a bound: no unfiltered list then
+    bound = bool(than and where)  # a hard bound: only lists that can filter run (not BM25)
+    if not bound:  # "calmer than #3" is a bound: no unfiltered list then
         lists["text"] = text_search(ctx.catalog, query, k, exclude=skip, backends=be)
     if where:
         lists["filtered"] = text_search(
             ctx.catalog, query, k, where=where, exclude=skip, backends=be
         )
-    if profile is None or query != profile.description:  # the listener's own words
+    if (profile is None or query != profile.description) and not bound:  # listener's words
         lists["lexical"] = lexical_search(ctx.catalog, query, k, exclude=skip)
     if profile is not None and query != profile.description:
         lists["context"] = text_search(

@@ -110,7 +110,9 @@ class TurnPlan(Record):
     size: int | None = Field(None, description="Playlist length asked for.")
     fmt: str | None = None
     path: str | None = None
-    relative_to: str | None = Field(None, description="Track id 'calmer/faster' compares to.")
+    relative_to: str | None = Field(
+        None, description='Track id, or "playlist", that "calmer/faster" compares to.'
+    )
     remember: bool = Field(False, description="Keep this turn's hard constraints from now on.")
     keep: Constraints | None = Field(
         None, description="A remove or swap by condition: what an entry must meet to stay."

@@ -51,6 +51,7 @@ def search_similar(
     context: str | None = None,
     constraints: Constraints | None = None,
     k: int = 30,
+    than: str | None = None,
 ) -> Command:
     """Find catalog tracks that sound like a track. Fast and approximate: judge them next.
 
@@ -60,6 +61,9 @@ def search_similar(
         context: the listening context in the listener's words ('studying', 'a run').
         constraints: limits and wishes (no_vocals, max_bpm, calmer than the track...).
         k: candidates per retrieval list.
+        than: what calmer/more_energetic/faster/slower compare with when it is not the
+            track searched from: 'playlist' (the current playlist, for a follow-up like
+            'calmer' or 'even faster') or '#3' ('swap #3 for something calmer').
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
     return _run(
@@ -69,6 +73,7 @@ def search_similar(
         context=context,
         constraints=constraints,
         k=k,
+        than=than,
     )
 
 
@@ -79,14 +84,18 @@ def search_text(
     context: str | None = None,
     constraints: Constraints | None = None,
     k: int = 30,
+    than: str | None = None,
 ) -> Command:
     """Find catalog tracks whose sound or description matches words. Judge them next.
 
     Args:
         query: what the music is like ('dark techno', 'calm piano').
         context: the listening context in the listener's words ('studying', 'a run').
-        constraints: limits (no_vocals, max_bpm, max_energy...).
+        constraints: limits and wishes (no_vocals, max_bpm, max_energy, calmer...).
         k: candidates per retrieval list.
+        than: what calmer/more_energetic/faster/slower compare with when it is not the
+            track searched from: 'playlist' (the current playlist, for a follow-up like
+            'calmer' or 'even faster') or '#3' ('swap #3 for something calmer').
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
     return _run(
@@ -96,6 +105,7 @@ def search_text(
         context=context,
         constraints=constraints,
         k=k,
+        than=than,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
-from linernotes.tools.schemas import Constraints, Pick, Request, Track
+from linernotes.tools.schemas import Constraints, Levels, Pick, Request, Track
 
 HELP = (
     "I pick music from your catalog and explain why. Try: “more like <title> but for "
@@ -76,20 +76,27 @@ def describe_track(track: Track) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def constraint_words(c: Constraints) -> list[str]:
-    """Constraints as the listener would say them ("instrumental only", "at most 100 BPM")."""
+def constraint_words(c: Constraints, than: Levels | None = None) -> list[str]:
+    """Constraints as the listener would say them ("instrumental only", "at most 100 BPM").
+
+    With ``than`` (what "calmer/faster" was held to) the wish says against what and where
+    the line is: "calmer than the playlist (energy under 0.21)".
+    """
     words = []
     if c.no_vocals:
         words.append("instrumental only")
     if c.vocals_only:
         words.append("with vocals")
-    for flag, text in (
-        ("calmer", "calmer"),
-        ("more_energetic", "more energetic"),
-        ("faster", "faster"),
-        ("slower", "slower"),
+    for flag, text, bound in (
+        ("calmer", "calmer", "energy under {e:.2f}"),
+        ("more_energetic", "more energetic", "energy over {e:.2f}"),
+        ("faster", "faster", "over {b:.0f} BPM"),
+        ("slower", "slower", "under {b:.0f} BPM"),
     ):
         if getattr(c, flag):
+            if than is not None:
+                bpm = than.tempo_bpm * (1.03 if flag == "faster" else 0.97)
+                text += f" than {than.label} ({bound.format(e=than.energy, b=bpm)})"
             words.append(text)
     if c.min_bpm is not None:
         words.append(f"at least {c.min_bpm:.0f} BPM")
@@ -104,7 +111,9 @@ def constraint_words(c: Constraints) -> list[str]:
     return words
 
 
-def intro(request: Request, anchor: Track | None, profile: Any, n: int) -> str:
+def intro(
+    request: Request, anchor: Track | None, profile: Any, n: int, than: Levels | None = None
+) -> str:
     """One line naming what the picks answer: anchor, context, constraints."""
     what = f"{n} pick{'s' if n != 1 else ''}"
     if anchor is not None:
@@ -113,7 +122,7 @@ def intro(request: Request, anchor: Track | None, profile: Any, n: int) -> str:
         what += f" for “{request.text_query}”"
     if profile is not None:
         what += f"{',' if anchor is not None or request.text_query else ''} for {profile.label}"
-    words = constraint_words(request.constraints)
+    words = constraint_words(request.constraints, than)
     if words:
         what += f"; {', '.join(words)}"
     return what + ":"

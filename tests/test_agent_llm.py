@@ -4,6 +4,7 @@ errors sent back to the model, parallel edits, the step limit, and the HTTP adap
 from __future__ import annotations
 
 import json
+import statistics
 from itertools import count
 
 import httpx
@@ -119,6 +120,28 @@ def test_recommend_explain_swap_describe_trajectories(tiny) -> None:
     _, state, tools = _turn(graph, ctx, "what does #1 sound like?")
     assert tools == ["listen_to_track"]
     assert state["reply"] == "Techno 2 is a driving techno track."
+
+
+def test_the_model_can_hold_a_follow_up_calmer_to_the_whole_playlist(tiny) -> None:
+    """search_* take than="playlist": "calmer" after a list means calmer than that list."""
+    script = [
+        *RECOMMEND,
+        step(call("search_text", query="techno", constraints={"calmer": True}, than="playlist")),
+        step(text="Calmer candidates found."),
+    ]
+    ctx = _context(tiny, script)
+    graph = build_graph(InMemorySaver())
+    _, state, _ = _turn(graph, ctx, "more like Techno 1")
+    level = statistics.median(
+        ctx.catalog.get(it.track_id).measurements.energy for it in state["playlist"]
+    )
+    _, state, tools = _turn(graph, ctx, "calmer")
+    assert tools == ["search_text"]
+    found = state["candidates"][state["turn"]]
+    assert found, "no candidates"
+    assert all(ctx.catalog.get(c.track_id).measurements.energy < level for c in found)
+    lists = {name for c in found for name in c.source.split("+")}
+    assert lists and lists <= {"filtered", "context"}, lists  # only lists that can filter
 
 
 def test_domain_errors_go_back_to_the_model(tiny) -> None:

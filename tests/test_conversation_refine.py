@@ -8,6 +8,8 @@ facts, so a wrong answer fails even when the agent believes it.
 
 from __future__ import annotations
 
+import itertools
+import statistics
 import uuid
 from typing import Any
 
@@ -271,6 +273,96 @@ def test_complaints_ask_for_the_opposite_of_the_picks(heldout_catalog, text: str
     assert c.min_energy is None and c.max_energy is None  # "too loud" is no energy floor
     assert c.min_bpm is None and c.max_bpm is None
     assert follow.request.context_name == first.request.context_name  # still for the gym
+    measure, sign = _MOVES[wish]
+    before = statistics.median(_measured(settings, first, measure))
+    assert all(sign * (v - before) > 0 for v in _measured(settings, follow, measure)), follow.reply
+
+
+_MOVES = {"calmer": ("energy", -1), "more_energetic": ("energy", 1)}
+_MOVES |= {"faster": ("tempo_bpm", 1), "slower": ("tempo_bpm", -1)}
+"""What each relative wish moves, and which way."""
+
+
+def _measured(settings: Any, answer: Any, measure: str) -> list[float]:
+    catalog = session_for(settings).catalog
+    return [getattr(catalog.get(it.track_id).measurements, measure) for it in answer.playlist]
+
+
+_ENERGY_RANK = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
+
+
+def _labelled(cat: Any, answer: Any, measure: str) -> float:
+    """The files' own level of what moved: mean energy class rank, or median tempo."""
+    rows = _labels(cat, answer)
+    if measure == "energy":
+        return statistics.mean(_ENERGY_RANK[r["energy"]] for r in rows)
+    return statistics.median(float(r["bpm"]) for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "again", "wish"),
+    [
+        ("something mellow", "calmer", "even calmer", "calmer"),
+        ("calm music for studying", "a bit more upbeat", "even more", "more_energetic"),
+        ("something relaxing", "faster", "even more so", "faster"),
+        ("upbeat songs", "slower please", "a bit more", "slower"),
+    ],
+)
+def test_a_relative_follow_up_moves_the_whole_list_and_again_moves_it_further(
+    heldout_catalog, first: str, then: str, again: str, wish: str
+) -> None:
+    """A follow-up "calmer" is calmer than the list; it returned the same list before."""
+    settings, thread = heldout_catalog.settings, _thread()
+    measure, sign = _MOVES[wish]
+    answers = [ask(text, settings, thread=thread) for text in (first, then, again)]
+    for before, after in itertools.pairwise(answers):
+        level = statistics.median(_measured(settings, before, measure))
+        moved = _measured(settings, after, measure)
+        assert after.playlist and all(sign * (v - level) > 0 for v in moved), after.reply
+        assert "than the playlist" in after.reply.splitlines()[0], after.reply
+        n = len(after.playlist)  # a follow-up keeps the size, or says how many fit
+        assert n == len(before.playlist) or f"Only {n} of the {len(before.playlist)}" in after.reply
+    # and the files agree: the list moved the asked way by what the demo wrote
+    start, end = (_labelled(heldout_catalog, a, measure) for a in (answers[0], answers[-1]))
+    floor = start == end == 0 and sign < 0  # all "low" already: calmer can only stay there
+    assert sign * (end - start) > 0 or floor, (start, end)
+    assert answers[-1].request.context_name == answers[0].request.context_name
+
+
+def test_even_more_with_no_relative_wish_adds_tracks(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("punk rock", settings, thread=thread, count=3)
+    more = ask("even more", settings, thread=thread)
+    assert len(more.playlist) > len(first.playlist)
+    assert _ids(more)[:3] == _ids(first)
+
+
+def test_even_calmer_past_the_calmest_track_says_so_and_keeps_the_list(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    answer = ask("the calmest music you have", settings, thread=thread, count=3)
+    for _ in range(12):
+        previous, answer = answer, ask("even calmer", settings, thread=thread)
+        if not answer.playlist or _ids(answer) == _ids(previous):
+            break
+    assert "nothing in the catalog calmer than the playlist" in answer.reply, answer.reply
+    assert _ids(answer) == _ids(previous)  # the list stays as it was
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("even more", "again"),
+        ("Even more so!", "again"),
+        ("a bit more please", "again"),
+        ("ok, go further", "again"),
+        ("more still", "again"),
+        ("more", "more"),
+        ("even more tracks", "more"),
+        ("two more", "more"),
+    ],
+)
+def test_even_more_phrasings(text: str, op: str) -> None:
+    assert read_edit(text).op == op
 
 
 def test_a_named_key_picks_only_tracks_in_that_key(heldout_catalog) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from linernotes.tools.judge.rules import RulesJudge
 from linernotes.tools.reason.contexts import get_context
-from linernotes.tools.schemas import Constraints, Track
+from linernotes.tools.schemas import Constraints, Levels, Track
 
 TOP_K = 8
 
@@ -45,7 +45,7 @@ def _retrieved(catalog: Any, anchor: Track, context: str, by_id: dict[str, Track
     from linernotes.tools.catalog.filters import constraints_to_where
 
     vec = catalog.audio_vector(anchor.id)
-    where = constraints_to_where(Constraints(), get_context(context), anchor)
+    where = constraints_to_where(Constraints(), get_context(context), Levels.of_track(anchor))
     plain = catalog.query_audio(vec, 60, exclude={anchor.id})
     fitting = catalog.query_audio(vec, 60, where=where, exclude={anchor.id}) if where else []
     pairs = zip_longest(fitting, plain)

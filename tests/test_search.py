@@ -20,7 +20,7 @@ from linernotes.tools.catalog.search import (
 )
 from linernotes.tools.errors import TrackNotFoundError
 from linernotes.tools.reason.contexts import get_context
-from linernotes.tools.schemas import Candidate, Constraints
+from linernotes.tools.schemas import Candidate, Constraints, Levels
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,9 @@ def test_stricter_bound_wins_and_conflicts_follow_the_listener() -> None:
 def test_relative_wishes_bound_against_the_anchor(tiny) -> None:
     _, _, t = tiny
     anchor = t["Techno 1"]
-    where = constraints_to_where(Constraints(calmer=True, slower=True), None, anchor)
+    where = constraints_to_where(
+        Constraints(calmer=True, slower=True), None, Levels.of_track(anchor)
+    )
     assert {"energy": {"$lt": anchor.measurements.energy}} in where["$and"]
     assert {"tempo_bpm": {"$lt": pytest.approx(anchor.measurements.tempo_bpm * 0.97)}} in where[
         "$and"

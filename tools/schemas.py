@@ -170,6 +170,25 @@ class Constraints(Record):
     )
 
 
+class Levels(Record):
+    """What "calmer" / "faster" compare against: one track's measurements, or a playlist's.
+
+    A follow-up "calmer" means calmer than what is playing now, so a whole playlist is
+    summarised by its median energy and tempo; "swap #3 for something calmer" compares
+    with #3 alone.
+    """
+
+    energy: float = Field(ge=0, le=1, description="Energy 0-1 to stay under or above.")
+    tempo_bpm: float = Field(gt=0, description="Tempo to stay under or above.")
+    label: str = Field(description="What it is, as said back: 'the playlist', '#3'.")
+
+    @classmethod
+    def of_track(cls, track: Track, label: str | None = None) -> Levels:
+        """One track's levels."""
+        m = track.measurements
+        return cls(energy=m.energy, tempo_bpm=m.tempo_bpm, label=label or f"“{track.title}”")
+
+
 class Request(Record):
     """What the listener asked for in one turn, as understood."""
 

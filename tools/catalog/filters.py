@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from linernotes.tools.analysis.scales import ENERGY_ORDER
-from linernotes.tools.schemas import Constraints, EnergyLevel, Track
+from linernotes.tools.schemas import Constraints, EnergyLevel, Levels
 
 
 def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[str] | None:
@@ -23,15 +23,16 @@ def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[s
 
 
 def constraints_to_where(
-    constraints: Constraints | None, context: Any = None, anchor: Track | None = None
+    constraints: Constraints | None, context: Any = None, than: Levels | None = None
 ) -> dict[str, Any] | None:
     """A Chroma ``where`` filter that keeps only tracks able to satisfy the request.
 
     Hard limits come from the constraints (vocals, BPM bounds, energy classes) and from
     the context profile (``max_energy_level``/``min_energy_level``; ``vocals: avoid``
     means instrumental). Relative wishes ("calmer", "faster") become bounds relative to
-    the ``anchor`` when one is given. Tempo ranges of a context are *not* filtered on:
-    tempo estimates have octave errors the judge tolerates but a filter cannot.
+    ``than`` (the anchor's levels, one playlist entry's, or the playlist's) when given.
+    Tempo ranges of a context are *not* filtered on: tempo estimates have octave errors
+    the judge tolerates but a filter cannot.
 
     Returns:
         ``None`` when nothing constrains, one clause, or ``{"$and": [...]}``.
@@ -61,16 +62,15 @@ def constraints_to_where(
         clauses.append({"mode": c.mode})
     if c.key:
         clauses.append({"key": c.key})
-    if anchor is not None:
-        m = anchor.measurements
+    if than is not None:
         if c.calmer:
-            clauses.append({"energy": {"$lt": float(m.energy)}})
+            clauses.append({"energy": {"$lt": float(than.energy)}})
         if c.more_energetic:
-            clauses.append({"energy": {"$gt": float(m.energy)}})
+            clauses.append({"energy": {"$gt": float(than.energy)}})
         if c.faster and c.min_bpm is None:
-            clauses.append({"tempo_bpm": {"$gt": float(m.tempo_bpm) * 1.03}})
+            clauses.append({"tempo_bpm": {"$gt": float(than.tempo_bpm) * 1.03}})
         if c.slower and c.max_bpm is None:
-            clauses.append({"tempo_bpm": {"$lt": float(m.tempo_bpm) * 0.97}})
+            clauses.append({"tempo_bpm": {"$lt": float(than.tempo_bpm) * 0.97}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

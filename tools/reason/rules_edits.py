@@ -39,8 +39,18 @@ PlaylistOp = Literal[
     "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo", "reset"
 ]
 """What a message can do to the playlist as it stands (the planner's ops, ``state.Op``)."""
-EditOp = Literal[PlaylistOp, "different"]
-"""Plus "different": planned as a fresh list (``Op`` "new") away from the current one."""
+EditOp = Literal[PlaylistOp, "different", "again"]
+"""Plus "different": planned as a fresh list (``Op`` "new") away from the current one; and
+"again": "even more" repeats the standing relative wish ("calmer") against the playlist,
+or, when there is none, adds tracks as "more" does."""
+# The whole message is "even more", "further", "a bit more": again what the last turn asked
+AGAIN = re.compile(
+    r"^\W*(?:(?:and|ok(?:ay)?|yes|yeah|nice|good|great|hmm+|now)\W+)*(?:(?:(?:even|still|yet|a "
+    r"(?:bit|little|touch|notch)|slightly|much)\s+more(?:\s+so)?|more\s+still|(?:go\s+|push\s+it"
+    r"\s+|take\s+it\s+|even\s+|a\s+bit\s+|a\s+little\s+)?further(?:\s+still)?|another\s+notch"
+    r"|keep\s+going\s+(?:in\s+)?that\s+direction))(?:\s+(?:please|pls))?\W*$",
+    re.I,
+)
 # "something totally different", "mix it up": away from what the playlist holds
 DIFFERENT = re.compile(
     r"\b(?:something|anything|stuff|songs?|tracks?|music|ones?)\s+(?:(?:completely|totally|"
@@ -200,6 +210,8 @@ def read_edit(text: str) -> Edit:
         return Edit(op="undo")
     if RESET.search(clean):
         return Edit(op="reset")
+    if AGAIN.search(clean):
+        return Edit(op="again")
     if vocab.FORGET.search(clean):
         return Edit(op="forget", refs=refs)
     if vocab.EXPORT.search(clean) and (
