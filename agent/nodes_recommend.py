@@ -21,6 +21,7 @@ from linernotes.agent.ops import (
     call,
     judge_candidates,
     levels_of,
+    sample_catalog,
     search_similar,
     search_text,
     without_relative,
@@ -66,7 +67,19 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "than": plan.relative_to,
         "exclude": skip,
     }
-    if request.anchor:
+    if plan.sample:  # "surprise me": no words or track to search from
+        held = [it.track_id for it in state.get("playlist") or []]
+        away = list(dict.fromkeys([*held, *(state.get("shown") or [])]))
+        out = call(
+            "sample_catalog",
+            sample_catalog,
+            env,
+            count=request.count or ctx.top_k,
+            context=args["context"],
+            constraints=request.constraints,
+            exclude=away,
+        )
+    elif request.anchor:
         out = call("search_similar", search_similar, env, track=request.anchor, **args)
     else:
         profile = state.get("context_profile")

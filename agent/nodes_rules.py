@@ -143,6 +143,8 @@ def plan_turn(
     intent = request.intent
     if edit.op == "different":  # before off-topic: "what about something different?"
         return _plan_different(request, state, ctx)
+    if edit.op == "surprise" and not (request.anchor or upload_now or ctx.anchor):
+        return _plan_surprise(request, state, ctx)
     if request.off_topic:  # "write an essay about climate change" changes no playlist
         return TurnPlan(route="chat"), request, {}
     if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")
@@ -284,6 +286,30 @@ def _plan_different(
         }
     )
     plan = TurnPlan(route="recommend", op="new", count=act.count)
+    return plan, act, {"basis": act}
+
+
+def _plan_surprise(
+    request: Request, state: Any, ctx: Context
+) -> tuple[TurnPlan, Request, dict[str, Any]]:
+    """Surprise me: a varied sample of the catalog, within anything else asked for.
+
+    "surprise me with something calm" keeps the calm; the words "surprise", "random" are
+    no music to search for. Nothing on the list or shown before comes back while the
+    catalog has others (``ops.sample_catalog``).
+    """
+    held = len(state.get("playlist") or [])
+    act = request.model_copy(
+        update={
+            "intent": "recommend",
+            "off_topic": False,
+            "count": request.count or ctx.count or held or None,
+            "text_query": None,
+            "understood": [*request.understood, "“surprise me” → a varied mix from the catalog"],
+            "unclear": [u for u in request.unclear if not u.startswith("not understood")],
+        }
+    )
+    plan = TurnPlan(route="recommend", op="new", count=act.count, sample=True)
     return plan, act, {"basis": act}
 
 

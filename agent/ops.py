@@ -12,6 +12,7 @@ tools live in ``agent/ops_playlist.py``.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from statistics import median
@@ -262,6 +263,45 @@ def search_text(
             ctx.catalog, profile.description, k, where=where, exclude=skip, backends=be
         )
     return _found(env, lists)
+
+
+def sample_catalog(
+    env: Env,
+    count: int | None = None,
+    context: str | None = None,
+    constraints: Constraints | None = None,
+    exclude: Iterable[str] = (),
+) -> Out:
+    """A varied handful from the whole catalog, for "surprise me": no words to match.
+
+    Tracks that pass the constraints (Chroma's own filter) are shuffled and taken in
+    turn from each genre, so eight picks span up to eight genres; nothing shown in this
+    thread comes back while anything else is left. Judge them next, as any candidates.
+
+    Raises:
+        CatalogError: nothing in the catalog passes the constraints.
+    """
+    ctx = env.ctx
+    c = effective(constraints, env)
+    where = constraints_to_where(c, profile_for(context, env))
+    skip = {*c.exclude_ids, *exclude}
+    pool = ctx.catalog.ids(where)
+    fresh = [i for i in pool if i not in skip] or [i for i in pool if i not in c.exclude_ids]
+    if not fresh:
+        raise CatalogError("nothing in the catalog passes these constraints")
+    rng = random.Random()  # a surprise differs from one ask to the next
+    rng.shuffle(fresh)
+    by_genre: dict[str, list[str]] = {}
+    for i, genre in ctx.catalog.genres(fresh).items():
+        by_genre.setdefault(genre.lower(), []).append(i)
+    queues = sorted(by_genre.values(), key=lambda q: rng.random())
+    want = 3 * (count or ctx.top_k)
+    order: list[str] = []
+    while queues and len(order) < want:
+        order += [q.pop() for q in queues][: want - len(order)]
+        queues = [q for q in queues if q]
+    sample = [Candidate(track_id=i, similarity=0.0, source="sample") for i in order]
+    return _found(env, {"sample": sample})
 
 
 def judge_candidates(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from linernotes.agent.ops import HARD, Env, Out, merge_constraints
 from linernotes.agent.refs import lookup, track_of
-from linernotes.agent.wording import constraint_words, describe_track, explanation
+from linernotes.agent.wording import constraint_words, describe_track, explanation, rank_line
 from linernotes.tools.errors import CatalogError, LinernotesError, TrackNotFoundError
 from linernotes.tools.playlist import (
     PlaylistEdit,
@@ -158,7 +158,13 @@ def explain_pick(env: Env, track: str) -> Out:
         )
     if note is None:
         note = _pick_for(env, t, position or 0)
-    return Out(explanation(note, position), f"note of {t.title}", {"focus": t.id}, note)
+    text = explanation(note, position)
+    notes = env.state.get("notes") or {}
+    scores = {
+        i: notes[it.track_id].score for i, it in enumerate(playlist, 1) if it.track_id in notes
+    }
+    line = rank_line(position, len(playlist), scores) if position else None
+    return Out(f"{text}\n{line}" if line else text, f"note of {t.title}", {"focus": t.id}, note)
 
 
 def export_playlist(env: Env, format: str | None = None, path: str | None = None) -> Out:

@@ -114,6 +114,7 @@ class TurnPlan(Record):
         None, description='Track id, or "playlist", that "calmer/faster" compares to.'
     )
     remember: bool = Field(False, description="Keep this turn's hard constraints from now on.")
+    sample: bool = Field(False, description="Candidates: a varied catalog sample ('surprise me').")
     keep: Constraints | None = Field(
         None, description="A remove or swap by condition: what an entry must meet to stay."
     )

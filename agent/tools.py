@@ -110,6 +110,36 @@ def search_text(
 
 
 @tool(parse_docstring=True)
+def sample_catalog(
+    runtime: ToolCtx,
+    count: int = 8,
+    context: str | None = None,
+    constraints: Constraints | None = None,
+) -> Command:
+    """A varied sample of the whole catalog, one genre after another ('surprise me').
+
+    Tracks already on the playlist or shown in this thread are left out while others
+    remain. Judge them next.
+
+    Args:
+        count: how many picks the listener wants (three times as many are sampled).
+        context: the listening context in the listener's words, if any.
+        constraints: limits the sample must meet (no_vocals, max_energy...).
+        runtime: injected by LangGraph (run context, thread state); never set by the model.
+    """
+    state = runtime.state
+    away = [it.track_id for it in state.get("playlist") or []] + list(state.get("shown") or [])
+    return _run(
+        runtime,
+        ops.sample_catalog,
+        count=count,
+        context=context,
+        constraints=constraints,
+        exclude=away,
+    )
+
+
+@tool(parse_docstring=True)
 def judge_candidates(
     runtime: ToolCtx,
     anchor: str | None = None,
@@ -276,6 +306,7 @@ def start_over(runtime: ToolCtx) -> Command:
 TOOLS: list[BaseTool] = [
     search_similar,
     search_text,
+    sample_catalog,
     judge_candidates,
     get_track,
     listen_to_track,

@@ -142,3 +142,21 @@ def explanation(pick: Pick, position: int | None) -> str:
     if pick.differences:
         text += f"\nDifferences: {', '.join(pick.differences)}."
     return text
+
+
+def rank_line(position: int, size: int, scores: dict[int, float]) -> str | None:
+    """Why an entry sits where it does: its judge score beside its neighbours' scores.
+
+    "why is it first?" asks about the order, which the liner note alone does not answer.
+    Scores are known for entries the judge placed in this thread; none known, no line.
+    """
+    own = scores.get(position)
+    if own is None:
+        return None
+    line = f"Place {position} of {size}: the judge scored it {own:.2f}"
+    if len(scores) > 1 and own >= max(scores.values()):
+        line += ", the highest on the list"
+    elif len(scores) > 1 and own <= min(scores.values()):
+        line += ", the lowest on the list"
+    near = [f"#{p} {scores[p]:.2f}" for p in (position - 1, position + 1) if p in scores]
+    return f"{line} ({', '.join(near)})." if near else f"{line}."

@@ -144,6 +144,25 @@ def test_the_model_can_hold_a_follow_up_calmer_to_the_whole_playlist(tiny) -> No
     assert lists and lists <= {"filtered", "context"}, lists  # only lists that can filter
 
 
+def test_the_model_can_sample_the_catalog_for_surprise_me(tiny) -> None:
+    script = [
+        *RECOMMEND,
+        step(call("sample_catalog", count=3)),
+        step(text="A few surprises to judge."),
+    ]
+    ctx = _context(tiny, script)
+    graph = build_graph(InMemorySaver())
+    _, state, _ = _turn(graph, ctx, "more like Techno 1")
+    on_list = {it.track_id for it in state["playlist"]}
+    _, state, tools = _turn(graph, ctx, "surprise me")
+    assert tools == ["sample_catalog"]
+    found = [c.track_id for c in state["candidates"][state["turn"]]]
+    assert found and not on_list & set(found)  # the playlist's tracks stay out
+    genres = [ctx.catalog.get(i).genre_tag for i in found]
+    head = genres[: len(set(genres))]
+    assert len(set(head)) == len(head), genres  # one genre after another, none twice first
+
+
 def test_domain_errors_go_back_to_the_model(tiny) -> None:
     script = [
         *RECOMMEND,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from linernotes.agent.run import ask, session_for
+from linernotes.tools.analysis.scales import energy_class
 from linernotes.tools.reason.rules_edits import read_edit
 from linernotes.tools.schemas import Constraints
 
@@ -404,3 +405,60 @@ def test_something_different_leaves_the_lists_tracks_and_genres(heldout_catalog)
     assert not {r["style"] for r in rows} & styles, [(r["title"], r["style"]) for r in rows]
     assert other.request.context_name is None  # the gym is left behind too
     assert len(ask("something different", settings, count=3).playlist) == 3  # --count holds
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("surprise me", "surprise"),
+        ("Surprise me with something calm", "surprise"),
+        ("play me anything", "surprise"),
+        ("random songs please", "surprise"),
+        ("i don't know, anything", "surprise"),
+        ("anything but country", None),
+        ("play anything by Ambick", None),
+    ],
+)
+def test_surprise_phrasings(text: str, op: str | None) -> None:
+    assert read_edit(text).op == op
+
+
+def test_surprise_me_is_a_varied_mix_and_again_brings_new_tracks(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("surprise me", settings, thread=thread)
+    assert len(first.playlist) == 8 and "not understood" not in first.reply, first.reply
+    genres = {r["style"] for r in _labels(heldout_catalog, first)}
+    assert len(genres) >= 6, genres  # the held-out demo has 12 styles
+    second = ask("surprise me again", settings, thread=thread)
+    assert len(second.playlist) == 8
+    assert not set(_ids(first)) & set(_ids(second))  # nothing shown comes back
+    calm = ask("surprise me with something calm", settings, thread=_thread())
+    measured = [energy_class(e) for e in _measured(settings, calm, "energy")]
+    assert calm.playlist and set(measured) <= {"low", "medium"}, measured
+    rows = _labels(heldout_catalog, calm)  # the files mostly agree (energy is measured)
+    calm_share = sum(r["energy"] in ("low", "medium") for r in rows) / len(rows)
+    assert calm_share >= 0.75, [(r["title"], r["energy"]) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("why is it first?", 1),
+        ("why is that one on top", 1),
+        ("how come it's ranked so high", 1),
+        ("why's this one number 3?", 3),
+        ("why is this track second?", 2),
+    ],
+)
+def test_why_is_it_first_explains_that_place_and_its_score(
+    heldout_catalog, text: str, place: int
+) -> None:
+    """It was read as off-topic ("I can't help with that")."""
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("calm music for studying", settings, thread=thread)
+    answer = ask(text, settings, thread=thread)
+    title = first.playlist[place - 1].title
+    assert answer.reply.startswith(f"#{place} {title}:"), answer.reply
+    assert f"Place {place} of {len(first.playlist)}: the judge scored it" in answer.reply
+    if place == 1:
+        assert "the highest on the list" in answer.reply

@@ -173,6 +173,29 @@ def test_no_context_where_none_is_named(reasoner: RulesReasoner, text: str) -> N
     assert reasoner.understand(text).context_name is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "something for my little brother",
+        "songs for my mom",
+        "music for our guests",
+        "for my 7 year old son",
+    ],
+)
+def test_who_it_is_for_is_no_context_guess(reasoner: RulesReasoner, text: str) -> None:
+    """Was guessed by similarity ("little brother" -> running+dinner); now it says so."""
+    req = reasoner.understand(text)
+    assert req.context_name is None and req.intent == "chat", req
+    assert any("who the music is for" in u for u in req.unclear), req.unclear
+
+
+def test_who_it_is_for_beside_a_real_wish_keeps_the_wish(reasoner: RulesReasoner) -> None:
+    req = reasoner.understand("calm music for my girlfriend")
+    assert req.intent == "recommend" and req.constraints.max_energy == "medium"
+    assert any("who the music is for is not something I can hear" in u for u in req.unclear)
+    assert reasoner.understand("bedtime music for my little brother").context_name == "sleep"
+
+
 def test_context_keeps_the_users_words(reasoner: RulesReasoner) -> None:
     req = reasoner.understand("more like Neon Rain but for hitting the gym, no vocals")
     assert req.context == "hitting the gym"

@@ -242,6 +242,16 @@ class Catalog:
         parsed = (Track.model_validate_json(doc) for doc in self._audio.documents())
         return sorted(parsed, key=lambda t: (t.title.lower(), t.id))
 
+    def ids(self, where: dict[str, Any] | None = None) -> list[str]:
+        """Ids of the tracks whose metadata passes ``where`` (all without one)."""
+        self.handle.sync()
+        return self._audio.ids(where)
+
+    def genres(self, ids: Sequence[str]) -> dict[str, str]:
+        """The stored genre tag of each id ('' where untagged), read from metadata only."""
+        self.handle.sync()
+        return {i: str(m.get("genre_tag") or "") for i, m in self._audio.metadatas(ids).items()}
+
     def get_many(self, ids: Sequence[str]) -> dict[str, Track]:
         """The tracks with these ids that exist, fetched in one batch (cached)."""
         self.handle.sync()

@@ -275,6 +275,15 @@ class VectorCollection:
             yield page
             offset += len(page["ids"])
 
+    def ids(self, where: dict[str, Any] | None = None) -> list[str]:
+        """Every id whose metadata passes ``where`` (Chroma's own filter), page by page."""
+        out: list[str] = []
+        while True:
+            page = self.chroma.get(where=where, limit=_PAGE, offset=len(out), include=[])
+            if not page["ids"]:
+                return out
+            out.extend(page["ids"])
+
     def documents(self) -> Iterator[str]:
         """Every stored document, page by page (whole-catalog jobs only: mining, training)."""
         held = self._docs_here()

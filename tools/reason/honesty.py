@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from linernotes.tools.reason.names import Names
 from linernotes.tools.reason.reading import Reading
+from linernotes.tools.reason.rules_vocab import AUDIENCE
 
 QUESTION = re.compile(
     r"^\W*(?:what|who|whom|where|when|which|how|can|could|will|would|is|are|do|does|tell me|"
@@ -60,6 +61,16 @@ def honesty(
         context_name or reading.constraints or names.artists or names.described
     )
     unclear = list(reading.unclear)
+    if context and not context_name:  # "for my little brother" was dropped without a word
+        if not AUDIENCE.fullmatch(context):
+            unclear.append(f"“{context}”: not a listening situation I know")
+        elif usable:
+            unclear.append(f"“{context}”: who the music is for is not something I can hear")
+        else:
+            unclear.append(
+                f"“{context}”: who the music is for does not tell me how it should sound; "
+                "name an activity or a mood (“for a road trip”, “something calm”)"
+            )
     for name in names.absent:
         line = f"“{name}” is not in this catalog (offline I only know the catalog's own tracks)"
         if usable:

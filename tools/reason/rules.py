@@ -161,7 +161,8 @@ class RulesReasoner:
             anchored=anchor is not None,
             keyword_context=bool(keyword_context),
         )
-        cannot = bool(names.absent or reading.unclear) and not honest.usable
+        dropped = bool(context) and not context_name  # a situation nothing here knows
+        cannot = bool(names.absent or reading.unclear or dropped) and not honest.usable
         if honest.off_topic or (cannot and intent == "recommend"):
             intent, text_query = "chat", None  # no picks: the answer says why
         return Request(
@@ -256,6 +257,11 @@ class RulesReasoner:
         position = vocab.POSITION.search(text)
         if position and (intent in ("explain", "refine", "describe") or "track" in position[0]):
             return self._position(position), text[: position.start()] + text[position.end() :]
+        ranked = vocab.RANKED.search(text) if intent == "explain" else None
+        if ranked:  # "why is it first?": the entry at that place, not the word "it"
+            num, word = ranked.group("num"), (ranked.group("ord") or "first").lower()
+            at = f"#{int(num)}" if num else f"#{vocab.ORDINALS[word]}"
+            return at, text[: ranked.start()] + text[ranked.end() :]
         if catalog is not None:
             found = self._title_in_text(text, catalog)
             if found:
@@ -294,6 +300,8 @@ class RulesReasoner:
             elsewhere = self._keyword_context(text, negated) if guess else None
             if elsewhere:
                 return elsewhere
+            if vocab.AUDIENCE.fullmatch(phrase):  # a person, not a situation: no guess
+                return phrase, None
             # Framed like the contexts' example phrases ("music to read to"): a bare
             # "read to" is too short for sentence similarity to place reliably.
             lead = (m.group("lead") if m else None) or "to"

@@ -39,10 +39,20 @@ PlaylistOp = Literal[
     "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo", "reset"
 ]
 """What a message can do to the playlist as it stands (the planner's ops, ``state.Op``)."""
-EditOp = Literal[PlaylistOp, "different", "again"]
+EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
 """Plus "different": planned as a fresh list (``Op`` "new") away from the current one; and
 "again": "even more" repeats the standing relative wish ("calmer") against the playlist,
-or, when there is none, adds tracks as "more" does."""
+or, when there is none, adds tracks as "more" does; and "surprise": "surprise me", a varied
+sample of the catalog (``ops.sample_catalog``) instead of a search for words."""
+SURPRISE = re.compile(
+    r"\bsurprise me\b|\b(?:something|anything|stuff|songs?|tracks?|music)\s+(?:at\s+)?random\b|"
+    r"\brandom\s+(?:songs?|tracks?|music|stuff|picks?|selection|mix)\b|\bdealer'?s choice\b|"
+    r"\byour (?:call|choice|pick)\b|\byou (?:pick|choose|decide)\b|\b(?:whatever|anything) you "
+    r"(?:like|want|fancy|think|choose)\b|\bplay (?:me )?(?:anything|whatever)(?: you like)?\W*$|"
+    r"^\W*(?:i don'?t (?:know|mind|care)\W+)?(?:just )?(?:anything|whatever)(?: (?:goes|is fine|"
+    r"works))?\W*$",
+    re.I,
+)
 # The whole message is "even more", "further", "a bit more": again what the last turn asked
 AGAIN = re.compile(
     r"^\W*(?:(?:and|ok(?:ay)?|yes|yeah|nice|good|great|hmm+|now)\W+)*(?:(?:(?:even|still|yet|a "
@@ -249,6 +259,8 @@ def read_edit(text: str) -> Edit:
         return Edit(op="more", refs=refs, count=count, sticky=sticky)
     if DIFFERENT.search(clean) and not refs:  # "swap #3 for something different" swaps
         return Edit(op="different")
+    if SURPRISE.search(clean) and not refs:
+        return Edit(op="surprise")
     if sticky:
         return Edit(op="sticky", refs=refs, sticky=True)
     # "the one with strings?", "is #1 sung?": a question about a track, not a request

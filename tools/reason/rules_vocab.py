@@ -76,6 +76,26 @@ POSITION = re.compile(
     r"\bthe\s+(" + "|".join(ORDINALS) + r")\s+(?:one|track|song|pick)\b)",
     re.I,
 )
+_SUBJECT = r"(?:it|this|that)(?:\s+(?:one|track|song|pick|tune))?"
+RANKED = re.compile(
+    rf"\b(?:(?:is|are|was|'s)\s+{_SUBJECT}|{_SUBJECT}(?:'s|\s+is|\s+was))\s+"
+    r"(?:(?:ranked|placed|put|listed|picked)\s+)?(?:(?P<high>so\s+high(?:\s+up)?)|(?:in\s+)?"
+    r"(?:(?P<ord>" + "|".join(ORDINALS) + r")|(?:number|no\.?|#)\s*(?P<num>\d{1,3})|"
+    r"(?:at|on)\s+(?:the\s+)?top|top))\b",
+    re.I,
+)
+""""why is it first?", "how come it's ranked so high": a question about a playlist place
+(the top one unless a place is named)."""
+AUDIENCE = re.compile(
+    r"^(?:(?:my|our|your|his|her|their|a|the)\s+)?(?:(?:little|big|younger|older|baby|kid|"
+    r"new|best|old|\d+[- ]?(?:year|yr)[- ]?old)\s+)*(?:brother|sister|sibling|mom|mum|mommy|"
+    r"mother|dad|daddy|father|parent|grand(?:ma|pa|mother|father|parent)|granny|kid|child|"
+    r"children|son|daughter|wife|husband|girlfriend|boyfriend|gf|bf|partner|fianc[eé]e?|friend|"
+    r"buddy|boss|coworker|co-worker|colleague|teacher|student|toddler|family|guest|neighbou?r|"
+    r"cousin|aunt|uncle|nephew|niece|roommate|flatmate|teenager|teen|someone|somebody)s?$",
+    re.I,
+)
+""""for my little brother": who the music is for, which says nothing of how it sounds."""
 TRACK_ID = re.compile(r"\b(?:track|id)\s+#?([0-9a-f]{6,64})\b", re.I)
 QUOTED = re.compile(r"[\"“”«]([^\"“”«»]{2,}?)[\"“”»]|(?:^|\s)'([^']{2,}?)'(?=$|\s|[,.;!?])")
 PATH = re.compile(
