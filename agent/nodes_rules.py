@@ -45,7 +45,11 @@ OPPOSITES = (
     ("faster", "slower"),
 )
 """A turn that asks for one of a pair replaces the standing request's other one."""
-BOUNDS = (("min_bpm", "max_bpm"), ("min_energy", "max_energy"))
+BOUNDS = (
+    ("min_bpm", "max_bpm"),
+    ("min_energy", "max_energy"),
+    ("min_duration_s", "max_duration_s"),
+)
 ROUTES = {
     "recommend": "retrieve",
     "refine": "edit",

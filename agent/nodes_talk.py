@@ -17,8 +17,9 @@ from linernotes.agent.ops import Env, call, listen_to_track
 from linernotes.agent.ops_playlist import explain_pick
 from linernotes.agent.state import Context, State
 from linernotes.agent.traces import traced
-from linernotes.agent.wording import HELP, OFF_TOPIC, THANKS, absent_reply
+from linernotes.agent.wording import HELP, OFF_TOPIC, THANKS, absent_reply, catalog_reply
 from linernotes.tools.errors import LinernotesError
+from linernotes.tools.reason.rules_vocab import CATALOG_QUESTION
 
 THANKS_WORDS = re.compile(r"\b(thanks?|thank you|cheers|great|perfect|nice|cool|awesome)\b", re.I)
 
@@ -55,6 +56,8 @@ def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"reply": OFF_TOPIC}
     if request is not None and (request.absent or request.unclear):
         return {"reply": absent_reply(request)}
+    if CATALOG_QUESTION.search(text):
+        return {"reply": catalog_reply(runtime.context.catalog.overview())}
     reply = THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])
     if n:

@@ -38,6 +38,7 @@ few enough that the per-turn checkpoint stays small (a verdict carries a paragra
 RELATIVE = ("calmer", "more_energetic", "faster", "slower")
 HARD = (
     "no_vocals", "vocals_only", "max_energy", "min_energy", "min_bpm", "max_bpm",
+    "min_duration_s", "max_duration_s",
     "genres", "exclude_genres", "instruments", "exclude_instruments", "mode", "key",
 )  # fmt: skip
 

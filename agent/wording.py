@@ -12,6 +12,7 @@ from typing import Any
 from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
+from linernotes.tools.reason.durations import duration_words
 from linernotes.tools.schemas import Constraints, Levels, Pick, Request, Track
 
 HELP = (
@@ -102,10 +103,17 @@ def constraint_words(c: Constraints, than: Levels | None = None) -> list[str]:
         words.append(f"at least {c.min_bpm:.0f} BPM")
     if c.max_bpm is not None:
         words.append(f"at most {c.max_bpm:.0f} BPM")
-    if c.max_energy:
-        words.append(f"energy up to {c.max_energy.replace('_', ' ')}")
-    if c.min_energy:
-        words.append(f"energy from {c.min_energy.replace('_', ' ')}")
+    if c.min_duration_s is not None:
+        words.append(f"at least {duration_words(c.min_duration_s)} long")
+    if c.max_duration_s is not None:
+        words.append(f"at most {duration_words(c.max_duration_s)} long")
+    if c.max_energy and c.max_energy == c.min_energy:
+        words.append(f"{c.max_energy.replace('_', ' ')} energy only")
+    else:
+        if c.max_energy:
+            words.append(f"energy up to {c.max_energy.replace('_', ' ')}")
+        if c.min_energy:
+            words.append(f"energy from {c.min_energy.replace('_', ' ')}")
     if c.key:
         words.append(f"in {c.key}{' ' + c.mode if c.mode else ''}")
     return words
@@ -160,3 +168,19 @@ def rank_line(position: int, size: int, scores: dict[int, float]) -> str | None:
         line += ", the lowest on the list"
     near = [f"#{p} {scores[p]:.2f}" for p in (position - 1, position + 1) if p in scores]
     return f"{line} ({', '.join(near)})." if near else f"{line}."
+
+
+def catalog_reply(overview: dict[str, Any]) -> str:
+    """The catalog's size, genres and voices in a line ("how many tracks do you have?")."""
+    n = overview["tracks"]
+    if not n:
+        return "The catalog is empty: add music with “linernotes ingest <folder>”."
+    genres = {g or "untagged": k for g, k in overview["genres"].items()}
+    named = ", ".join(f"{g} {k}" for g, k in list(genres.items())[:12])
+    more = f" and {len(genres) - 12} more" if len(genres) > 12 else ""
+    voice = overview["voice"]
+    sung = voice.get("True", 0)  # counts keep booleans as their str()
+    line = f"The catalog holds {n} tracks in {len(genres)} genres ({named}{more})."
+    if voice:
+        line += f" {sung} have vocals, {n - sung} are instrumental (as measured)."
+    return line + " Ask for a mood, an activity or a track to start from."

@@ -58,7 +58,7 @@ def test_negation_scope_and_bounds(text: str, expected: dict) -> None:
         ("around 120 bpm", {"min_bpm": 112.0, "max_bpm": 128.0}),
         ("at least 130 bpm", {"min_bpm": 130.0}),
         ("at most 85 bpm", {"max_bpm": 85.0}),
-        ("under 5 minutes", {}),  # a duration is not a tempo
+        ("under 5 minutes", {"max_duration_s": 300.0}),  # a length, not a tempo
         ("10 songs", {}),
     ],
 )
@@ -236,3 +236,64 @@ def test_a_singers_sex_is_said_to_be_unmeasured_and_the_voice_still_counts(text:
     assert r.constraints == {"vocals_only": True}
     assert any("female or male is not measured" in line for line in r.unclear)
     assert not {"female", "male", "woman"} & set(r.leftover)  # said once, not "not understood"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("energetic instrumental tracks, 140 bpm or more", {"min_bpm": 140.0}),  # was 132-148
+        ("songs at 100 bpm or less", {"max_bpm": 100.0}),
+        ("140+ bpm", {"min_bpm": 140.0}),
+        ("120 bpm or faster please", {"min_bpm": 120.0}),
+        ("nothing at 120 bpm or more", {"max_bpm": 120.0}),
+        ("moderate tempo", {"min_bpm": 90, "max_bpm": 120}),
+        ("mid-tempo songs", {"min_bpm": 90, "max_bpm": 120}),
+        ("medium energy please", {"min_energy": "medium", "max_energy": "medium"}),
+        ("i dont want anything too fast", {"max_bpm": 120.0}),  # was the complaint "slower"
+    ],
+)
+def test_open_ended_and_middle_bounds(text: str, expected: dict) -> None:
+    got = read_request(text).constraints
+    assert {k: got.get(k) for k in expected} == expected, got
+    assert "slower" not in got and "faster" not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tracks under 3 minutes", {"max_duration_s": 180.0}),
+        ("songs shorter than 2:30", {"max_duration_s": 150.0}),
+        ("nothing longer than five minutes", {"max_duration_s": 300.0}),  # negated: flips
+        ("long pieces over 10 min please", {"min_duration_s": 600.0}),
+        ("calm songs under half an hour", {"max_duration_s": 1800.0, "max_energy": "medium"}),
+        ("at least 90 seconds long", {"min_duration_s": 90.0}),
+        ("under 3 minutes and under 100 bpm", {"max_duration_s": 180.0, "max_bpm": 100.0}),
+    ],
+)
+def test_track_lengths_are_bounds(text: str, expected: dict) -> None:
+    got = read_request(text).constraints
+    assert {k: got.get(k) for k in expected} == expected, got
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("a 3 minute song", None), ("five 3-minute songs", 5), ("20 or more songs", 20)],
+)
+def test_a_length_is_not_a_count(text: str, count: int | None) -> None:
+    assert read_request(text).count == count
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("happy songs but not cheesy", ["cheesy"]),
+        ("dark but not depressing", ["depressing"]),
+        ("nothing too cheesy for a dinner party", ["cheesy"]),
+        ("no drums, just dreamy vibes", []),
+    ],
+)
+def test_a_negated_word_nothing_knows_is_never_searched_for(text: str, refused: list) -> None:
+    """ "not cheesy" searched for "cheesy": the negation reversed."""
+    reading = read_request(text)
+    assert reading.negated_unknown == refused
+    assert not set(refused) & set(reading.leftover)

@@ -146,6 +146,8 @@ class Constraints(Record):
     min_energy: EnergyLevel | None = Field(None, description="Lowest energy level allowed.")
     min_bpm: float | None = Field(None, description="Slowest tempo allowed.")
     max_bpm: float | None = Field(None, description="Fastest tempo allowed.")
+    min_duration_s: float | None = Field(None, ge=0, description="Shortest track allowed (s).")
+    max_duration_s: float | None = Field(None, ge=0, description="Longest track allowed (s).")
     calmer: bool = Field(False, description="Prefer calmer than the anchor.")
     more_energetic: bool = Field(False, description="Prefer more energetic than the anchor.")
     faster: bool = Field(False, description="Prefer faster than the anchor.")

@@ -376,6 +376,15 @@ class Catalog:
         """Stored verdicts, optionally for one anchor and/or mode."""
         return self.records.verdicts(anchor_id, mode)
 
+    def overview(self) -> dict[str, Any]:
+        """What the catalog holds, for a listener: tracks, genres, sung / instrumental."""
+        counts = self._audio.counts(self.handle.sync())
+        return {
+            "tracks": counts.total,
+            "genres": counts.values("genre_tag"),
+            "voice": counts.values("has_voice"),
+        }
+
     def stats(self) -> dict[str, Any]:
         """Counts, spaces and the backends that produced the records (from counts only)."""
         counts = self._audio.counts(self.handle.sync())

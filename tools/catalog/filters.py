@@ -54,6 +54,10 @@ def constraints_to_where(
         clauses.append({"tempo_bpm": {"$gte": float(c.min_bpm)}})
     if c.max_bpm is not None:
         clauses.append({"tempo_bpm": {"$lte": float(c.max_bpm)}})
+    if c.min_duration_s is not None:
+        clauses.append({"duration_s": {"$gte": float(c.min_duration_s)}})
+    if c.max_duration_s is not None:
+        clauses.append({"duration_s": {"$lte": float(c.max_duration_s)}})
     if c.genres:
         clauses.append({"genre_tag": {"$in": [g.lower() for g in c.genres]}})
     if c.exclude_genres:

@@ -55,6 +55,7 @@ class Facts:
     id: str
     title: str
     bpm: float
+    duration: float
     tempo_conf: float
     energy: float
     level: str
@@ -110,6 +111,7 @@ def facts(track: Track) -> Facts:
         id=track.id,
         title=track.title,
         bpm=m.tempo_bpm,
+        duration=m.duration_s,
         tempo_conf=m.tempo_confidence,
         energy=m.energy,
         level=s.energy_level or energy_class(m.energy),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_SPLIT
 from linernotes.tools.judge import notes
 from linernotes.tools.judge.facts import Facts
+from linernotes.tools.reason.durations import duration_words
 from linernotes.tools.reason.vocabulary import load_vocabulary, track_families
 from linernotes.tools.schemas import Constraints
 
@@ -30,6 +31,11 @@ def violations(f: Facts, c: Constraints) -> list[str]:
         out.append(f"{notes.tempo_words(f)} is slower than {c.min_bpm:.0f}")
     if c.max_bpm is not None and bpm > c.max_bpm:
         out.append(f"{notes.tempo_words(f)} is faster than {c.max_bpm:.0f}")
+    lasts = duration_words(f.duration)
+    if c.min_duration_s is not None and f.duration < c.min_duration_s:
+        out.append(f"lasts {lasts}, under {duration_words(c.min_duration_s)}")
+    if c.max_duration_s is not None and f.duration > c.max_duration_s:
+        out.append(f"lasts {lasts}, over {duration_words(c.max_duration_s)}")
     return out + _kind_violations(f, c)
 
 

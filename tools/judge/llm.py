@@ -122,7 +122,8 @@ def request_block(context: ContextProfile | None, constraints: Constraints | Non
     wants = [k.replace("_", " ") for k in ("no_vocals", "vocals_only", "calmer",
              "more_energetic", "faster", "slower") if getattr(c, k)]  # fmt: skip
     wants += [f"{k.replace('_', ' ')} {getattr(c, k)}" for k in ("max_energy", "min_energy",
-              "min_bpm", "max_bpm") if getattr(c, k) is not None]  # fmt: skip
+              "min_bpm", "max_bpm", "min_duration_s", "max_duration_s")
+              if getattr(c, k) is not None]  # fmt: skip
     return text + ("\nconstraints: " + "; ".join(wants) if wants else "")
 
 

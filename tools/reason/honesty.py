@@ -71,6 +71,9 @@ def honesty(
                 f"“{context}”: who the music is for does not tell me how it should sound; "
                 "name an activity or a mood (“for a road trip”, “something calm”)"
             )
+    if reading.negated_unknown:  # searching for them would fetch exactly what was refused
+        words = ", ".join(f"“{w}”" for w in dict.fromkeys(reading.negated_unknown))
+        unclear.append(f"not {words}: not something I can tell apart, so nothing avoids it")
     for name in names.absent:
         line = f"“{name}” is not in this catalog (offline I only know the catalog's own tracks)"
         if usable:

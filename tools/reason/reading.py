@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linernotes.tools.reason.durations import duration_words, lengths
 from linernotes.tools.reason.keys import named_keys, named_meters, voice_sex
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.solo import played_alone
@@ -54,6 +55,13 @@ RANGE = re.compile(
     re.I,
 )
 PLAIN = re.compile(rf"\b(?P<n>\d{{2,3}})(?:ish)?{TEMPO_WORDS}", re.I)
+OPEN_ENDED = re.compile(
+    rf"\b(?:at\s+)?(?P<n>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?\s*(?:(?P<plus>\+)|(?:or|and)\s+"
+    r"(?:(?P<up>more|above|higher|faster|over|up|beyond)|(?P<down>less|below|lower|slower|under|"
+    r"fewer|down))\b)",
+    re.I,
+)
+""""140 bpm or more", "140+ bpm", "100 bpm or less": one open end, not "about 140"."""
 BREAK = re.compile(
     r"[,.;!?]|\b(?:and|but|though|although|yet|however|plus|also|i want|i'd like|i need|"
     r"i prefer|instead|rather|ideally)\b",
@@ -74,11 +82,12 @@ MAX_COUNT = 100
 # "not too loud", "not very intense": a hedge after a negator. Alone it reads as the plain
 # negation; against an opposite wish it gives way ("upbeat but not too loud" is lively).
 HEDGE = re.compile(r"\s+(?:too|very|overly|that|super|so)\b", re.I)
+LENGTH_UNIT = r"(?:minutes?|mins?|seconds?|secs?|hours?|hrs?)\b"
 COUNT = re.compile(
     rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
     rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"
     rf"(?!\s*(?:bpm|beats|-|–|to\s+\d|minutes?|%))|"
-    rf"\b{NUM}\s+(?:more\s+|other\s+|[\w-]+\s+|[\w-]+\s+[\w-]+\s+)?{UNIT}\b|"
+    rf"\b{NUM}(?![\s-]*{LENGTH_UNIT})\s+(?:more\s+|other\s+|[\w-]+\s+|[\w-]+\s+[\w-]+\s+)?{UNIT}\b|"
     rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats))",
     re.I,
 )
@@ -86,6 +95,7 @@ LANGUAGE_NAMES = {"de": "German", "es": "Spanish", "fr": "French"}
 SAY_FEEL = {
     "max_energy": "energy up to {v}",
     "min_energy": "energy from {v} up",
+    "energy": "{v} energy only",
     "min_bpm": "at least {v:.0f} BPM",
     "max_bpm": "at most {v:.0f} BPM",
     "mode": "{v} key",
@@ -110,6 +120,7 @@ class Reading:
     instrument_words: list[tuple[str, str]] = field(default_factory=list)  # (typed, family)
     leftover: list[str] = field(default_factory=list)  # words nothing read
     negated_words: list[str] = field(default_factory=list)  # terms in a "not" scope, as typed
+    negated_unknown: list[str] = field(default_factory=list)  # unknown words in a "not" scope
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
 
 
@@ -207,6 +218,15 @@ def _numbers(low: str) -> tuple[list[_Event], list[tuple[int, int]]]:
             continue  # "90 and 110" alone is not a range; "between 90 and 110" is
         events.append(_Event(m.start(), m.end(), "bound", {"min_bpm": a, "max_bpm": b}, text))
         spans.append((m.start(), m.end()))
+    for m in OPEN_ENDED.finditer(low):
+        n, after = float(m["n"]), low[m.end() :]
+        if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(after):
+            continue
+        if not (m["unit"] or re.match(TEMPO_WORDS, after)):
+            continue  # "20 or more" may count tracks
+        end = {"max_bpm": n} if m["down"] else {"min_bpm": n}
+        events.append(_Event(m.start(), m.end(), "bound", end, m.group(0)))
+        spans.append((m.start(), m.end()))
     for m in COMPARE.finditer(low):
         n = float(m["n"])
         if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(low[m.end() :]):
@@ -242,11 +262,14 @@ def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
 
 def _flip(bound: dict[str, float]) -> dict[str, float]:
     """A negated tempo bound: "nothing under 125" is "at least 125"."""
-    if "min_bpm" in bound and "max_bpm" in bound:
+    if len(bound) != 1:
         return {}  # "not between 90 and 110" cannot be one range
-    if "max_bpm" in bound:
-        return {"min_bpm": bound["max_bpm"]}
-    return {"max_bpm": bound["min_bpm"]}
+    ((key, value),) = bound.items()
+    return {
+        key.replace("max_", "min_")
+        if key.startswith("max_")
+        else key.replace("min_", "max_"): value
+    }
 
 
 def read_request(
@@ -280,6 +303,10 @@ def read_request(
     reading.text = low
 
     events, spans = _numbers(low)
+    for length in lengths(low):  # "under 3 minutes": a bound on the track's length
+        if not any(a < length.span[1] and length.span[0] < b for a, b in spans):
+            events.append(_Event(*length.span, "bound", length.bound, length.typed))
+            spans.append(length.span)
     for span, typed in named_meters(_mask(low, spans)):
         spans.append(span)
         reading.unclear.append(
@@ -352,10 +379,26 @@ def read_request(
     spans += _alone(reading, low, vocab)
     _settle(reading)
     rest = _mask(low, spans)
-    reading.leftover = [
-        w for w in re.findall(r"[a-z][a-z'-]+", rest) if w not in COMMON and len(w) > 2
-    ]
+    for m in re.finditer(r"[a-z][a-z'-]+", rest):
+        w = m.group(0)
+        if w in COMMON or len(w) <= 2:
+            continue
+        # "happy but not cheesy": a word nothing knows, but negated: never searched for
+        (reading.negated_unknown if _negated_at(events, m.start()) else reading.leftover).append(w)
     return reading
+
+
+def _negated_at(events: list[_Event], pos: int) -> bool:
+    """Whether a "not" scope is open at ``pos`` (a negator since the last break)."""
+    negated = False
+    for e in events:
+        if e.start >= pos:
+            break
+        if e.kind == "negator":
+            negated = True
+        elif e.kind in ("break", "with"):
+            negated = False
+    return negated
 
 
 def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
@@ -366,8 +409,13 @@ def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
         if k == "min_bpm" and c.get("min_bpm") is not None:
             v = max(v, c["min_bpm"])
         c[k] = v
+    if values.get("min_energy") and values.get("min_energy") == values.get("max_energy"):
+        values = {**values, "energy": values["min_energy"]}  # "medium energy", not a pair
+        values = {k: v for k, v in values.items() if k not in ("min_energy", "max_energy")}
     words = [SAY_FEEL[k].format(v=v.replace("_", " ") if isinstance(v, str) else v)
              for k, v in values.items() if k in SAY_FEEL]  # fmt: skip
+    words += [f"{'at least' if k.startswith('min') else 'at most'} {duration_words(v)} long"
+              for k, v in values.items() if k.endswith("duration_s")]  # fmt: skip
     if words:
         reading.understood.append(f"{said} → {', '.join(words)}")
 

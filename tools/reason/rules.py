@@ -69,7 +69,11 @@ def _leftover(text: str) -> str:
         text = pattern.sub(" ", text)
     words = re.findall(r"[a-z']+", text.lower())
     stop = {"more", "like", "the", "and", "for", "with", "but", "that", "this", "one", "ones"}
-    return " ".join(w for w in words if len(w) > 2 and w not in stop)
+    # particles stay: "break up" is heartbreak, "break" alone a pause ("work out", "chill out")
+    return " ".join(w for w in words if (len(w) > 2 or w in PARTICLES) and w not in stop)
+
+
+PARTICLES = frozenset({"up", "out", "off"})
 
 
 MISSPELT = 0.8
@@ -143,7 +147,12 @@ class RulesReasoner:
             reading = again
         constraints = self._constraints(rest, reading)
         count = reading.count
-        if intent == "chat" and (count or constraints != Constraints() or reading.music):
+        about_catalog = bool(vocab.CATALOG_QUESTION.search(clean))
+        if (
+            intent == "chat"
+            and not about_catalog
+            and (count or constraints != Constraints() or reading.music)
+        ):
             intent = "recommend"  # "instrumental, under 100 bpm" is a request, not chat
         context, context_name = self._context(
             rest, guess=intent in ("recommend", "refine"), negated=reading.negated_words
@@ -163,6 +172,8 @@ class RulesReasoner:
         )
         dropped = bool(context) and not context_name  # a situation nothing here knows
         cannot = bool(names.absent or reading.unclear or dropped) and not honest.usable
+        if about_catalog:  # "what's in my library?" is about music, with no picks wanted
+            honest.off_topic = False
         if honest.off_topic or (cannot and intent == "recommend"):
             intent, text_query = "chat", None  # no picks: the answer says why
         return Request(
@@ -209,6 +220,8 @@ class RulesReasoner:
     @staticmethod
     def _intent(text: str) -> Intent:
         """Explain, describe and refine are checked first: they reuse recommend's words."""
+        if vocab.CATALOG_QUESTION.search(text):
+            return "chat"  # answered from the catalog's counts, not with picks
         if vocab.EXPLAIN.search(text) and not re.search(r"\bwhy not\b", text, re.I):
             return "explain"
         if vocab.DESCRIBE.search(text):

@@ -26,6 +26,17 @@ ORDINALS = {
 NUM = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
 UNIT = r"(?:tracks?|songs?|picks?|pieces?|tunes?|recommendations?|suggestions?|options?|ones?)"
 
+CATALOG_QUESTION = re.compile(
+    r"\bhow (?:many|much) (?:tracks?|songs?|music|pieces?|tunes?|files?)\b|"
+    r"\bhow (?:big|large) is (?:the|my|your|this) (?:catalog(?:ue)?|library|collection)\b|"
+    r"\bwhat(?:'s| is| do you have) in (?:the|my|your|this) "
+    r"(?:catalog(?:ue)?|library|collection)\b|"
+    r"\bwhat (?:genres?|styles?|kinds? of music|sorts? of music|music) (?:do you have|is there|"
+    r"are there|are in|have you got|does (?:the|my) (?:catalog(?:ue)?|library) (?:have|hold))\b|"
+    r"\bwhat do you have\b",
+    re.I,
+)
+""""how many tracks do you have?": a question about the catalog, answered from its counts."""
 EXPLAIN = re.compile(r"\b(why|explain|how come|what makes|reason)\b", re.I)
 DESCRIBE = re.compile(
     r"\b(describe|tell me about|what does .+ sound like|what is .+ like|details? (on|of|about))\b",
@@ -123,7 +134,7 @@ FILLER = re.compile(
 
 # "too loud" / "too slow" as a complaint about the picks asks for the opposite, relative to
 # them ("not too loud" is a bound, read elsewhere).
-_TOO = r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )\btoo\s+"
+_TOO = r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )(?<!anything )(?<!none )\btoo\s+"
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no_vocals", re.compile(
         r"\b(no|without|zero|minus|not? any|free of)\s+(vocals?|voices?|singing|lyrics|words)\b|"
@@ -176,13 +187,14 @@ SHOW = re.compile(
 RESIZE = re.compile(
     rf"\b(?:make|cut|trim|shorten|extend|grow|expand|bring)\s+(?:it|the playlist|the list|them|"
     rf"this|that|these)\s+(?:(?:down|up)\s+)?(?:to\s+)?(?:a\s+)?{NUM}(?:\s+{UNIT})?(?:\s+long)?\b|"
-    rf"\b(?:shorter|longer)\b[^.?!]{{0,24}}?\b(?:to\s+)?{NUM}(?:\s+{UNIT})?\b|"
+    rf"\b(?:shorter|longer)\b(?!\s+than\b)[^.?!]{{0,24}}?\b(?:to\s+)?{NUM}(?:\s+{UNIT})?\b"
+    r"(?![\s-]*(?:minutes?|mins?|seconds?|secs?|hours?|hrs?|s|m|h|bpm)\b|:\d)|"
     rf"\b(?:i want|let'?s have|give me)\s+{NUM}\s+(?:{UNIT}\s+)?in total\b",
     re.I,
 )
 MORE = re.compile(
     rf"(?:\b{NUM}\s+more\b|\b(?:another|one more)\s*(?:{UNIT})?\b|"
-    r"\bmore\b(?=\s*(?:$|[,.!?]|please|of (?:those|these|them|that)|"
+    r"(?<!or )(?<!and )\bmore\b(?=\s*(?:$|[,.!?]|please|of (?:those|these|them|that)|"
     rf"(?:{UNIT})\b|like (?:these|those|them|this|that)\b)))",
     re.I,
 )

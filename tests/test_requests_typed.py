@@ -1,0 +1,72 @@
+"""Requests as listeners type them, answered on the held-out demo and checked by its labels.
+
+Each case was found by typing phrasings from outside the suite at the demo catalog: track
+lengths ("under 3 minutes") were silently ignored, "140 bpm or more" read as "about 140"
+and "or more" as "add more tracks" (answered "there is no playlist yet"), "medium
+energy" and "mid-tempo" were not understood, "not cheesy" searched for "cheesy", "how
+many tracks do you have?" answered with picks, and "a quick break" was heartbreak music.
+The files' own labels (duration, bpm, energy) decide, not the agent's facts alone.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from linernotes.agent.run import ask, session_for
+from linernotes.tools.reason.rules import RulesReasoner
+
+
+def _rows(cat, answer) -> list[dict[str, str]]:
+    return [cat.row_for(it.path) for it in answer.playlist]
+
+
+def test_a_length_bound_keeps_only_tracks_that_short(heldout_catalog) -> None:
+    lengths = sorted(float(r["duration_s"]) for r in heldout_catalog.rows)
+    cut = statistics.median(lengths)  # the demo's tracks last 20-30 s: half fit
+    answer = ask(f"calm songs under {cut:.0f} seconds", heldout_catalog.settings)
+    assert answer.playlist, answer.reply
+    assert all(float(r["duration_s"]) <= cut + 0.5 for r in _rows(heldout_catalog, answer))
+    assert f"at most {cut:.0f} s long" in answer.reply
+    longer = ask(f"songs longer than {cut:.0f} seconds", heldout_catalog.settings)
+    assert longer.playlist
+    assert all(float(r["duration_s"]) >= cut - 0.5 for r in _rows(heldout_catalog, longer))
+    none = ask("songs over 10 minutes", heldout_catalog.settings)
+    assert not none.playlist and "nothing" in none.reply.lower(), none.reply
+
+
+def test_open_ended_tempo_is_a_floor_not_a_window(heldout_catalog) -> None:
+    answer = ask("energetic instrumental tracks, 140 bpm or more", heldout_catalog.settings)
+    assert answer.playlist, answer.reply  # was "there is no playlist yet" ("or more")
+    session = session_for(heldout_catalog.settings)
+    bpm = [session.catalog.get(it.track_id).measurements.tempo_bpm for it in answer.playlist]
+    assert min(bpm) >= 140 and max(bpm) > 148, bpm  # "about 140" stopped at 148
+
+
+def test_medium_energy_and_moderate_tempo(heldout_catalog) -> None:
+    answer = ask("moderate tempo, medium energy", heldout_catalog.settings)
+    assert answer.playlist and "not understood" not in answer.reply, answer.reply
+    rows = _rows(heldout_catalog, answer)
+    medium = sum(r["energy"] == "medium" for r in rows) / len(rows)
+    assert medium >= 0.75, [(r["title"], r["energy"]) for r in rows]
+    assert statistics.median(float(r["bpm"]) for r in rows) <= 125
+
+
+def test_a_refused_word_nothing_knows_is_not_searched_for() -> None:
+    req = RulesReasoner().understand("happy songs but not cheesy")
+    assert req.text_query is None or "cheesy" not in req.text_query
+    assert any("cheesy" in u and "nothing avoids it" in u for u in req.unclear), req.unclear
+
+
+def test_how_many_tracks_answers_from_the_catalog(heldout_catalog) -> None:
+    answer = ask("how many tracks do you have?", heldout_catalog.settings)
+    n, styles = len(heldout_catalog.rows), {r["style"] for r in heldout_catalog.rows}
+    assert not answer.playlist
+    assert f"holds {n} tracks in {len(styles)} genres" in answer.reply, answer.reply
+    assert all(s in answer.reply for s in styles)
+
+
+def test_a_break_is_a_pause_and_a_break_up_is_heartbreak() -> None:
+    reasoner = RulesReasoner()
+    assert reasoner.understand("short songs for a quick break").context_name == "relaxing"
+    assert reasoner.understand("sad songs after a break up").context_name == "heartbreak"
+    assert reasoner.understand("quick songs").constraints.min_bpm is None  # "quick" is vague
