@@ -20,6 +20,7 @@ from linernotes.agent.ops_playlist import (
     export_playlist,
     remember_constraints,
     remove_from_playlist,
+    reorder_playlist,
     restore_previous,
     start_over,
 )
@@ -78,6 +79,10 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 update, reply = out.update, out.text
             case "reset":
                 out = call("start_over", start_over, env)
+                update, reply = out.update, out.text
+            case "order":
+                by, down = plan.order or "shuffle", plan.descending
+                out = call("reorder_playlist", reorder_playlist, env, by=by, descending=down)
                 update, reply = out.update, out.text
             case "remove" | "swap" if plan.keep is not None and not plan.positions:
                 words = ", ".join(constraint_words(plan.keep))

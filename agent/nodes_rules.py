@@ -185,6 +185,9 @@ def plan_turn(
         k in HARD for k in request.constraints.model_dump(exclude_defaults=True)
     ):
         op = None  # "from now on" with nothing to keep
+    if op == "order":
+        plan = TurnPlan(route="refine", op="order", order=edit.order, descending=edit.descending)
+        return plan, request.model_copy(update={"intent": "refine"}), {}
     if op in ("show", "forget", "sticky"):
         return TurnPlan(route="refine", op=op), request.model_copy(update={"intent": "refine"}), {}
     if op in ("remove", "swap") and edit.keep is not None:

@@ -9,6 +9,7 @@ the playlist keeps its liner note (the judge's verdict as a ``Pick``) in ``notes
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from linernotes.tools.playlist import (
 from linernotes.tools.playlist import (
     export_playlist as write_playlist,
 )
-from linernotes.tools.schemas import Constraints, Pick, Track
+from linernotes.tools.schemas import Constraints, Pick, PlaylistItem, Track
 
 DEFAULT_EXPORT = "m3u"
 
@@ -211,6 +212,46 @@ def remember_constraints(env: Env, constraints: Constraints, replace: bool = Fal
     words = constraint_words(sticky)
     text = f"From now on: {', '.join(words)}." if words else "No standing constraints now."
     return Out(text, text, {"sticky": sticky}, sticky)
+
+
+def reorder_playlist(env: Env, by: str, descending: bool = False) -> Out:
+    """Put the playlist's tracks in a new order: shuffled, reversed, or by tempo or energy.
+
+    "start calm and build up" is energy rising; "fastest first" tempo falling. The tracks,
+    their liner notes and the standing request stay; only the order changes ("undo"
+    brings the old one back).
+
+    Raises:
+        TrackNotFoundError: there is no playlist yet.
+        CatalogError: ``by`` is none of shuffle, reverse, tempo, energy.
+    """
+    playlist = list(env.state.get("playlist") or [])
+    if not playlist:
+        raise TrackNotFoundError("there is no playlist yet: ask for some music first")
+    if by not in ("shuffle", "reverse", "tempo", "energy"):
+        raise CatalogError(f"cannot order by {by!r}: use shuffle, reverse, tempo or energy")
+
+    def level(item: PlaylistItem) -> float:
+        m = track_of(item.track_id, env.state, env.ctx).measurements
+        return float(m.tempo_bpm if by == "tempo" else m.energy)
+
+    items = playlist[:]
+    if by == "shuffle":
+        while len(items) > 1 and items == playlist:  # a shuffle that changes nothing is none
+            random.shuffle(items)
+        said, lines = "shuffled", format_playlist(items)
+    elif by == "reverse":
+        items.reverse()
+        said, lines = "reversed", format_playlist(items)
+    else:
+        items.sort(key=level, reverse=descending)
+        said = f"by {by}, {'highest' if descending else 'lowest'} first"
+        unit = "{:.0f} BPM" if by == "tempo" else "energy {:.2f}"
+        lines = "\n".join(
+            f"{i}. {it.title} ({unit.format(level(it))})" for i, it in enumerate(items, 1)
+        )
+    update = {"playlist": [PlaylistEdit(op="set", items=items)]}
+    return Out(f"Reordered ({said}):\n{lines}", f"reordered {len(items)} tracks, {said}", update)
 
 
 def start_over(env: Env) -> Out:

@@ -115,6 +115,8 @@ class TurnPlan(Record):
     )
     remember: bool = Field(False, description="Keep this turn's hard constraints from now on.")
     sample: bool = Field(False, description="Candidates: a varied catalog sample ('surprise me').")
+    order: str | None = Field(None, description="Reorder: shuffle, reverse, tempo or energy.")
+    descending: bool = Field(False, description="A tempo/energy order from high to low.")
     keep: Constraints | None = Field(
         None, description="A remove or swap by condition: what an entry must meet to stay."
     )

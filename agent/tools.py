@@ -303,6 +303,18 @@ def start_over(runtime: ToolCtx) -> Command:
     return _run(runtime, ops_playlist.start_over)
 
 
+@tool(parse_docstring=True)
+def reorder_playlist(runtime: ToolCtx, by: str, descending: bool = False) -> Command:
+    """Put the playlist's tracks in a new order; the tracks themselves stay.
+
+    Args:
+        by: 'shuffle', 'reverse', 'tempo' or 'energy' ('start calm and build up': energy).
+        descending: for tempo or energy, highest first ('fastest first').
+        runtime: injected by LangGraph (run context, thread state); never set by the model.
+    """
+    return _run(runtime, ops_playlist.reorder_playlist, by=by, descending=descending)
+
+
 TOOLS: list[BaseTool] = [
     search_similar,
     search_text,
@@ -319,6 +331,7 @@ TOOLS: list[BaseTool] = [
     remember_constraints,
     restore_previous,
     start_over,
+    reorder_playlist,
 ]
 """Every tool the LLM planner may call; the offline planner calls the same functions."""
 

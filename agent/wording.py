@@ -12,7 +12,7 @@ from typing import Any
 from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
-from linernotes.tools.reason.durations import duration_words
+from linernotes.tools.reason.bounds import duration_words
 from linernotes.tools.schemas import Constraints, Levels, Pick, Request, Track
 
 HELP = (

@@ -163,6 +163,28 @@ def test_the_model_can_sample_the_catalog_for_surprise_me(tiny) -> None:
     assert len(set(head)) == len(head), genres  # one genre after another, none twice first
 
 
+def test_the_model_can_reorder_the_playlist(tiny) -> None:
+    script = [
+        *RECOMMEND,
+        step(call("reorder_playlist", by="reverse")),
+        step(text="Reversed."),
+        step(call("reorder_playlist", by="loudness")),  # not an order: the error goes back
+        step(text="I can sort by tempo or energy."),
+    ]
+    ctx = _context(tiny, script)
+    graph = build_graph(InMemorySaver())
+    _turn(graph, ctx, "more like Techno 1")
+    _, state, tools = _turn(graph, ctx, "reverse it")
+    assert tools == ["reorder_playlist"]
+    assert [it.title for it in state["playlist"]] == ["Techno 3", "Dub 1", "Techno 2"]
+    _, state, _ = _turn(graph, ctx, "sort by loudness")
+    assert [it.title for it in state["playlist"]] == ["Techno 3", "Dub 1", "Techno 2"]
+    errors = [
+        m for m in state["messages"] if isinstance(m, ToolMessage) and "cannot order" in m.content
+    ]
+    assert errors
+
+
 def test_domain_errors_go_back_to_the_model(tiny) -> None:
     script = [
         *RECOMMEND,

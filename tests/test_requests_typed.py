@@ -11,9 +11,13 @@ The files' own labels (duration, bpm, energy) decide, not the agent's facts alon
 from __future__ import annotations
 
 import statistics
+import uuid
+
+import pytest
 
 from linernotes.agent.run import ask, session_for
 from linernotes.tools.reason.rules import RulesReasoner
+from linernotes.tools.reason.rules_edits import read_edit
 
 
 def _rows(cat, answer) -> list[dict[str, str]]:
@@ -70,3 +74,42 @@ def test_a_break_is_a_pause_and_a_break_up_is_heartbreak() -> None:
     assert reasoner.understand("short songs for a quick break").context_name == "relaxing"
     assert reasoner.understand("sad songs after a break up").context_name == "heartbreak"
     assert reasoner.understand("quick songs").constraints.min_bpm is None  # "quick" is vague
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "descending"),
+    [
+        ("shuffle them", "shuffle", False),
+        ("reverse the order", "reverse", False),
+        ("sort by tempo", "tempo", False),
+        ("put the fastest ones first", "tempo", True),
+        ("order by bpm, fast to slow", "tempo", True),
+        ("start calm and build up", "energy", False),
+        ("let it wind down at the end", "energy", True),
+        ("shuffle the catalog", None, False),
+        ("put on Thriller by Michael Jackson", None, False),  # "put ... by" is no sort
+    ],
+)
+def test_order_phrasings(text: str, order: str | None, descending: bool) -> None:
+    edit = read_edit(text)
+    assert (edit.order, edit.descending) == (order, descending), edit
+
+
+def test_reordering_keeps_the_tracks_and_sorts_by_what_the_files_say(heldout_catalog) -> None:
+    """ "shuffle them" re-ran the request; "sort by tempo" was not understood."""
+    settings, thread = heldout_catalog.settings, f"order-{uuid.uuid4().hex[:8]}"
+    first = ask("music for a dinner party", settings, thread=thread)
+    ids = sorted(it.track_id for it in first.playlist)
+    fastest = ask("put the fastest ones first", settings, thread=thread)
+    assert sorted(it.track_id for it in fastest.playlist) == ids  # same tracks
+    bpm = [float(r["bpm"]) for r in _rows(heldout_catalog, fastest)]
+    assert bpm[0] == max(bpm) and bpm[-1] == min(bpm), bpm  # by the files' own tempo
+    build = ask("start calm and build up", settings, thread=thread)
+    session = session_for(settings)
+    energy = [session.catalog.get(it.track_id).measurements.energy for it in build.playlist]
+    assert energy == sorted(energy)
+    shuffled = ask("shuffle them", settings, thread=thread)
+    assert sorted(it.track_id for it in shuffled.playlist) == ids
+    assert [it.track_id for it in shuffled.playlist] != [it.track_id for it in build.playlist]
+    back = ask("undo", settings, thread=thread)
+    assert [it.track_id for it in back.playlist] == [it.track_id for it in build.playlist]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_SPLIT
 from linernotes.tools.judge import notes
 from linernotes.tools.judge.facts import Facts
-from linernotes.tools.reason.durations import duration_words
+from linernotes.tools.reason.bounds import duration_words
 from linernotes.tools.reason.vocabulary import load_vocabulary, track_families
 from linernotes.tools.schemas import Constraints
 

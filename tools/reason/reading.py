@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linernotes.tools.reason.durations import duration_words, lengths
+from linernotes.tools.reason.bounds import duration_words, flip, length_bounds, tempo_bounds
 from linernotes.tools.reason.keys import named_keys, named_meters, voice_sex
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.solo import played_alone
@@ -37,31 +37,6 @@ from linernotes.tools.reason.vocabulary import (
 )
 
 ENERGY = ("low", "medium", "high", "very_high")
-TEMPO_WORDS = r"(?:\s*(?:bpm|beats? per minute|beats? a minute|beats?/min|b\.p\.m\.?))"
-NOT_TEMPO_UNIT = re.compile(
-    r"^\s*(?:tracks?|songs?|picks?|tunes?|minutes?|mins?|seconds?|secs?|hours?|years?|s\b|"
-    r"percent|%|pieces?|ones?|of)",
-    re.I,
-)
-MAX_WORDS = r"under|below|less than|slower than|at most|max(?:imum)?|up to|lower than|<=?|tops"
-MIN_WORDS = r"over|above|more than|faster than|at least|min(?:imum)?|higher than|>=?|upwards of"
-COMPARE = re.compile(
-    rf"\b(?:(?P<max>{MAX_WORDS})|(?P<min>{MIN_WORDS})|(?P<near>around|about|roughly|near|~|at))"
-    rf"\s*(?P<n>\d{{2,3}})(?:ish)?(?P<unit>{TEMPO_WORDS})?",
-    re.I,
-)
-RANGE = re.compile(
-    rf"\b(?:between\s+)?(?P<a>\d{{2,3}})\s*(?:-|–|to|and)\s*(?P<b>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?",
-    re.I,
-)
-PLAIN = re.compile(rf"\b(?P<n>\d{{2,3}})(?:ish)?{TEMPO_WORDS}", re.I)
-OPEN_ENDED = re.compile(
-    rf"\b(?:at\s+)?(?P<n>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?\s*(?:(?P<plus>\+)|(?:or|and)\s+"
-    r"(?:(?P<up>more|above|higher|faster|over|up|beyond)|(?P<down>less|below|lower|slower|under|"
-    r"fewer|down))\b)",
-    re.I,
-)
-""""140 bpm or more", "140+ bpm", "100 bpm or less": one open end, not "about 140"."""
 BREAK = re.compile(
     r"[,.;!?]|\b(?:and|but|though|although|yet|however|plus|also|i want|i'd like|i need|"
     r"i prefer|instead|rather|ideally)\b",
@@ -197,59 +172,6 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _numbers(low: str) -> tuple[list[_Event], list[tuple[int, int]]]:
-    """Tempo ranges and bounds as events (their direction before any negation)."""
-    events: list[_Event] = []
-    spans: list[tuple[int, int]] = []
-
-    def free(a: int, b: int) -> bool:
-        return not any(x < b and a < y for x, y in spans)
-
-    def tempo(n: float) -> bool:
-        return 40 <= n <= 260
-
-    for m in RANGE.finditer(low):
-        a, b = float(m["a"]), float(m["b"])
-        has_unit = bool(m["unit"]) or bool(re.match(TEMPO_WORDS, low[m.end() :]))
-        text = m.group(0)
-        if not (tempo(a) and tempo(b) and a < b) or NOT_TEMPO_UNIT.match(low[m.end() :]):
-            continue
-        if not has_unit and " and " in text and not text.startswith("between"):
-            continue  # "90 and 110" alone is not a range; "between 90 and 110" is
-        events.append(_Event(m.start(), m.end(), "bound", {"min_bpm": a, "max_bpm": b}, text))
-        spans.append((m.start(), m.end()))
-    for m in OPEN_ENDED.finditer(low):
-        n, after = float(m["n"]), low[m.end() :]
-        if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(after):
-            continue
-        if not (m["unit"] or re.match(TEMPO_WORDS, after)):
-            continue  # "20 or more" may count tracks
-        end = {"max_bpm": n} if m["down"] else {"min_bpm": n}
-        events.append(_Event(m.start(), m.end(), "bound", end, m.group(0)))
-        spans.append((m.start(), m.end()))
-    for m in COMPARE.finditer(low):
-        n = float(m["n"])
-        if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(low[m.end() :]):
-            continue
-        if m["near"] and not m["unit"]:
-            continue  # "at 90" without "bpm" is too vague to be a tempo
-        if m["max"]:
-            value: dict[str, float] = {"max_bpm": n}
-        elif m["min"]:
-            value = {"min_bpm": n}
-        else:
-            value = {"min_bpm": n - 8, "max_bpm": n + 8}
-        events.append(_Event(m.start(), m.end(), "bound", value, m.group(0)))
-        spans.append((m.start(), m.end()))
-    for m in PLAIN.finditer(low):
-        n = float(m["n"])
-        if free(m.start(), m.end()) and tempo(n):
-            value = {"min_bpm": n - 8, "max_bpm": n + 8}
-            events.append(_Event(m.start(), m.end(), "bound", value, m.group(0)))
-            spans.append((m.start(), m.end()))
-    return events, spans
-
-
 def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
     """'a dozen', 'just 4', 'five chill songs', 'top 3' -> the number asked and its span."""
     for m in COUNT.finditer(text):
@@ -258,18 +180,6 @@ def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
         if value >= 1:
             return value, m.span(i)  # only the number: "a dozen calm tracks" keeps "calm"
     return None, None
-
-
-def _flip(bound: dict[str, float]) -> dict[str, float]:
-    """A negated tempo bound: "nothing under 125" is "at least 125"."""
-    if len(bound) != 1:
-        return {}  # "not between 90 and 110" cannot be one range
-    ((key, value),) = bound.items()
-    return {
-        key.replace("max_", "min_")
-        if key.startswith("max_")
-        else key.replace("min_", "max_"): value
-    }
 
 
 def read_request(
@@ -302,11 +212,12 @@ def read_request(
     reading.preface += fixes
     reading.text = low
 
-    events, spans = _numbers(low)
-    for length in lengths(low):  # "under 3 minutes": a bound on the track's length
-        if not any(a < length.span[1] and length.span[0] < b for a, b in spans):
-            events.append(_Event(*length.span, "bound", length.bound, length.typed))
-            spans.append(length.span)
+    events: list[_Event] = []
+    spans: list[tuple[int, int]] = []
+    for found in [*tempo_bounds(low), *length_bounds(low)]:  # "under 3 minutes": a length
+        if not any(a < found.span[1] and found.span[0] < b for a, b in spans):
+            events.append(_Event(*found.span, "bound", found.values, found.typed))
+            spans.append(found.span)
     for span, typed in named_meters(_mask(low, spans)):
         spans.append(span)
         reading.unclear.append(
@@ -364,9 +275,9 @@ def read_request(
             if in_scope:
                 negated = False
         elif e.kind == "bound":
-            bound = _flip(e.value) if negated else dict(e.value)
+            values = flip(e.value) if negated else dict(e.value)
             in_scope += 1
-            _apply(reading, bound, f"“{e.typed.strip()}”" + (" (negated)" if negated else ""))
+            _apply(reading, values, f"“{e.typed.strip()}”" + (" (negated)" if negated else ""))
         else:
             if e.value.kind != "music":  # "no tracks with vocals": "tracks" is no item
                 in_scope += 1

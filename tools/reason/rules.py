@@ -23,9 +23,10 @@ from typing import Any
 from linernotes.tools.catalog.lexical import lexical_for
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason import rules_vocab as vocab
+from linernotes.tools.reason.bounds import COMPARE
 from linernotes.tools.reason.honesty import honesty
 from linernotes.tools.reason.names import Names, _is_words, find_names
-from linernotes.tools.reason.reading import COMPARE, Reading, read_request
+from linernotes.tools.reason.reading import Reading, read_request
 from linernotes.tools.reason.vocabulary import grounding_for, load_vocabulary
 from linernotes.tools.schemas import Constraints, Intent, Request
 

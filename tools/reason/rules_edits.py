@@ -36,7 +36,17 @@ DISLIKE = re.compile(
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
 
 PlaylistOp = Literal[
-    "more", "swap", "remove", "resize", "sticky", "forget", "export", "show", "undo", "reset"
+    "more",
+    "swap",
+    "remove",
+    "resize",
+    "sticky",
+    "forget",
+    "export",
+    "show",
+    "undo",
+    "reset",
+    "order",
 ]
 """What a message can do to the playlist as it stands (the planner's ops, ``state.Op``)."""
 EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
@@ -53,6 +63,45 @@ SURPRISE = re.compile(
     r"works))?\W*$",
     re.I,
 )
+Order = Literal["shuffle", "reverse", "tempo", "energy"]
+"""How "shuffle them", "reverse the order", "sort by tempo" rearrange the playlist."""
+SHUFFLE = re.compile(
+    r"\b(?:re)?shuffle\b(?!\s+(?:the\s+)?(?:catalog|library|everything))|\brandomi[sz]e\b|"
+    r"\b(?:mix|switch) up the order\b|\bin (?:a )?random order\b",
+    re.I,
+)
+REVERSE = re.compile(r"\breverse\b|\bbackwards\b|\bthe other way (?:round|around)\b", re.I)
+SORT = re.compile(
+    r"\b(?:sort|order|arrange|rank|reorder)\b(?:\s+(?:them|it|the (?:list|playlist|tracks|songs)"
+    r"|these|those))?\s+(?:by|in order of|according to|from)\b|"
+    r"\bput (?:them|it|the (?:list|playlist|tracks|songs)|these|those) in order\b|"
+    r"\b(?:slowest|calmest|quietest|softest|fastest|loudest|most energetic|mellowest)\s+"
+    r"(?:ones?\s+|tracks?\s+|songs?\s+)?(?:first|last|to)\b|"
+    r"\b(?:build(?:s|ing)? up|ramp(?:s|ing)? up|wind(?:s|ing)? down|cool(?:s|ing)? down)\b",
+    re.I,
+)
+_BY_TEMPO = re.compile(r"\b(?:tempo|bpm|speed|pace|slow\w*|fast\w*|quick\w*)\b", re.I)
+_DOWN = re.compile(
+    r"\b(?:descending|high(?:est)? (?:to low|first)|(?:fast(?:est)?|loud(?:est)?|most energetic)"
+    r" (?:ones? |tracks? |songs? )?(?:to|first)|"
+    r"(?:energetic|intense|upbeat) to (?:calm|chill|mellow|slow)|"
+    r"wind(?:s|ing)? down|cool(?:s|ing)? down|slowest (?:ones? |tracks? |songs? )?last|"
+    r"calmest (?:ones? |tracks? |songs? )?last|quietest (?:ones? |tracks? |songs? )?last)\b",
+    re.I,
+)
+
+
+def read_order(text: str) -> tuple[Order, bool] | None:
+    """A new order for the playlist this message asks for, and whether high comes first."""
+    if SHUFFLE.search(text):
+        return "shuffle", False
+    if SORT.search(text):
+        return ("tempo" if _BY_TEMPO.search(text) else "energy"), bool(_DOWN.search(text))
+    if REVERSE.search(text) and re.search(r"\b(?:order|list|playlist|them|it)\b", text, re.I):
+        return "reverse", False
+    return None
+
+
 # The whole message is "even more", "further", "a bit more": again what the last turn asked
 AGAIN = re.compile(
     r"^\W*(?:(?:and|ok(?:ay)?|yes|yeah|nice|good|great|hmm+|now)\W+)*(?:(?:(?:even|still|yet|a "
@@ -132,6 +181,8 @@ class Edit(BaseModel):
     fmt: str | None = Field(None, description="Export format (m3u, m3u8, xspf, json).")
     path: str | None = Field(None, description="Export file, if named.")
     sticky: bool = Field(False, description="The turn's constraints hold from now on.")
+    order: Order | None = Field(None, description="A new order: shuffle, reverse, tempo, energy.")
+    descending: bool = Field(False, description="Tempo/energy order from high to low.")
     bare: bool = Field(False, description="The message only points at a track ('#3?').")
     keep: Constraints | None = Field(
         None,
@@ -236,6 +287,9 @@ def read_edit(text: str) -> Edit:
         return Edit(op="export", refs=[], fmt=fmt, path=path)
     if vocab.SHOW.search(clean):
         return Edit(op="show", refs=refs)
+    order = read_order(clean)
+    if order is not None and not [r for r in refs if r.startswith("#")]:  # "reverse it" is fine
+        return Edit(op="order", order=order[0], descending=order[1])
     m = vocab.RESIZE.search(clean)
     if m:
         size = _number(next(g for g in m.groups() if g))

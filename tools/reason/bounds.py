@@ -1,0 +1,174 @@
+"""Read the numbers a request bounds tracks by: tempo and length.
+
+Tempo: "90-120 bpm", "140 bpm or more", "around 100 bpm"; length: "under 3 minutes",
+"shorter than 2:30", "nothing longer than five minutes". Each phrase becomes a
+``Bound`` in its direction before any negation; the reader (``tools.reason.reading``)
+turns bounds into events of its "not" scope and ``flip``s a negated one. A number that
+counts tracks ("10 songs", "20 or more") or lasts ("3 minutes") is never a tempo, and
+vague words ("short songs") are no length: they are said, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from linernotes.tools.reason.rules_vocab import NUMBER_WORDS
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One bound phrase: where it is, the constraint values it sets, the words typed."""
+
+    span: tuple[int, int]
+    values: dict[str, float]
+    typed: str
+
+
+TEMPO_WORDS = r"(?:\s*(?:bpm|beats? per minute|beats? a minute|beats?/min|b\.p\.m\.?))"
+NOT_TEMPO_UNIT = re.compile(
+    r"^\s*(?:tracks?|songs?|picks?|tunes?|minutes?|mins?|seconds?|secs?|hours?|years?|s\b|"
+    r"percent|%|pieces?|ones?|of)",
+    re.I,
+)
+MAX_WORDS = r"under|below|less than|slower than|at most|max(?:imum)?|up to|lower than|<=?|tops"
+MIN_WORDS = r"over|above|more than|faster than|at least|min(?:imum)?|higher than|>=?|upwards of"
+COMPARE = re.compile(
+    rf"\b(?:(?P<max>{MAX_WORDS})|(?P<min>{MIN_WORDS})|(?P<near>around|about|roughly|near|~|at))"
+    rf"\s*(?P<n>\d{{2,3}})(?:ish)?(?P<unit>{TEMPO_WORDS})?",
+    re.I,
+)
+RANGE = re.compile(
+    rf"\b(?:between\s+)?(?P<a>\d{{2,3}})\s*(?:-|–|to|and)\s*(?P<b>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?",
+    re.I,
+)
+PLAIN = re.compile(rf"\b(?P<n>\d{{2,3}})(?:ish)?{TEMPO_WORDS}", re.I)
+OPEN_ENDED = re.compile(
+    rf"\b(?:at\s+)?(?P<n>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?\s*(?:(?P<plus>\+)|(?:or|and)\s+"
+    r"(?:(?P<up>more|above|higher|faster|over|up|beyond)|(?P<down>less|below|lower|slower|under|"
+    r"fewer|down))\b)",
+    re.I,
+)
+""""140 bpm or more", "140+ bpm", "100 bpm or less": one open end, not "about 140"."""
+
+
+_NUMBER = r"\d+(?:[.,]\d+)?|an?|half an?|" + "|".join(
+    sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)
+)
+_AT_MOST = (
+    r"under|below|less than|shorter than|at most|max(?:imum)?|up to|no longer than|"
+    r"not longer than|no more than|within|<=?|tops"
+)
+_AT_LEAST = r"over|above|more than|longer than|at least|min(?:imum)?|upwards of|>=?"
+LENGTH = re.compile(
+    rf"\b(?:(?P<max>{_AT_MOST})|(?P<min>{_AT_LEAST}))\s*(?:(?P<clock>\d{{1,2}}:\d{{2}})\b|"
+    rf"(?P<n>{_NUMBER})\s*(?:-\s*)?(?P<unit>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b)"
+    r"(?:\s+(?:long|in length))?",
+    re.I,
+)
+_UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def tempo_bounds(low: str) -> list[Bound]:
+    """Tempo ranges and bounds in ``low`` (lower-cased), in their direction before any negation."""
+    found: list[Bound] = []
+    spans: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(x < b and a < y for x, y in spans)
+
+    def tempo(n: float) -> bool:
+        return 40 <= n <= 260
+
+    for m in RANGE.finditer(low):
+        a, b = float(m["a"]), float(m["b"])
+        has_unit = bool(m["unit"]) or bool(re.match(TEMPO_WORDS, low[m.end() :]))
+        text = m.group(0)
+        if not (tempo(a) and tempo(b) and a < b) or NOT_TEMPO_UNIT.match(low[m.end() :]):
+            continue
+        if not has_unit and " and " in text and not text.startswith("between"):
+            continue  # "90 and 110" alone is not a range; "between 90 and 110" is
+        found.append(Bound(m.span(), {"min_bpm": a, "max_bpm": b}, text))
+        spans.append((m.start(), m.end()))
+    for m in OPEN_ENDED.finditer(low):
+        n, after = float(m["n"]), low[m.end() :]
+        if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(after):
+            continue
+        if not (m["unit"] or re.match(TEMPO_WORDS, after)):
+            continue  # "20 or more" may count tracks
+        end = {"max_bpm": n} if m["down"] else {"min_bpm": n}
+        found.append(Bound(m.span(), end, m.group(0)))
+        spans.append((m.start(), m.end()))
+    for m in COMPARE.finditer(low):
+        n = float(m["n"])
+        if not free(m.start(), m.end()) or not tempo(n) or NOT_TEMPO_UNIT.match(low[m.end() :]):
+            continue
+        if m["near"] and not m["unit"]:
+            continue  # "at 90" without "bpm" is too vague to be a tempo
+        if m["max"]:
+            value: dict[str, float] = {"max_bpm": n}
+        elif m["min"]:
+            value = {"min_bpm": n}
+        else:
+            value = {"min_bpm": n - 8, "max_bpm": n + 8}
+        found.append(Bound(m.span(), value, m.group(0)))
+        spans.append((m.start(), m.end()))
+    for m in PLAIN.finditer(low):
+        n = float(m["n"])
+        if free(m.start(), m.end()) and tempo(n):
+            value = {"min_bpm": n - 8, "max_bpm": n + 8}
+            found.append(Bound(m.span(), value, m.group(0)))
+            spans.append((m.start(), m.end()))
+    return sorted(found, key=lambda b: b.span)
+
+
+def length_bounds(text: str) -> list[Bound]:
+    """Track-length bounds ("under 3 minutes", "< 2:30") in ``text`` (lower-cased), in order."""
+    out = []
+    for m in LENGTH.finditer(text):
+        if m["clock"]:
+            mins, secs = m["clock"].split(":")
+            seconds = 60.0 * int(mins) + int(secs)
+        else:
+            seconds = _amount(m["n"]) * _UNIT_S[m["unit"][0].lower()]
+        if seconds <= 0:
+            continue
+        key = "max_duration_s" if m["max"] else "min_duration_s"
+        out.append(Bound(m.span(), {key: seconds}, m.group(0)))
+    return out
+
+
+def _amount(token: str) -> float:
+    token = token.lower().strip()
+    if token.startswith("half"):
+        return 0.5
+    if token in ("a", "an"):
+        return 1.0
+    if token in NUMBER_WORDS:
+        return float(NUMBER_WORDS[token])
+    return float(token.replace(",", "."))
+
+
+def flip(bound: dict[str, float]) -> dict[str, float]:
+    """A negated bound: "nothing under 125" is "at least 125", "no longer than 5 min" at most."""
+    if len(bound) != 1:
+        return {}  # "not between 90 and 110" cannot be one range
+    ((key, value),) = bound.items()
+    return {
+        key.replace("max_", "min_")
+        if key.startswith("max_")
+        else key.replace("min_", "max_"): value
+    }
+
+
+def duration_words(seconds: float) -> str:
+    """A length as people say it: "45 s", "3 min", "3 min 30 s", "1 h 5 min"."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    parts = [f"{h} h"] if h else []
+    parts += [f"{m} min"] if m else []
+    parts += [f"{sec} s"] if sec and not h else []
+    return " ".join(parts)
