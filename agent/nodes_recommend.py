@@ -133,7 +133,10 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
     plan = state["plan"]
     than = levels_of(plan.relative_to, env) if plan and plan.relative_to else None
     if not chosen:
-        nothing = "I found nothing in the catalog that fits this request."
+        c = request.constraints
+        limits = [*c.genres, *constraint_words(c, than)]  # what left nothing: say it
+        nothing = "I found nothing in the catalog that fits this request"
+        nothing += f" ({', '.join(limits)})." if limits else "."
         if than is not None:  # "even calmer" past the calmest track there is
             asked = {w: True for w in RELATIVE if getattr(request.constraints, w)}
             wish = " and ".join(constraint_words(Constraints(**asked), than))

@@ -116,6 +116,9 @@ def inherit(basis: Request, turn: Request) -> Request:
             "context_name": turn.context_name or basis.context_name,
             "constraints": accumulate(basis.constraints, turn.constraints),
             "count": turn.count or basis.count,
+            # what this turn added is said too ("“not so loud” → energy up to medium")
+            "understood": list(dict.fromkeys([*basis.understood, *turn.understood])),
+            "unclear": turn.unclear,
         }
     )
 
