@@ -297,3 +297,24 @@ def test_a_negated_word_nothing_knows_is_never_searched_for(text: str, refused: 
     reading = read_request(text)
     assert reading.negated_unknown == refused
     assert not set(refused) & set(reading.leftover)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("neither too loud nor too quiet", {"min_energy": "medium", "max_energy": "medium"}),
+        ("neither metal nor punk", {"exclude_genres": ["metal", "punk rock"]}),
+        ("slow to mid tempo", {"max_bpm": 120}),  # was "slow" and "mid" at once: nothing
+        ("mid to fast tempo", {"min_bpm": 90}),
+        ("low to medium energy", {"max_energy": "medium"}),
+    ],
+)
+def test_neither_nor_and_spans_of_classes(text: str, expected: dict) -> None:
+    assert c(text) == expected
+
+
+@pytest.mark.parametrize("text", ["over 9000 bpm", "5 bpm songs", "calm songs at 1000 bpm"])
+def test_a_tempo_no_music_has_is_said_not_dropped(text: str) -> None:
+    reading = read_request(text)
+    assert "min_bpm" not in reading.constraints and "max_bpm" not in reading.constraints
+    assert any("no music has that tempo" in u for u in reading.unclear), reading.unclear

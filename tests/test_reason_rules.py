@@ -320,3 +320,22 @@ def test_a_time_signature_is_said_to_be_unmeasured_never_read_as_a_count(
     )
     assert request.count == (3 if text.startswith("give me 3") else None)
     assert not request.constraints.min_bpm and not request.constraints.max_bpm
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("piano muisc for sleping", "sleep"),  # was commute+running by similarity
+        ("songs for my comute", "commute"),
+        ("workut music", "running"),
+    ],
+)
+def test_a_misspelt_context_keyword_is_corrected(
+    reasoner: RulesReasoner, text: str, context: str
+) -> None:
+    assert reasoner.understand(text).context_name == context
+
+
+def test_chat_shorthand_is_not_searched_for(reasoner: RulesReasoner) -> None:
+    req = reasoner.understand("smth calm pls")
+    assert req.text_query == "calm" and not req.unclear

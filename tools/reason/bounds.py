@@ -69,6 +69,21 @@ LENGTH = re.compile(
 _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0}
 
 
+TEMPO_RANGE = (40.0, 260.0)
+"""Tempos music has (and the analyser reads); a number outside is no tempo bound."""
+ANY_TEMPO = re.compile(rf"\b(?P<n>\d+(?:[.,]\d+)?){TEMPO_WORDS}", re.I)
+
+
+def impossible_tempos(low: str) -> list[Bound]:
+    """Tempos no music has ("over 9000 bpm", "5 bpm"), to be said rather than dropped."""
+    out = []
+    for m in ANY_TEMPO.finditer(low):
+        n = float(m["n"].replace(",", "."))
+        if not TEMPO_RANGE[0] <= n <= TEMPO_RANGE[1]:
+            out.append(Bound(m.span(), {}, m.group(0).strip()))
+    return out
+
+
 def tempo_bounds(low: str) -> list[Bound]:
     """Tempo ranges and bounds in ``low`` (lower-cased), in their direction before any negation."""
     found: list[Bound] = []
@@ -78,7 +93,7 @@ def tempo_bounds(low: str) -> list[Bound]:
         return not any(x < b and a < y for x, y in spans)
 
     def tempo(n: float) -> bool:
-        return 40 <= n <= 260
+        return TEMPO_RANGE[0] <= n <= TEMPO_RANGE[1]
 
     for m in RANGE.finditer(low):
         a, b = float(m["a"]), float(m["b"])

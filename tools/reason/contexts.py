@@ -214,6 +214,20 @@ def blend_contexts(
 
 
 @lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
+def keyword_words() -> frozenset[str]:
+    """Every word of the packaged contexts' names and keywords ("sleeping", "commute").
+
+    The request reader corrects typos against these too: "sleping" is "sleeping", which
+    a keyword maps, where the misspelling went to a similarity guess (commute+running).
+    """
+    found: set[str] = set()
+    for name, ctx in _load(_data_path()).items():
+        for phrase in (name, *ctx.keywords):
+            found.update(re.findall(r"[a-z]+", phrase.lower()))
+    return frozenset(found)
+
+
 def _keyword_patterns(path: Path) -> dict[str, re.Pattern[str]]:
     pats: dict[str, re.Pattern[str]] = {}
     for name, ctx in _load(path).items():

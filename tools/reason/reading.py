@@ -25,7 +25,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linernotes.tools.reason.bounds import duration_words, flip, length_bounds, tempo_bounds
+from linernotes.tools.reason.bounds import (
+    TEMPO_RANGE,
+    duration_words,
+    flip,
+    impossible_tempos,
+    length_bounds,
+    tempo_bounds,
+)
 from linernotes.tools.reason.keys import named_keys, named_meters, voice_sex
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.solo import played_alone
@@ -218,6 +225,12 @@ def read_request(
         if not any(a < found.span[1] and found.span[0] < b for a, b in spans):
             events.append(_Event(*found.span, "bound", found.values, found.typed))
             spans.append(found.span)
+    for odd in impossible_tempos(_mask(low, spans)):
+        spans.append(odd.span)
+        lo, hi = TEMPO_RANGE
+        reading.unclear.append(
+            f"“{odd.typed}”: no music has that tempo (I read {lo:.0f}-{hi:.0f} BPM)"
+        )
     for span, typed in named_meters(_mask(low, spans)):
         spans.append(span)
         reading.unclear.append(

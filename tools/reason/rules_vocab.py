@@ -134,7 +134,10 @@ FILLER = re.compile(
 
 # "too loud" / "too slow" as a complaint about the picks asks for the opposite, relative to
 # them ("not too loud" is a bound, read elsewhere).
-_TOO = r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )(?<!anything )(?<!none )\btoo\s+"
+_TOO = (
+    r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )(?<!anything )(?<!none )(?<!neither )(?<!nor )"
+    r"\btoo\s+"
+)
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no_vocals", re.compile(
         r"\b(no|without|zero|minus|not? any|free of)\s+(vocals?|voices?|singing|lyrics|words)\b|"

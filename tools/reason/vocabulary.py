@@ -142,8 +142,10 @@ class Vocabulary:
         # "hello" from becoming "cello". One edit (a transposition counts as one) for
         # short words, two from `typo_long` letters on: "rain" never becomes "racing".
         budget = 2 if len(word) >= int(self.data.get("typo_long", 8)) else 1
+        from linernotes.tools.reason.contexts import keyword_words  # no cycle at import time
+
         cands = [
-            w for w in self.words | COMMON
+            w for w in self.words | COMMON | keyword_words()
             if len(w) >= 4 and w[0] == word[0] and abs(len(w) - len(word)) <= budget
         ]  # fmt: skip
         if len(word) < 5:  # a short word may be a real one: only a dropped letter ("metl")
