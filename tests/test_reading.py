@@ -318,3 +318,23 @@ def test_a_tempo_no_music_has_is_said_not_dropped(text: str) -> None:
     reading = read_request(text)
     assert "min_bpm" not in reading.constraints and "max_bpm" not in reading.constraints
     assert any("no music has that tempo" in u for u in reading.unclear), reading.unclear
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the happiest song you have", {"mode": "major"}),
+        ("the saddest songs", {"mode": "minor"}),
+        ("the fastest tracks", {"min_bpm": 120}),
+        ("the calmest music you have", {"max_energy": "medium"}),
+    ],
+)
+def test_superlatives_read_as_their_feel(text: str, expected: dict) -> None:
+    assert c(text) == expected
+
+
+@pytest.mark.parametrize("text", ["80s synthpop", "90's hip hop for a run", "songs from 1995"])
+def test_an_era_is_said_to_be_unknown(text: str) -> None:
+    reading = read_request(text)
+    assert any("when a track was made is not known" in u for u in reading.unclear)
+    assert reading.count is None  # "80s" and "1995" count nothing

@@ -125,3 +125,12 @@ def test_a_follow_up_says_what_it_added(heldout_catalog) -> None:
     answer = ask("no vocals", settings, thread=thread)
     read = next(line for line in answer.reply.splitlines() if line.startswith("I read:"))
     assert "dinner" in read and "instrumental only" in read, read
+
+
+def test_the_happiest_song_asks_the_catalog_not_the_playlist(heldout_catalog) -> None:
+    """Was "the playlist is empty: no track with happiest in it"."""
+    answer = ask("the happiest song you have", heldout_catalog.settings)
+    assert answer.playlist, answer.reply
+    session = session_for(heldout_catalog.settings)
+    modes = [session.catalog.get(it.track_id).measurements.mode for it in answer.playlist]
+    assert set(modes) == {"major"}, modes

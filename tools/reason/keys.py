@@ -1,11 +1,12 @@
-"""Keys, time signatures and a singer's sex named in a request.
+"""Keys, time signatures, eras and a singer's sex named in a request.
 
 A tonic ("in D minor", "key of C", "in F# major", "in E flat", "in Bbm") becomes a filter:
 the catalog measures every track's key, and names it with sharps. "in a minor key" is an
 article, and a bare lower-case letter ("in a ...", "in e") names nothing without a mode
 or "key of". A time signature is not measured, so it is found only to be said back as
 not possible, rather than read as a count ("4") or dropped silently; so is a female or
-male voice (the analysis hears whether there is a voice, not whose).
+male voice (the analysis hears whether there is a voice, not whose), and so is an era
+("80s synthpop", "oldies": the catalog knows how a track sounds, not when it was made).
 """
 
 from __future__ import annotations
@@ -55,6 +56,19 @@ def named_keys(masked: str, low: str, cased: str | None) -> list[NamedKey]:
         if key is not None:
             out.append(NamedKey(m.span(), m.group(0), *key))
     return out
+
+
+ERA = re.compile(
+    r"\b(?:(?:19|20)?[0-9]0'?s|sixties|seventies|eighties|nineties|noughties|oldies|"
+    r"old[- ]school|from (?:the )?(?:19|20)\d\d|released (?:in|after|before) (?:19|20)\d\d|"
+    r"new releases|latest releases|this year'?s)\b",
+    re.I,
+)
+
+
+def named_eras(masked: str) -> list[tuple[tuple[int, int], str]]:
+    """(span, words) of every era named ("80s", "from 1995", "oldies")."""
+    return [(m.span(), m.group(0)) for m in ERA.finditer(masked)]
 
 
 def named_meters(masked: str) -> list[tuple[tuple[int, int], str]]:

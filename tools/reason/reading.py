@@ -33,7 +33,7 @@ from linernotes.tools.reason.bounds import (
     length_bounds,
     tempo_bounds,
 )
-from linernotes.tools.reason.keys import named_keys, named_meters, voice_sex
+from linernotes.tools.reason.keys import named_eras, named_keys, named_meters, voice_sex
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.solo import played_alone
 from linernotes.tools.reason.vocabulary import (
@@ -230,6 +230,11 @@ def read_request(
         lo, hi = TEMPO_RANGE
         reading.unclear.append(
             f"“{odd.typed}”: no music has that tempo (I read {lo:.0f}-{hi:.0f} BPM)"
+        )
+    for span, typed in named_eras(_mask(low, spans)):
+        spans.append(span)
+        reading.unclear.append(
+            f"“{typed}”: when a track was made is not known here, only how it sounds"
         )
     for span, typed in named_meters(_mask(low, spans)):
         spans.append(span)

@@ -225,8 +225,9 @@ def references(text: str) -> list[str]:
     for m in vocab.WITH_REF.finditer(text):
         words = (m.group("w") or m.group("s") or "").lower()
         first = words.split()[0] if words else ""
-        if words and first not in vocab.NOT_A_STYLE and not first.isdigit():
-            add(m, f"with:{words}")
+        superlative = first in vocab.SUPERLATIVES
+        if words and first not in vocab.NOT_A_STYLE and not first.isdigit() and not superlative:
+            add(m, f"with:{words}")  # "the happiest song" asks the catalog, not the list
     if not found:
         for m in vocab.PRONOUN.finditer(vocab.IDIOM_IT.sub(lambda i: " " * len(i[0]), text)):
             add(m, "it")

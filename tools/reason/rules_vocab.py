@@ -241,6 +241,12 @@ WITH_REF = re.compile(
     r"\bthe\s+(?P<s>[\w-]+(?:\s+[\w-]+)?)\s+(?:one|track|song|tune)\b",
     re.I,
 )
+SUPERLATIVES = frozenset(
+    """most least happiest saddest fastest slowest calmest quietest loudest softest mellowest
+    chillest darkest brightest heaviest gentlest quickest gloomiest moodiest sunniest best
+    coolest weirdest strangest oldest newest longest shortest""".split()  # noqa: SIM905
+)
+""""the happiest song you have" asks the catalog for its extreme, not a playlist entry."""
 NOT_A_STYLE = frozenset(
     {*ORDINALS, "other", "new", "next", "previous", "same", "very", "latest", "that", "this",
      "best", "top", "only", "each", "every", "whole", "second-to-last", "final"}
