@@ -213,7 +213,6 @@ def blend_contexts(
     )
 
 
-@lru_cache(maxsize=4)
 @lru_cache(maxsize=1)
 def keyword_words() -> frozenset[str]:
     """Every word of the packaged contexts' names and keywords ("sleeping", "commute").
@@ -228,6 +227,7 @@ def keyword_words() -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=4)
 def _keyword_patterns(path: Path) -> dict[str, re.Pattern[str]]:
     pats: dict[str, re.Pattern[str]] = {}
     for name, ctx in _load(path).items():
