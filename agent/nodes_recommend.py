@@ -16,11 +16,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from linernotes.agent.ops import (
-    RELATIVE,
     Env,
     call,
     judge_candidates,
     levels_of,
+    relative_wishes,
     sample_catalog,
     search_similar,
     search_text,
@@ -68,8 +68,6 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "exclude": skip,
     }
     if plan.sample:  # "surprise me": no words or track to search from
-        held = [it.track_id for it in state.get("playlist") or []]
-        away = list(dict.fromkeys([*held, *(state.get("shown") or [])]))
         out = call(
             "sample_catalog",
             sample_catalog,
@@ -77,7 +75,6 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             count=request.count or ctx.top_k,
             context=args["context"],
             constraints=request.constraints,
-            exclude=away,
         )
     elif request.anchor:
         out = call("search_similar", search_similar, env, track=request.anchor, **args)
@@ -134,13 +131,14 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
     than = levels_of(plan.relative_to, env) if plan and plan.relative_to else None
     if not chosen:
         c = request.constraints
-        limits = [*c.genres, *constraint_words(c, than)]  # what left nothing: say it
-        nothing = "I found nothing in the catalog that fits this request"
-        nothing += f" ({', '.join(limits)})." if limits else "."
         if than is not None:  # "even calmer" past the calmest track there is
-            asked = {w: True for w in RELATIVE if getattr(request.constraints, w)}
-            wish = " and ".join(constraint_words(Constraints(**asked), than))
+            asked = Constraints(**dict.fromkeys(relative_wishes(c), True))
+            wish = " and ".join(constraint_words(asked, than))
             nothing = f"I found nothing in the catalog {wish}; the playlist stays as it is."
+        else:  # name the limits that left nothing
+            limits = [*c.genres, *constraint_words(c)]
+            nothing = "I found nothing in the catalog that fits this request"
+            nothing += f" ({', '.join(limits)})." if limits else "."
         return {}, "\n".join([nothing, *honesty_lines(request)])
     out = call("start_playlist", start_playlist, env, tracks=[v.track_id for v in chosen])
     profile = state.get("context_profile")

@@ -20,11 +20,11 @@ from langgraph.runtime import Runtime
 from linernotes.agent.ops import (
     HARD,
     PLAYLIST,
-    RELATIVE,
     Env,
     call,
     merge_constraints,
     profile_for,
+    relative_wishes,
 )
 from linernotes.agent.ops_playlist import remember_constraints
 from linernotes.agent.refs import file_ref, resolve, track_of
@@ -217,7 +217,7 @@ def _plan_edit(
     basis = state.get("basis") or Request(
         text="", intent="recommend", anchor=playlist[0].track_id
     )  # a playlist the LLM planner built has no basis: start from its first track
-    wishes = any(getattr(request.constraints, w) for w in RELATIVE)
+    wishes = relative_wishes(request.constraints)
     relative_to = playlist[positions[0] - 1].track_id if op == "swap" and wishes else None
     count = (edit.count or request.count or ctx.count or ctx.top_k) if op == "more" else None
     if op == "resize" and edit.size is not None:
@@ -246,7 +246,7 @@ def _plan_again(
     wish ("punk rock", then "even more") it can only mean more tracks.
     """
     basis: Request | None = state.get("basis")
-    wishes = [w for w in RELATIVE if basis is not None and getattr(basis.constraints, w)]
+    wishes = relative_wishes(basis.constraints) if basis is not None else []
     if not wishes or not state.get("playlist"):
         more = edit.model_copy(update={"op": "more"})
         return _plan_edit("more", request, more, tokens, state, ctx)
@@ -379,7 +379,7 @@ def _plan_recommend(
             act = act.model_copy(update={"count": held})
         if anchor is not None:
             act = act.model_copy(update={"anchor": anchor, "text_query": None})
-        elif held and any(getattr(request.constraints, w) for w in RELATIVE):
+        elif held and relative_wishes(request.constraints):
             # "calmer" as a follow-up: calmer than the list as it stands (not the anchor's
             # neighbours again, which returned the same list; "even calmer" goes on from here)
             relative_to = PLAYLIST

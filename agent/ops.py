@@ -161,6 +161,11 @@ def levels_of(than: str, env: Env) -> Levels:
     return Levels.of_track(lookup(than, env.state, env.ctx))
 
 
+def relative_wishes(c: Constraints) -> list[str]:
+    """The relative wishes ("calmer", "faster") ``c`` holds, in ``RELATIVE`` order."""
+    return [w for w in RELATIVE if getattr(c, w)]
+
+
 def without_relative(c: Constraints) -> Constraints:
     """Constraints minus 'calmer/faster' wishes (enforced by a filter elsewhere)."""
     return c.model_copy(update=dict.fromkeys(RELATIVE, False))
@@ -271,7 +276,6 @@ def sample_catalog(
     count: int | None = None,
     context: str | None = None,
     constraints: Constraints | None = None,
-    exclude: Iterable[str] = (),
 ) -> Out:
     """A varied handful from the whole catalog, for "surprise me": no words to match.
 
@@ -285,7 +289,8 @@ def sample_catalog(
     ctx = env.ctx
     c = effective(constraints, env)
     where = constraints_to_where(c, profile_for(context, env))
-    skip = {*c.exclude_ids, *exclude}
+    held = [it.track_id for it in env.state.get("playlist") or []]
+    skip = {*c.exclude_ids, *held, *(env.state.get("shown") or [])}
     pool = ctx.catalog.ids(where)
     fresh = [i for i in pool if i not in skip] or [i for i in pool if i not in c.exclude_ids]
     if not fresh:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import get_args
 
 from linernotes.agent.ops import HARD, Env, Out, merge_constraints
 from linernotes.agent.refs import lookup, track_of
@@ -27,6 +28,7 @@ from linernotes.tools.playlist import (
 from linernotes.tools.playlist import (
     export_playlist as write_playlist,
 )
+from linernotes.tools.reason.rules_edits import Order
 from linernotes.tools.schemas import Constraints, Pick, PlaylistItem, Track
 
 DEFAULT_EXPORT = "m3u"
@@ -228,7 +230,7 @@ def reorder_playlist(env: Env, by: str, descending: bool = False) -> Out:
     playlist = list(env.state.get("playlist") or [])
     if not playlist:
         raise TrackNotFoundError("there is no playlist yet: ask for some music first")
-    if by not in ("shuffle", "reverse", "tempo", "energy"):
+    if by not in get_args(Order):
         raise CatalogError(f"cannot order by {by!r}: use shuffle, reverse, tempo or energy")
 
     def level(item: PlaylistItem) -> float:

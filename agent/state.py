@@ -28,7 +28,7 @@ from pydantic import Field
 from linernotes.agent.traces import Tracer
 from linernotes.tools.playlist import PlaylistEdit, apply_edits
 from linernotes.tools.reason.contexts import ContextProfile
-from linernotes.tools.reason.rules_edits import PlaylistOp
+from linernotes.tools.reason.rules_edits import Order, PlaylistOp
 from linernotes.tools.schemas import (
     Candidate,
     Constraints,
@@ -115,7 +115,7 @@ class TurnPlan(Record):
     )
     remember: bool = Field(False, description="Keep this turn's hard constraints from now on.")
     sample: bool = Field(False, description="Candidates: a varied catalog sample ('surprise me').")
-    order: str | None = Field(None, description="Reorder: shuffle, reverse, tempo or energy.")
+    order: Order | None = Field(None, description="Reorder: shuffle, reverse, tempo or energy.")
     descending: bool = Field(False, description="A tempo/energy order from high to low.")
     keep: Constraints | None = Field(
         None, description="A remove or swap by condition: what an entry must meet to stay."

@@ -127,16 +127,7 @@ def sample_catalog(
         constraints: limits the sample must meet (no_vocals, max_energy...).
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
-    state = runtime.state
-    away = [it.track_id for it in state.get("playlist") or []] + list(state.get("shown") or [])
-    return _run(
-        runtime,
-        ops.sample_catalog,
-        count=count,
-        context=context,
-        constraints=constraints,
-        exclude=away,
-    )
+    return _run(runtime, ops.sample_catalog, count=count, context=context, constraints=constraints)
 
 
 @tool(parse_docstring=True)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from linernotes.tools.analysis.scales import likely_voiced
+from linernotes.tools.catalog.filters import TEMPO_STEP
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
 from linernotes.tools.reason.bounds import duration_words
@@ -96,7 +97,7 @@ def constraint_words(c: Constraints, than: Levels | None = None) -> list[str]:
     ):
         if getattr(c, flag):
             if than is not None:
-                bpm = than.tempo_bpm * (1.03 if flag == "faster" else 0.97)
+                bpm = than.tempo_bpm * (1 + (TEMPO_STEP if flag == "faster" else -TEMPO_STEP))
                 text += f" than {than.label} ({bound.format(e=than.energy, b=bpm)})"
             words.append(text)
     if c.min_bpm is not None:

@@ -12,6 +12,10 @@ from typing import Any
 from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.schemas import Constraints, EnergyLevel, Levels
 
+TEMPO_STEP = 0.03
+"""How much faster / slower than the reference "faster" / "slower" must be (3 %): within
+that, two tempo readings of one groove differ by measurement alone."""
+
 
 def _levels_between(low: EnergyLevel | None, high: EnergyLevel | None) -> list[str] | None:
     """Energy classes from ``low`` to ``high`` inclusive, or None when unbounded."""
@@ -72,9 +76,9 @@ def constraints_to_where(
         if c.more_energetic:
             clauses.append({"energy": {"$gt": float(than.energy)}})
         if c.faster and c.min_bpm is None:
-            clauses.append({"tempo_bpm": {"$gt": float(than.tempo_bpm) * 1.03}})
+            clauses.append({"tempo_bpm": {"$gt": float(than.tempo_bpm) * (1 + TEMPO_STEP)}})
         if c.slower and c.max_bpm is None:
-            clauses.append({"tempo_bpm": {"$lt": float(than.tempo_bpm) * 0.97}})
+            clauses.append({"tempo_bpm": {"$lt": float(than.tempo_bpm) * (1 - TEMPO_STEP)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
