@@ -36,6 +36,7 @@ from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
 from linernotes.agent.traces import traced
 from linernotes.agent.wording import constraint_words, honesty_lines, intro, pick_lines
+from linernotes.tools.reason.bounds import duration_words
 from linernotes.tools.schemas import Constraints, Track, Verdict
 
 
@@ -119,6 +120,9 @@ def _compare(old: Track, new: Track, c: Constraints) -> str:
         return f" (energy {new.measurements.energy:.2f} vs {old.measurements.energy:.2f})"
     if c.faster or c.slower:
         return f" ({new.measurements.tempo_bpm:.0f} vs {old.measurements.tempo_bpm:.0f} BPM)"
+    if c.shorter or c.longer:
+        lasts = (duration_words(t.measurements.duration_s) for t in (new, old))
+        return " ({} vs {})".format(*lasts)
     return ""
 
 

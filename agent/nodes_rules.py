@@ -43,6 +43,7 @@ OPPOSITES = (
     ("no_vocals", "vocals_only"),
     ("calmer", "more_energetic"),
     ("faster", "slower"),
+    ("shorter", "longer"),
 )
 """A turn that asks for one of a pair replaces the standing request's other one."""
 BOUNDS = (

@@ -35,10 +35,10 @@ SHOWN_TO_MODEL = 15
 KEPT_VERDICTS = 50
 """Best verdicts kept in the thread state: enough to fill, extend or swap a playlist,
 few enough that the per-turn checkpoint stays small (a verdict carries a paragraph)."""
-RELATIVE = ("calmer", "more_energetic", "faster", "slower")
+RELATIVE = ("calmer", "more_energetic", "faster", "slower", "shorter", "longer")
 HARD = (
     "no_vocals", "vocals_only", "max_energy", "min_energy", "min_bpm", "max_bpm",
-    "min_duration_s", "max_duration_s",
+    "avoid_bpm_from", "avoid_bpm_to", "min_duration_s", "max_duration_s",
     "genres", "exclude_genres", "instruments", "exclude_instruments", "mode", "key",
 )  # fmt: skip
 
@@ -156,6 +156,7 @@ def levels_of(than: str, env: Env) -> Levels:
         return Levels(
             energy=median(m.energy for m in ms),
             tempo_bpm=median(m.tempo_bpm for m in ms),
+            duration_s=median(m.duration_s for m in ms) or None,
             label="the playlist",
         )
     return Levels.of_track(lookup(than, env.state, env.ctx))

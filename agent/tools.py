@@ -61,8 +61,8 @@ def search_similar(
         context: the listening context in the listener's words ('studying', 'a run').
         constraints: limits and wishes (no_vocals, max_bpm, calmer than the track...).
         k: candidates per retrieval list.
-        than: what calmer/more_energetic/faster/slower compare with when it is not the
-            track searched from: 'playlist' (the current playlist, for a follow-up like
+        than: what calmer/more_energetic/faster/slower/shorter/longer compare with when it
+            is not the track searched from: 'playlist' (the current playlist, for a follow-up like
             'calmer' or 'even faster') or '#3' ('swap #3 for something calmer').
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """
@@ -93,8 +93,8 @@ def search_text(
         context: the listening context in the listener's words ('studying', 'a run').
         constraints: limits and wishes (no_vocals, max_bpm, max_energy, calmer...).
         k: candidates per retrieval list.
-        than: what calmer/more_energetic/faster/slower compare with when it is not the
-            track searched from: 'playlist' (the current playlist, for a follow-up like
+        than: what calmer/more_energetic/faster/slower/shorter/longer compare with when it
+            is not the track searched from: 'playlist' (the current playlist, for a follow-up like
             'calmer' or 'even faster') or '#3' ('swap #3 for something calmer').
         runtime: injected by LangGraph (run context, thread state); never set by the model.
     """

@@ -13,7 +13,7 @@ from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.catalog.filters import TEMPO_STEP
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
-from linernotes.tools.reason.bounds import duration_words
+from linernotes.tools.reason.bounds import duration_words, length_words
 from linernotes.tools.schemas import Constraints, Levels, Pick, Request, Track
 
 HELP = (
@@ -94,20 +94,23 @@ def constraint_words(c: Constraints, than: Levels | None = None) -> list[str]:
         ("more_energetic", "more energetic", "energy over {e:.2f}"),
         ("faster", "faster", "over {b:.0f} BPM"),
         ("slower", "slower", "under {b:.0f} BPM"),
+        ("shorter", "shorter", "under {d}"),
+        ("longer", "longer", "over {d}"),
     ):
         if getattr(c, flag):
             if than is not None:
                 bpm = than.tempo_bpm * (1 + (TEMPO_STEP if flag == "faster" else -TEMPO_STEP))
-                text += f" than {than.label} ({bound.format(e=than.energy, b=bpm)})"
+                d = duration_words(than.duration_s) if than.duration_s else "?"
+                text += f" than {than.label} ({bound.format(e=than.energy, b=bpm, d=d)})"
             words.append(text)
     if c.min_bpm is not None:
         words.append(f"at least {c.min_bpm:.0f} BPM")
     if c.max_bpm is not None:
         words.append(f"at most {c.max_bpm:.0f} BPM")
-    if c.min_duration_s is not None:
-        words.append(f"at least {duration_words(c.min_duration_s)} long")
-    if c.max_duration_s is not None:
-        words.append(f"at most {duration_words(c.max_duration_s)} long")
+    if c.avoid_bpm_from is not None and c.avoid_bpm_to is not None:
+        words.append(f"not {c.avoid_bpm_from:.0f}-{c.avoid_bpm_to:.0f} BPM")
+    if length := length_words(c.min_duration_s, c.max_duration_s):
+        words.append(length)
     if c.max_energy and c.max_energy == c.min_energy:
         words.append(f"{c.max_energy.replace('_', ' ')} energy only")
     else:

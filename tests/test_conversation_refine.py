@@ -263,6 +263,11 @@ def test_a_follow_up_keeps_the_playlists_size(heldout_catalog) -> None:
         ("these are too fast", "slower"),
         ("too sleepy", "more_energetic"),
         ("turn it up", "more_energetic"),
+        ("make it calmer", "calmer"),  # "it" was taken for a track: "which track is it?"
+        ("can you make it a bit slower", "slower"),
+        ("these are too long", "shorter"),  # lengths were "not understood"
+        ("ok and shorter ones", "shorter"),
+        ("longer tracks please", "longer"),
     ],
 )
 def test_complaints_ask_for_the_opposite_of_the_picks(heldout_catalog, text: str, wish) -> None:
@@ -281,6 +286,7 @@ def test_complaints_ask_for_the_opposite_of_the_picks(heldout_catalog, text: str
 
 _MOVES = {"calmer": ("energy", -1), "more_energetic": ("energy", 1)}
 _MOVES |= {"faster": ("tempo_bpm", 1), "slower": ("tempo_bpm", -1)}
+_MOVES |= {"shorter": ("duration_s", -1), "longer": ("duration_s", 1)}
 """What each relative wish moves, and which way."""
 
 
@@ -462,3 +468,50 @@ def test_why_is_it_first_explains_that_place_and_its_score(
     assert f"Place {place} of {len(first.playlist)}: the judge scored it" in answer.reply
     if place == 1:
         assert "the highest on the list" in answer.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("#3 is bad", "#3"),
+        ("the third one sucks", "#3"),
+        ("the second one is kinda boring", "#2"),
+        ("#1 isn't it", "#1"),
+    ],
+)
+def test_saying_a_track_is_bad_is_a_swap(text: str, ref: str) -> None:
+    edit = read_edit(text)
+    assert (edit.op, edit.refs) == ("swap", [ref]), edit
+
+
+@pytest.mark.parametrize("text", ["this playlist is bad", "the bass is off"])
+def test_a_complaint_naming_no_entry_swaps_nothing(text: str) -> None:
+    assert read_edit(text).op != "swap"
+
+
+def test_a_track_called_bad_is_replaced_and_whats_it_about_describes(heldout_catalog) -> None:
+    """ "#3 is bad" searched for tracks like #3; "what's #1 about?" was off-topic."""
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("upbeat songs", settings, thread=thread, count=5)
+    follow = ask("the third one sucks", settings, thread=thread)
+    assert follow.reply.startswith("Replaced 1"), follow.reply
+    assert first.playlist[2].track_id not in _ids(follow)
+    assert _ids(follow)[:2] == _ids(first)[:2] and len(follow.playlist) == len(first.playlist)
+    about = ask("what's #1 about?", settings, thread=thread)
+    assert about.reply.startswith(f"“{follow.playlist[0].title}”"), about.reply
+    assert _ids(about) == _ids(follow)
+
+
+@pytest.mark.parametrize(
+    ("text", "wish"),
+    [
+        ("no longer than 3 minutes", None),
+        ("longer than 2 minutes", None),
+        ("shorter ones", "shorter"),
+    ],
+)
+def test_a_length_bound_is_no_relative_wish(text: str, wish: str | None) -> None:
+    from linernotes.tools.reason.rules import RulesReasoner
+
+    c = RulesReasoner().understand(text).constraints
+    assert [w for w in ("shorter", "longer") if getattr(c, w)] == ([wish] if wish else [])

@@ -338,3 +338,103 @@ def test_an_era_is_said_to_be_unknown(text: str) -> None:
     reading = read_request(text)
     assert any("when a track was made is not known" in u for u in reading.unclear)
     assert reading.count is None  # "80s" and "1995" count nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not between 90 and 110 bpm", {"avoid_bpm_from": 90.0, "avoid_bpm_to": 110.0}),
+        ("nothing mid-tempo please", {"avoid_bpm_from": 90.0, "avoid_bpm_to": 120.0}),
+        ("no songs around 100 bpm", {"avoid_bpm_from": 92.0, "avoid_bpm_to": 108.0}),
+        (
+            "fast songs but not between 130 and 150 bpm",
+            {"min_bpm": 120.0, "avoid_bpm_from": 130.0, "avoid_bpm_to": 150.0},
+        ),
+    ],
+)
+def test_a_negated_tempo_range_leaves_the_band_out(text: str, expected: dict) -> None:
+    """ "not between 90 and 110" and "nothing mid-tempo" were dropped without a word."""
+    reading = read_request(text)
+    assert {k: reading.constraints.get(k) for k in expected} == expected, reading.constraints
+    band = f"not {expected['avoid_bpm_from']:.0f}-{expected['avoid_bpm_to']:.0f} BPM"
+    assert any(band in u for u in reading.understood), reading.understood
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("everything but rock", ["metal", "punk rock"]),
+        ("all but metal", ["metal"]),
+        ("anything except jazz, please", ["jazz piano trio"]),
+        ("sick of punk rock, something else", ["punk rock"]),
+        ("not a fan of metal", ["metal"]),
+    ],
+)
+def test_everything_but_excludes(text: str, excluded: list) -> None:
+    """ "everything but rock" asked for punk rock or metal: "but" closed the negation."""
+    genres = {"metal", "punk rock", "jazz piano trio", "ambient"}
+    reading = read_request(text, grounding=Grounding(frozenset(genres), frozenset()))
+    assert sorted(reading.constraints.get("exclude_genres", [])) == excluded
+    assert not reading.constraints.get("genres"), reading.constraints
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("energetic yet not aggressive", {"min_energy": "high", "max_energy": "high"}),
+        ("chill, not aggressive", {"min_energy": None, "max_energy": "medium"}),
+        ("nothing too aggressive", {"min_energy": None, "max_energy": "high"}),
+        ("calm but not sleepy", {"min_energy": "medium", "max_energy": "medium"}),
+    ],
+)
+def test_not_aggressive_only_drops_the_far_end(text: str, expected: dict) -> None:
+    """ "energetic yet not aggressive" was "asked both calm and energetic": no picks."""
+    got = read_request(text).constraints
+    assert {k: got.get(k) for k in expected} == expected, got
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("songs between 3 and 5 minutes", 180.0, 300.0),
+        ("3-5 minute songs", 180.0, 300.0),
+        ("a 3 minute song", 150.0, 210.0),
+        ("songs around 4 minutes long", 200.0, 280.0),
+        ("3 min tracks", 150.0, 210.0),
+        ("tracks that are about 2 and a half minutes", 125.0, 175.0),
+        ("a few 90 second tracks", 75.0, 105.0),
+    ],
+)
+def test_a_length_people_name_is_a_window(text: str, low: float, high: float) -> None:
+    """ "a 3 minute song", "3-5 minute songs": ignored before ("3 min tracks" even gave 3)."""
+    reading = read_request(text)
+    got = reading.constraints
+    assert (got.get("min_duration_s"), got.get("max_duration_s")) == (low, high), got
+    assert reading.count in (None, 3) and (reading.count is None or "few" in text)
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("an hour of music", 3600.0),
+        ("give me about 30 minutes of calm music", 1800.0),
+        ("music for my 30 minute run", 1800.0),
+        ("a 2 hour drive playlist", 7200.0),
+        ("half an hour of jazz", 1800.0),
+        ("something to study to for 20 minutes", 1200.0),
+        ("a 3 minute song", None),
+        ("songs under 3 minutes", None),
+    ],
+)
+def test_a_playlist_length_is_not_a_track_length(text: str, total: float | None) -> None:
+    reading = read_request(text)
+    assert reading.total_s == total
+    if total is not None:  # the playlist's length never bounds a track's
+        assert "max_duration_s" not in reading.constraints, reading.constraints
+
+
+def test_unit_words_are_never_typo_fixed() -> None:
+    """ "songs not longer than 4 mins" read "mins" as "minus" (a negator)."""
+    reading = read_request("songs not longer than 4 mins")
+    assert reading.constraints.get("max_duration_s") == 240.0
+    assert not any("minus" in p for p in reading.preface), reading.preface

@@ -134,3 +134,41 @@ def test_the_happiest_song_asks_the_catalog_not_the_playlist(heldout_catalog) ->
     session = session_for(heldout_catalog.settings)
     modes = [session.catalog.get(it.track_id).measurements.mode for it in answer.playlist]
     assert set(modes) == {"major"}, modes
+
+
+def test_a_left_out_tempo_band_is_left_out(heldout_catalog) -> None:
+    """ "not between 90 and 110 bpm" / "nothing mid-tempo" were dropped without a word."""
+    session = session_for(heldout_catalog.settings)
+    for text, lo, hi in (("not between 90 and 110 bpm", 90, 110), ("nothing mid-tempo", 90, 120)):
+        answer = ask(text, heldout_catalog.settings)
+        assert answer.playlist, answer.reply
+        bpm = [session.catalog.get(it.track_id).measurements.tempo_bpm for it in answer.playlist]
+        assert not [b for b in bpm if lo <= b <= hi], (text, bpm)
+        assert f"not {lo}-{hi} BPM" in answer.reply
+
+
+def test_everything_but_rock_has_no_rock(heldout_catalog) -> None:
+    answer = ask("everything but rock", heldout_catalog.settings)
+    styles = {r["style"] for r in _rows(heldout_catalog, answer)}
+    assert answer.playlist and not styles & {"punk rock", "metal"}, styles
+    assert len(styles) >= 2  # everything else stays open
+
+
+def test_energetic_but_not_aggressive_answers(heldout_catalog) -> None:
+    answer = ask("energetic yet not aggressive", heldout_catalog.settings)
+    rows = _rows(heldout_catalog, answer)
+    assert rows, answer.reply  # was "asked both calm and energetic": nothing picked
+    assert all(r["energy"] in ("high", "medium") for r in rows), [r["energy"] for r in rows]
+
+
+def test_an_hour_of_music_is_counted_in_the_catalogs_tracks(heldout_catalog) -> None:
+    lengths = sorted(float(r["duration_s"]) for r in heldout_catalog.rows)
+    median = lengths[len(lengths) // 2]
+    answer = ask("10 minutes of calm music", heldout_catalog.settings)
+    want = round(600 / median)
+    assert f"about 10 min of music → {want} picks" in answer.reply, answer.reply
+    total = sum(float(r["duration_s"]) for r in _rows(heldout_catalog, answer))
+    fit = (
+        len(answer.playlist) == want or f"Only {len(answer.playlist)} of the {want}" in answer.reply
+    )
+    assert fit and (len(answer.playlist) < want or abs(total - 600) < 0.25 * 600), total

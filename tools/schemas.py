@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 EnergyLevel = Literal["low", "medium", "high", "very_high"]
 TempoClass = Literal["slow", "moderate", "fast", "very_fast"]
@@ -146,12 +146,20 @@ class Constraints(Record):
     min_energy: EnergyLevel | None = Field(None, description="Lowest energy level allowed.")
     min_bpm: float | None = Field(None, description="Slowest tempo allowed.")
     max_bpm: float | None = Field(None, description="Fastest tempo allowed.")
+    avoid_bpm_from: float | None = Field(
+        None, description="Start of a tempo band to leave out ('not between 90 and 110')."
+    )
+    avoid_bpm_to: float | None = Field(
+        None, description="End of that band; both ends are given together."
+    )
     min_duration_s: float | None = Field(None, ge=0, description="Shortest track allowed (s).")
     max_duration_s: float | None = Field(None, ge=0, description="Longest track allowed (s).")
     calmer: bool = Field(False, description="Prefer calmer than the anchor.")
     more_energetic: bool = Field(False, description="Prefer more energetic than the anchor.")
     faster: bool = Field(False, description="Prefer faster than the anchor.")
     slower: bool = Field(False, description="Prefer slower than the anchor.")
+    shorter: bool = Field(False, description="Only tracks shorter than the anchor.")
+    longer: bool = Field(False, description="Only tracks longer than the anchor.")
     exclude_ids: list[str] = Field(default_factory=list, description="Never pick these.")
     genres: list[str] = Field(
         default_factory=list, description="Only tracks of these genres (catalog genre tags)."
@@ -171,24 +179,40 @@ class Constraints(Record):
         None, description="Only tracks whose tonic is this pitch class (C, C#, D ... B; sharps)."
     )
 
+    @model_validator(mode="after")
+    def _one_band(self) -> Constraints:
+        """A left-out tempo band needs both ends in order: half a band is no band."""
+        ends = (self.avoid_bpm_from, self.avoid_bpm_to)
+        if (ends[0] is None) != (ends[1] is None):
+            raise ValueError("avoid_bpm_from and avoid_bpm_to come together")
+        if ends[0] is not None and ends[1] is not None and ends[0] >= ends[1]:
+            raise ValueError(f"avoid_bpm_from {ends[0]} must be below avoid_bpm_to {ends[1]}")
+        return self
+
 
 class Levels(Record):
     """What "calmer" / "faster" compare against: one track's measurements, or a playlist's.
 
     A follow-up "calmer" means calmer than what is playing now, so a whole playlist is
-    summarised by its median energy and tempo; "swap #3 for something calmer" compares
+    summarised by its median energy, tempo and length; "swap #3 for something calmer" compares
     with #3 alone.
     """
 
     energy: float = Field(ge=0, le=1, description="Energy 0-1 to stay under or above.")
     tempo_bpm: float = Field(gt=0, description="Tempo to stay under or above.")
+    duration_s: float | None = Field(None, gt=0, description="Length to stay under or above.")
     label: str = Field(description="What it is, as said back: 'the playlist', '#3'.")
 
     @classmethod
     def of_track(cls, track: Track, label: str | None = None) -> Levels:
         """One track's levels."""
         m = track.measurements
-        return cls(energy=m.energy, tempo_bpm=m.tempo_bpm, label=label or f"“{track.title}”")
+        return cls(
+            energy=m.energy,
+            tempo_bpm=m.tempo_bpm,
+            duration_s=m.duration_s or None,
+            label=label or f"“{track.title}”",
+        )
 
 
 class Request(Record):

@@ -385,6 +385,20 @@ class Catalog:
             "voice": counts.values("has_voice"),
         }
 
+    def typical_length(self, sample: int = 500) -> float | None:
+        """Median track length in seconds over up to ``sample`` tracks; None when empty.
+
+        How many picks "an hour of music" takes: an estimate, so a sample does (a whole
+        read of a large catalog for one request would not).
+        """
+        self.handle.sync()
+        lengths = sorted(
+            float(m["duration_s"])
+            for m in self._audio.first_metadatas(sample)
+            if isinstance(m.get("duration_s"), int | float) and m["duration_s"] > 0
+        )
+        return lengths[len(lengths) // 2] if lengths else None
+
     def stats(self) -> dict[str, Any]:
         """Counts, spaces and the backends that produced the records (from counts only)."""
         counts = self._audio.counts(self.handle.sync())

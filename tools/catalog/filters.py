@@ -58,6 +58,9 @@ def constraints_to_where(
         clauses.append({"tempo_bpm": {"$gte": float(c.min_bpm)}})
     if c.max_bpm is not None:
         clauses.append({"tempo_bpm": {"$lte": float(c.max_bpm)}})
+    if c.avoid_bpm_from is not None and c.avoid_bpm_to is not None:
+        clauses.append({"$or": [{"tempo_bpm": {"$lt": float(c.avoid_bpm_from)}},
+                                {"tempo_bpm": {"$gt": float(c.avoid_bpm_to)}}]})  # fmt: skip
     if c.min_duration_s is not None:
         clauses.append({"duration_s": {"$gte": float(c.min_duration_s)}})
     if c.max_duration_s is not None:
@@ -79,6 +82,10 @@ def constraints_to_where(
             clauses.append({"tempo_bpm": {"$gt": float(than.tempo_bpm) * (1 + TEMPO_STEP)}})
         if c.slower and c.max_bpm is None:
             clauses.append({"tempo_bpm": {"$lt": float(than.tempo_bpm) * (1 - TEMPO_STEP)}})
+        if c.shorter and than.duration_s and c.max_duration_s is None:
+            clauses.append({"duration_s": {"$lt": float(than.duration_s)}})
+        if c.longer and than.duration_s and c.min_duration_s is None:
+            clauses.append({"duration_s": {"$gt": float(than.duration_s)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

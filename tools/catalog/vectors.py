@@ -192,6 +192,11 @@ class VectorCollection:
             found.update(self.chroma.get(ids=list(ids[i : i + _PAGE]), include=[])["ids"])
         return found
 
+    def first_metadatas(self, n: int) -> list[Mapping[str, Any]]:
+        """The stored metadata of up to ``n`` records (Chroma's order: a sample, not a sort)."""
+        got = self.chroma.get(limit=n, include=["metadatas"])
+        return list(got["metadatas"] or [])
+
     def metadatas(self, ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         """Stored metadata by id (missing ids are absent)."""
         out: dict[str, Mapping[str, Any]] = {}

@@ -31,6 +31,9 @@ def violations(f: Facts, c: Constraints) -> list[str]:
         out.append(f"{notes.tempo_words(f)} is slower than {c.min_bpm:.0f}")
     if c.max_bpm is not None and bpm > c.max_bpm:
         out.append(f"{notes.tempo_words(f)} is faster than {c.max_bpm:.0f}")
+    band = (c.avoid_bpm_from, c.avoid_bpm_to)
+    if band[0] is not None and band[1] is not None and band[0] <= bpm <= band[1]:
+        out.append(f"{notes.tempo_words(f)} is inside the left-out {band[0]:.0f}-{band[1]:.0f}")
     lasts = duration_words(f.duration)
     if c.min_duration_s is not None and f.duration < c.min_duration_s:
         out.append(f"lasts {lasts}, under {duration_words(c.min_duration_s)}")

@@ -119,10 +119,11 @@ def request_block(context: ContextProfile | None, constraints: Constraints | Non
             targets.append(f"{context.mode} key preferred")
         text = f"context: {context.label} ({context.description}) Targets: {', '.join(targets)}."
     c = constraints or Constraints()
-    wants = [k.replace("_", " ") for k in ("no_vocals", "vocals_only", "calmer",
-             "more_energetic", "faster", "slower") if getattr(c, k)]  # fmt: skip
+    wants = [k.replace("_", " ") for k in ("no_vocals", "vocals_only", "calmer", "more_energetic",
+             "faster", "slower", "shorter", "longer") if getattr(c, k)]  # fmt: skip
     wants += [f"{k.replace('_', ' ')} {getattr(c, k)}" for k in ("max_energy", "min_energy",
-              "min_bpm", "max_bpm", "min_duration_s", "max_duration_s")
+              "min_bpm", "max_bpm", "avoid_bpm_from", "avoid_bpm_to", "min_duration_s",
+              "max_duration_s")
               if getattr(c, k) is not None]  # fmt: skip
     return text + ("\nconstraints: " + "; ".join(wants) if wants else "")
 

@@ -67,6 +67,54 @@ LENGTH = re.compile(
     re.I,
 )
 _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0}
+_PLAIN_NUMBER = r"\d+(?:[.,]\d+)?|" + "|".join(
+    sorted((re.escape(w) for w in NUMBER_WORDS if not w.startswith("a ")), key=len, reverse=True)
+)
+_LEN_UNIT = r"(?P<unit>hours?|hrs?|minutes?|mins?|seconds?|secs?)"
+LENGTH_RANGE = re.compile(
+    rf"\b(?:between\s+)?(?P<a>{_PLAIN_NUMBER})\s*(?:-|–|to|and)\s*(?P<b>{_PLAIN_NUMBER})"
+    rf"\s*(?:-\s*)?{_LEN_UNIT}\b(?:\s+(?:long|in length))?",
+    re.I,
+)
+""""between 3 and 5 minutes", "3-5 minute songs": both ends of a track's length."""
+LENGTH_NEAR = re.compile(
+    r"(?P<lead>\b(?:songs?|tracks?|tunes?|pieces?|ones)\s+(?:that\s+(?:are|is|last)\s+|"
+    r"lasting\s+|of\s+)?)?"
+    rf"(?:\b(?P<near>around|about|roughly|approximately|approx\.?|circa|~)\s*)?"
+    rf"\b(?P<n>{_PLAIN_NUMBER})(?P<half>\s+and\s+a\s+half)?\s*(?:-\s*)?{_LEN_UNIT}"
+    r"(?P<tail>(?:\s+|-)(?:long|in length|songs?|tracks?|tunes?|pieces?|ones)\b)?",
+    re.I,
+)
+""""a 3 minute song", "songs around 4 minutes long", "tracks of about 2 and a half minutes":
+a length give or take a sixth. A bare "30 minute run" or "an hour of music" (a session or a
+playlist, not a track) has neither the track word nor "long" and is left alone."""
+NEAR_SHARE = 1 / 6
+
+
+_SPAN = rf"(?P<n>{_NUMBER})\s*(?:-\s*)?(?P<unit>hours?|hrs?|h|minutes?|mins?|m)\b"
+PLAYLIST_LENGTH = tuple(
+    re.compile(p, re.I)
+    for p in (
+        rf"\b(?:(?:about|around|roughly|~)\s*)?{_SPAN}\s+(?:worth\s+)?of\b",
+        rf"\b(?:a|an|my|the|our)\s+{_SPAN}(?=\s+(?:long\s+|[a-z]+\s+)?(?:playlist|mix|set|session|queue)\b)",
+        rf"\b(?:playlist|mix|set|queue)\s+(?:of|for|lasting|that lasts)\s+(?:about\s+)?{_SPAN}",
+        rf"\bfor\s+(?:a|an|my|the|our)\s+{_SPAN}(?=\s+[a-z]+)",
+        rf"\bfor\s+(?:about\s+|around\s+)?{_SPAN}(?!\s+(?:long|songs?|tracks?|tunes?|pieces?))",
+    )
+)
+""""an hour of music", "a 45 minute playlist", "for my 30 minute run", "for 20 minutes":
+how long the whole playlist should play (filled with picks), never a track's length. A
+match ends at its unit, so "run" in "for my 30 minute run" is still read as the context."""
+
+
+def playlist_length(text: str) -> Bound | None:
+    """How long the whole playlist should last, from ``text`` (lower-cased), or None."""
+    for pattern in PLAYLIST_LENGTH:
+        for m in pattern.finditer(text):
+            seconds = _amount(m["n"]) * _UNIT_S[m["unit"][0].lower()]
+            if seconds > 0:
+                return Bound(m.span(), {"total_s": seconds}, m.group(0))
+    return None
 
 
 TEMPO_RANGE = (40.0, 260.0)
@@ -138,19 +186,36 @@ def tempo_bounds(low: str) -> list[Bound]:
 
 
 def length_bounds(text: str) -> list[Bound]:
-    """Track-length bounds ("under 3 minutes", "< 2:30") in ``text`` (lower-cased), in order."""
-    out = []
+    """Track-length bounds in ``text`` (lower-cased), in order.
+
+    "under 3 minutes", "< 2:30", "3-5 minute songs", "a 3 minute song".
+    """
+    out: list[Bound] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(x < m.end() and m.start() < y for x, y in (o.span for o in out))
+
     for m in LENGTH.finditer(text):
         if m["clock"]:
             mins, secs = m["clock"].split(":")
             seconds = 60.0 * int(mins) + int(secs)
         else:
             seconds = _amount(m["n"]) * _UNIT_S[m["unit"][0].lower()]
-        if seconds <= 0:
-            continue
-        key = "max_duration_s" if m["max"] else "min_duration_s"
-        out.append(Bound(m.span(), {key: seconds}, m.group(0)))
-    return out
+        if seconds > 0:
+            key = "max_duration_s" if m["max"] else "min_duration_s"
+            out.append(Bound(m.span(), {key: seconds}, m.group(0)))
+    for m in LENGTH_RANGE.finditer(text):
+        unit = _UNIT_S[m["unit"][0].lower()]
+        a, b = _amount(m["a"]) * unit, _amount(m["b"]) * unit
+        if free(m) and 0 < a < b:
+            out.append(Bound(m.span(), {"min_duration_s": a, "max_duration_s": b}, m.group(0)))
+    for m in LENGTH_NEAR.finditer(text):
+        seconds = (_amount(m["n"]) + (0.5 if m["half"] else 0)) * _UNIT_S[m["unit"][0].lower()]
+        if free(m) and (m["lead"] or m["tail"]) and seconds > 0:
+            give = max(15.0, seconds * NEAR_SHARE)
+            value = {"min_duration_s": max(0.0, seconds - give), "max_duration_s": seconds + give}
+            out.append(Bound(m.span(), value, m.group(0)))
+    return sorted(out, key=lambda o: o.span)
 
 
 def _amount(token: str) -> float:
@@ -165,15 +230,30 @@ def _amount(token: str) -> float:
 
 
 def flip(bound: dict[str, float]) -> dict[str, float]:
-    """A negated bound: "nothing under 125" is "at least 125", "no longer than 5 min" at most."""
+    """A negated bound, flipped: "nothing under 125" is "at least 125".
+
+    "no longer than 5 min" is at most 5 min; "not between 90 and 110 bpm" leaves that band
+    out. A negated length range is no bound at all (said by the reader, not guessed).
+    """
+    if set(bound) == {"min_bpm", "max_bpm"}:  # "not between 90 and 110": a band left out
+        return {"avoid_bpm_from": bound["min_bpm"], "avoid_bpm_to": bound["max_bpm"]}
     if len(bound) != 1:
-        return {}  # "not between 90 and 110" cannot be one range
+        return {}
     ((key, value),) = bound.items()
     return {
         key.replace("max_", "min_")
         if key.startswith("max_")
         else key.replace("min_", "max_"): value
     }
+
+
+def length_words(low: float | None, high: float | None) -> str | None:
+    """A length bound as people say it: "2 min 30 s to 3 min 30 s long", "at most 3 min long"."""
+    if low is not None and high is not None:
+        return f"{duration_words(low)} to {duration_words(high)} long"
+    if low is not None:
+        return f"at least {duration_words(low)} long"
+    return f"at most {duration_words(high)} long" if high is not None else None
 
 
 def duration_words(seconds: float) -> str:

@@ -27,10 +27,11 @@ from typing import Any
 
 from linernotes.tools.reason.bounds import (
     TEMPO_RANGE,
-    duration_words,
     flip,
     impossible_tempos,
     length_bounds,
+    length_words,
+    playlist_length,
     tempo_bounds,
 )
 from linernotes.tools.reason.keys import named_eras, named_keys, named_meters, voice_sex
@@ -70,7 +71,7 @@ COUNT = re.compile(
     rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"
     rf"(?!\s*(?:bpm|beats|-|–|to\s+\d|minutes?|%))|"
     rf"\b{NUM}(?![\s-]*{LENGTH_UNIT})\s+(?:more\s+|other\s+|[\w-]+\s+|[\w-]+\s+[\w-]+\s+)?{UNIT}\b|"
-    rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats))",
+    rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})",
     re.I,
 )
 LANGUAGE_NAMES = {"de": "German", "es": "Spanish", "fr": "French"}
@@ -91,6 +92,7 @@ class Reading:
     text: str  # the request in English, typos fixed (what the other extractors read)
     constraints: dict[str, Any] = field(default_factory=dict)
     count: int | None = None
+    total_s: float | None = None  # how long the whole playlist should play ("an hour of music")
     understood: list[str] = field(default_factory=list)
     preface: list[str] = field(default_factory=list)  # glosses and typo fixes, said first
     unclear: list[str] = field(default_factory=list)
@@ -221,6 +223,10 @@ def read_request(
 
     events: list[_Event] = []
     spans: list[tuple[int, int]] = []
+    total = playlist_length(low)
+    if total is not None:  # "an hour of music": the playlist's length, not a track's
+        reading.total_s = total.values["total_s"]
+        spans.append(total.span)
     for found in [*tempo_bounds(low), *length_bounds(low)]:  # "under 3 minutes": a length
         if not any(a < found.span[1] and found.span[0] < b for a, b in spans):
             events.append(_Event(*found.span, "bound", found.values, found.typed))
@@ -295,6 +301,12 @@ def read_request(
         elif e.kind == "bound":
             values = flip(e.value) if negated else dict(e.value)
             in_scope += 1
+            if not values:
+                reading.unclear.append(
+                    f"“{e.typed.strip()}” (negated): a band of lengths cannot be left out; "
+                    "ask for shorter or longer than a length"
+                )
+                continue
             _apply(reading, values, f"“{e.typed.strip()}”" + (" (negated)" if negated else ""))
         else:
             if e.value.kind != "music":  # "no tracks with vocals": "tracks" is no item
@@ -337,14 +349,19 @@ def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
             v = min(v, c["max_bpm"])
         if k == "min_bpm" and c.get("min_bpm") is not None:
             v = max(v, c["min_bpm"])
+        if k in ("min_energy", "max_energy") and c.get(k) is not None:  # one message: both hold
+            pick = max if k == "min_energy" else min
+            v = pick(v, c[k], key=ENERGY.index)
         c[k] = v
     if values.get("min_energy") and values.get("min_energy") == values.get("max_energy"):
         values = {**values, "energy": values["min_energy"]}  # "medium energy", not a pair
         values = {k: v for k, v in values.items() if k not in ("min_energy", "max_energy")}
     words = [SAY_FEEL[k].format(v=v.replace("_", " ") if isinstance(v, str) else v)
              for k, v in values.items() if k in SAY_FEEL]  # fmt: skip
-    words += [f"{'at least' if k.startswith('min') else 'at most'} {duration_words(v)} long"
-              for k, v in values.items() if k.endswith("duration_s")]  # fmt: skip
+    if "avoid_bpm_from" in values:
+        words.append(f"not {values['avoid_bpm_from']:.0f}-{values['avoid_bpm_to']:.0f} BPM")
+    if length := length_words(values.get("min_duration_s"), values.get("max_duration_s")):
+        words.append(length)
     if words:
         reading.understood.append(f"{said} → {', '.join(words)}")
 

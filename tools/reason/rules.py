@@ -23,14 +23,14 @@ from typing import Any
 from linernotes.tools.catalog.lexical import lexical_for
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason import rules_vocab as vocab
-from linernotes.tools.reason.bounds import COMPARE
+from linernotes.tools.reason.bounds import COMPARE, LENGTH, duration_words
 from linernotes.tools.reason.honesty import honesty
 from linernotes.tools.reason.names import Names, _is_words, find_names
-from linernotes.tools.reason.reading import Reading, read_request
+from linernotes.tools.reason.reading import MAX_COUNT, Reading, read_request
 from linernotes.tools.reason.vocabulary import grounding_for, load_vocabulary
 from linernotes.tools.schemas import Constraints, Intent, Request
 
-RELATIVE = ("calmer", "more_energetic", "faster", "slower")
+RELATIVE = ("calmer", "more_energetic", "faster", "slower", "shorter", "longer")
 RELATIVE_WORDS = re.compile(
     "|".join(f"(?:{p.pattern})" for name, p in vocab.RULES if name in RELATIVE), re.I
 )
@@ -147,7 +147,7 @@ class RulesReasoner:
             again.preface, again.language = reading.preface, reading.language
             reading = again
         constraints = self._constraints(rest, reading)
-        count = reading.count
+        count = reading.count or self._count_for_length(reading, catalog)
         about_catalog = bool(vocab.CATALOG_QUESTION.search(clean))
         if (
             intent == "chat"
@@ -193,6 +193,26 @@ class RulesReasoner:
             did_you_mean=names.did_you_mean,
             language=reading.language,
         )
+
+    @staticmethod
+    def _count_for_length(reading: Reading, catalog: Any) -> int | None:
+        """Picks that fill "an hour of music": the length over the catalog's median track."""
+        if reading.total_s is None:
+            return None
+        typical = catalog.typical_length() if catalog is not None else None
+        asked = duration_words(reading.total_s)
+        if not typical:
+            reading.unclear.append(f"“{asked} of music”: no track lengths to fill it with")
+            return None
+        count = max(1, min(MAX_COUNT, round(reading.total_s / typical)))
+        capped = (
+            f", at most {MAX_COUNT} per answer" if reading.total_s / typical > MAX_COUNT else ""
+        )
+        reading.understood.append(
+            f"about {asked} of music → {count} picks (a track here lasts "
+            f"{duration_words(typical)} on median{capped})"
+        )
+        return count
 
     @staticmethod
     def _text_query(reading: Reading, names: Names, rest: str, context: str | None) -> str | None:
@@ -361,7 +381,8 @@ class RulesReasoner:
     def _constraints(text: str, reading: Reading) -> Constraints:
         """What the reading found, plus relative wishes (calmer, faster than the anchor)."""
         values: dict[str, Any] = dict(reading.constraints)
-        plain = COMPARE.sub(" ", text)  # "faster than 120 bpm" is a bound, not a wish
+        # "faster than 120 bpm", "no longer than 5 minutes": bounds, not wishes
+        plain = LENGTH.sub(" ", COMPARE.sub(" ", text))
         for name, pattern in vocab.RULES:
             if name in RELATIVE and pattern.search(plain):
                 values[name] = True

@@ -31,7 +31,9 @@ from linernotes.tools.reason import rules_vocab as vocab
 from linernotes.tools.schemas import Constraints
 
 DISLIKE = re.compile(
-    r"(?:don'?t|do not|doesn'?t) (?:like|love|want|fit)|hate|not a fan of|not feeling", re.I
+    rf"(?:don'?t|do not|doesn'?t) (?:like|love|want|fit)|hate|not a fan of|not feeling|"
+    rf"{vocab.VERDICT_BAD}",
+    re.I,
 )
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
 

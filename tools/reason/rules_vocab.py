@@ -158,6 +158,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("faster", re.compile(
         rf"\b(faster|quicker|higher tempo|more tempo|speed it up|{_TOO}slow)\b", re.I)),
     ("slower", re.compile(rf"\b(slower|lower tempo|slow it down|less fast|{_TOO}fast)\b", re.I)),
+    ("shorter", re.compile(
+        rf"\b(shorter|briefer|less long|{_TOO}long|(?:cut|keep) (?:it|them) short)\b", re.I)),
+    ("longer", re.compile(rf"\b(longer|lengthier|{_TOO}short)\b", re.I)),
     ("quiet", re.compile(r"\b(not too loud|not loud|quiet|soft|background|low[- ]key)\b", re.I)),
     ("loud", re.compile(
         r"(?<!less )(?<!not )(?<!too )\b(high[- ]energy|intense|banging|bangers?|loud)\b", re.I)),
@@ -201,9 +204,15 @@ MORE = re.compile(
     rf"(?:{UNIT})\b|like (?:these|those|them|this|that)\b)))",
     re.I,
 )
+VERDICT_BAD = (
+    r"(?:is|was|'s|seems|sounds)\s+(?:(?:kinda|kind of|a bit|really|so|too|pretty|just)\s+)?"
+    r"(?:bad|awful|terrible|boring|meh|trash|garbage|rubbish|lame|annoying|off|wrong|weak|"
+    r"not (?:good|great|it|right|for me|my thing))|sucks|stinks|is a skip|isn'?t (?:good|it|right)"
+)
+"""Dislike said of a track ("#3 is bad", "the third one sucks"): an edit when it names one."""
 SWAP = re.compile(
     r"\b(swap|replace|change|switch|exchange|substitute|instead of|(?:don'?t|do not|doesn'?t) "
-    r"(?:like|love|want|fit)|hate|not a fan of|not feeling)\b",
+    rf"(?:like|love|want|fit)|hate|not a fan of|not feeling|{VERDICT_BAD})\b",
     re.I,
 )
 REMOVE = re.compile(r"\b(remove|drop|delete|get rid of|take out|kick out|lose)\b", re.I)
@@ -226,7 +235,9 @@ PRONOUN = re.compile(
 # whole, never one track.
 IDIOM_IT = re.compile(
     r"\b(?:tone|turn|dial|bring|calm|take|wind|pump|amp|kick|crank|speed|slow|mix|switch|"
-    r"shake|chill|liven|spice|jazz)\s+it\s+(?:down|up|back|out)\b",
+    r"shake|chill|liven|spice|jazz)\s+it\s+(?:down|up|back|out)\b"
+    # "make it calmer", "make it a bit livelier": the list (never "make it 10")
+    rf"|\bmake\s+it\s+(?!{NUM}\b|#)",
     re.I,
 )
 LAST_ONE = re.compile(
