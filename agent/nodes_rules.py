@@ -177,7 +177,10 @@ def plan_turn(
     if intent in ("explain", "describe"):
         fallback = "upload" if upload_now else ("it" if state.get("focus") else "#1")
         extra: dict[str, Any] = {}
-        target = _anchor(tokens[0] if tokens else request.anchor or fallback, state, ctx, extra)
+        named = request.anchor if request.anchor and _is_track(request.anchor, ctx) else None
+        # a title the reader resolved ("describe Track 1") beats the "#1" its words also read as
+        ref = named or (tokens[0] if tokens else request.anchor or fallback)
+        target = _anchor(ref, state, ctx, extra)
         act = request.model_copy(update={"intent": intent})
         return TurnPlan(route=intent, target=target), act, {**extra, "focus": target}
     op = edit.op

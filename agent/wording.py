@@ -11,6 +11,7 @@ from typing import Any
 
 from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.catalog.filters import TEMPO_STEP
+from linernotes.tools.clip import GENRE_SHOWN, clip
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
 from linernotes.tools.reason.bounds import duration_words, length_words
@@ -71,7 +72,8 @@ def describe_track(track: Track) -> str:
     """
     s, m = track.summary, track.measurements
     f = facts(track)
-    parts = [s.genre or track.genre_tag, tempo_words(f), key_words(f)]
+    genre = s.genre or track.genre_tag
+    parts = [clip(genre, GENRE_SHOWN) if genre else None, tempo_words(f), key_words(f)]
     if s.energy_level:
         parts.append(f"{s.energy_level.replace('_', ' ')} energy")
     parts.append("vocals" if likely_voiced(m.voice_probability) else "instrumental")
@@ -180,7 +182,7 @@ def catalog_reply(overview: dict[str, Any]) -> str:
     if not n:
         return "The catalog is empty: add music with “linernotes ingest <folder>”."
     genres = {g or "untagged": k for g, k in overview["genres"].items()}
-    named = ", ".join(f"{g} {k}" for g, k in list(genres.items())[:12])
+    named = ", ".join(f"{clip(g, GENRE_SHOWN)} {k}" for g, k in list(genres.items())[:12])
     more = f" and {len(genres) - 12} more" if len(genres) > 12 else ""
     voice = overview["voice"]
     sung = voice.get("True", 0)  # counts keep booleans as their str()

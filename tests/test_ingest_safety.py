@@ -169,3 +169,19 @@ def test_catalog_remove_and_ingest_prune(tmp_path, capsys):
     assert report["pruned"] == [ids["gone.wav"]]
     assert report["added"] == 1  # drop.wav is still on disk: ingesting its folder re-adds it
     assert sorted(Path(t.path).name for t in _tracks(tmp_path)) == ["drop.wav", keep.name]
+
+
+def test_a_link_to_a_file_that_is_no_audio_is_reported_by_its_name_in_the_folder(tmp_path):
+    """A link "song.mp3 -> a text file" was reported by its target alone, a path the user
+    never listed, so they could not tell which file in their folder it was."""
+    music = tmp_path / "music"
+    write_track(music / "good.wav", seed=1)
+    notes = tmp_path / "private" / "notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("not music\n" * 100)
+    os.symlink(notes, music / "song.mp3")
+    report = ingest([music], _settings(tmp_path), progress=False, in_process=True)
+    assert report.added == 1
+    [skip] = report.skipped
+    assert skip.path == str(music / "song.mp3"), skip
+    assert str(notes) in skip.reason and "cannot decode" in skip.reason, skip.reason

@@ -27,6 +27,7 @@ from gradio.data_classes import FileData
 from gradio.utils import get_upload_folder
 
 from linernotes.tools.audio import load_audio
+from linernotes.tools.clip import clip
 from linernotes.tools.errors import InvalidAudioError, LinernotesError
 from linernotes.tools.schemas import Answer, Pick, PlaylistItem, Step
 
@@ -110,15 +111,10 @@ def check_upload(path: Path, *, max_mb: float, max_s: float) -> str | None:
     return None
 
 
-def _clip(value: Any, limit: int = 80) -> str:
-    text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def thought(step: Step, parent: str | None = None) -> gr.ChatMessage:
     """One agent step as a collapsed thought: summary, arguments and backend, timed."""
     lines = [step.summary or "done"]
-    lines += [f"- **{k}**: {_clip(v)}" for k, v in step.arguments.items() if v not in (None, "")]
+    lines += [f"- **{k}**: {clip(v)}" for k, v in step.arguments.items() if v not in (None, "")]
     if step.backend:
         lines.append(f"- *backend*: {step.backend}")
     icon = "🛠️" if step.kind == "tool" else "⚙️"
@@ -167,7 +163,7 @@ def request_thought(
         "count": r.count,
         "judge": answer.backends.get("judge"),
     }
-    lines = [f"- **{k}**: {_clip(v)}" for k, v in facts.items() if v not in (None, "", [])]
+    lines = [f"- **{k}**: {clip(v)}" for k, v in facts.items() if v not in (None, "", [])]
     return gr.ChatMessage(
         role="assistant",
         content="\n".join(lines) or "nothing special",

@@ -60,6 +60,7 @@ class Scan:
 
     files: list[Path] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (printable path, reason)
+    links: dict[str, str] = field(default_factory=dict)  # real path -> the link it was found as
 
     def refuse(self, path: str | Path, reason: str) -> None:
         """Report ``path`` as unreadable, naming it in printable form."""
@@ -85,7 +86,10 @@ class _Walker:
         if not is_printable(path):
             self.scan.refuse(path, _bad_name(path))
             return
-        self.found.add(Path(os.path.realpath(path)))
+        real = Path(os.path.realpath(path))
+        if real != path.absolute() and str(real) not in self.scan.links:
+            self.scan.links[str(real)] = printable(path.absolute())  # said by the name listed
+        self.found.add(real)
 
     def walk(self, folder: Path, ancestors: tuple[tuple[int, int], ...]) -> None:
         try:

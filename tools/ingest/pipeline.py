@@ -295,9 +295,24 @@ def ingest(
         run = _ingest(files, settings, analyser, report, progress)
     if prune_missing:
         report.pruned = prune(run.catalog, paths)
-    report.skipped.sort(key=lambda s: s.path)
+    report.skipped = sorted(
+        (_as_found(s, scan.links) for s in report.skipped), key=lambda s: s.path
+    )
     report.seconds = round(time.perf_counter() - start, 3)
     return report
+
+
+def _as_found(skip: Skip, links: dict[str, str]) -> Skip:
+    """A skip named by the link in the folder, not only by its far target.
+
+    A link "song.mp3 -> /etc/passwd" was reported as "/etc/passwd", a file the user never
+    listed; the reason still names the target.
+    """
+    link = links.get(skip.path)
+    if link is None:
+        return skip
+    said = "" if skip.path in skip.reason else f" (it links to {skip.path})"
+    return Skip(path=link, reason=skip.reason + said)
 
 
 def _ingest(

@@ -24,6 +24,7 @@ every (anchor, pick) pair of the demo against the stored facts.
 
 from __future__ import annotations
 
+from linernotes.tools.clip import GENRE_SHOWN, clip
 from linernotes.tools.judge.facts import Facts, tempo_similarity
 from linernotes.tools.reason.contexts import ContextProfile
 
@@ -98,12 +99,13 @@ def shared_and_different(a: Facts, f: Facts) -> tuple[list[str], list[str]]:
         word = "more energetic" if f.energy > a.energy else "calmer"
         diff.append(f"is {word} (energy {f.energy:.2f} vs {a.energy:.2f})")
     if a.genre and f.genre:
+        mine, theirs = clip(f.genre, GENRE_SHOWN), clip(a.genre, GENRE_SHOWN)
         if a.genre == f.genre:
-            shared.append(f"is tagged {f.genre}")
+            shared.append(f"is tagged {mine}")
         elif a.family and a.family == f.family:
-            shared.append(f"is in the {f.family} family ({f.genre}; '{a.title}': {a.genre})")
+            shared.append(f"is in the {f.family} family ({mine}; '{a.title}': {theirs})")
         else:
-            diff.append(f"is tagged {f.genre} (not {a.genre})")
+            diff.append(f"is tagged {mine} (not {theirs})")
     common = sorted(a.instruments & f.instruments)
     if common:
         shared.append(f"features {', '.join(common[:3])}")

@@ -275,7 +275,7 @@ class RulesReasoner:
         if lead:
             tail = text[lead.end() :]
             position = vocab.POSITION.match(tail)
-            if position:
+            if position and not self._titled(tail, catalog):
                 return self._position(position), text[: lead.start()] + tail[position.end() :]
             if catalog is not None:
                 hit = self._resolve_title(tail, catalog, exact_prefix=True)
@@ -289,6 +289,10 @@ class RulesReasoner:
                     phrase = self._resolve_title(phrase, catalog, exact_prefix=False) or phrase
                 return phrase, text[: lead.start()] + " " + tail[end:]
         position = vocab.POSITION.search(text)
+        titled = position is not None and self._titled(text[position.start() :], catalog)
+        if titled and position is not None:  # "describe Track 1": the title, not #1
+            track_id, length = titled
+            return track_id, text[: position.start()] + text[position.start() + length :]
         if position and (intent in ("explain", "refine", "describe") or "track" in position[0]):
             return self._position(position), text[: position.start()] + text[position.end() :]
         ranked = vocab.RANKED.search(text) if intent == "explain" else None
@@ -387,6 +391,16 @@ class RulesReasoner:
             if name in RELATIVE and pattern.search(plain):
                 values[name] = True
         return Constraints(**values)
+
+    def _titled(self, tail: str, catalog: Any) -> Any:
+        """``(id, chars)`` of a title typed with a capital where a position could be read.
+
+        "Track 1", "Song 2" are titles in untagged rips; "track 1" in lower case stays the
+        playlist's #1. None when no title starts ``tail`` exactly.
+        """
+        if catalog is None or not tail[:1].isupper():
+            return None
+        return self._resolve_title(tail, catalog, exact_prefix=True)
 
     # -- catalog resolution ----------------------------------------------------------
     def _titles(self, catalog: Any) -> tuple[dict[str, str], list[str]]:
