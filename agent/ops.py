@@ -117,12 +117,29 @@ def profile_for(context: str | None, env: Env) -> ContextProfile | None:
     return match.profile if match is not None else None
 
 
+KINDS = (("genres", "exclude_genres"), ("instruments", "exclude_instruments"))
+"""What a track must have / must not have: "no metal" then "no punk either" leaves out
+both, "calm piano" then "no piano" drops the piano it had asked for."""
+
+
 def merge_constraints(base: Constraints | None, turn: Constraints | None) -> Constraints:
-    """``turn`` on top of ``base`` (sticky ones); a turn's vocals wish beats the base's."""
-    merged = {
-        **(base or Constraints()).model_dump(exclude_defaults=True),
-        **(turn or Constraints()).model_dump(exclude_defaults=True),
-    }
+    """``turn`` on top of ``base`` (sticky ones); a turn's vocals wish beats the base's.
+
+    Exclusions add up; a kind the turn asks for (a genre, an instrument) replaces the
+    base's and leaves the exclusions, and one it excludes leaves the base's asked list.
+    """
+    old = (base or Constraints()).model_dump(exclude_defaults=True)
+    new = (turn or Constraints()).model_dump(exclude_defaults=True)
+    merged = {**old, **new}
+    for asked, excluded in KINDS:
+        out = list(dict.fromkeys([*old.get(excluded, []), *new.get(excluded, [])]))
+        out = [k for k in out if k not in new.get(asked, [])]  # "actually, metal is fine"
+        keep = [k for k in merged.get(asked, []) if k not in new.get(excluded, [])]
+        for key, value in ((excluded, out), (asked, keep)):
+            if value:
+                merged[key] = value
+            else:
+                merged.pop(key, None)
     if turn is not None and turn.vocals_only:
         merged.pop("no_vocals", None)
     if turn is not None and turn.no_vocals:

@@ -515,3 +515,29 @@ def test_a_length_bound_is_no_relative_wish(text: str, wish: str | None) -> None
 
     c = RulesReasoner().understand(text).constraints
     assert [w for w in ("shorter", "longer") if getattr(c, w)] == ([wish] if wish else [])
+
+
+def test_exclusions_add_up_and_an_exclusion_drops_what_it_contradicts() -> None:
+    from linernotes.agent.nodes_rules import accumulate
+
+    first = Constraints(exclude_genres=["metal"], instruments=["piano"])
+    then = accumulate(first, Constraints(exclude_genres=["punk rock"]))
+    assert then.exclude_genres == ["metal", "punk rock"], then  # "no punk either" kept metal
+    assert then.instruments == ["piano"]
+    less = accumulate(then, Constraints(exclude_instruments=["piano"]))
+    assert less.instruments == [] and less.exclude_instruments == ["piano"], less
+    back = accumulate(then, Constraints(genres=["metal"]))
+    assert back.genres == ["metal"] and back.exclude_genres == ["punk rock"], back
+
+
+def test_no_punk_either_keeps_metal_out_too(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("upbeat songs, no metal", settings, thread=thread)
+    then = ask("no punk either", settings, thread=thread)
+    styles = {r["style"] for r in _labels(heldout_catalog, then)}
+    assert then.playlist and not styles & {"metal", "punk rock"}, styles
+    thread = _thread()
+    assert ask("calm piano music", settings, thread=thread).playlist
+    less = ask("no, less piano", settings, thread=thread)  # was: nothing fits (piano and none)
+    rows = _labels(heldout_catalog, less)
+    assert rows and not [r["instruments"] for r in rows if "piano" in r["instruments"]], less.reply

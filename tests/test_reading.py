@@ -438,3 +438,48 @@ def test_unit_words_are_never_typo_fixed() -> None:
     reading = read_request("songs not longer than 4 mins")
     assert reading.constraints.get("max_duration_s") == 240.0
     assert not any("minus" in p for p in reading.preface), reading.preface
+
+
+def test_a_genre_said_to_be_fine_is_taken_back_out_of_an_exclusion() -> None:
+    """ "no rock, but metal is fine" still left metal out (rock covers punk and metal)."""
+    genres = {"metal", "punk rock", "jazz piano trio"}
+    reading = read_request(
+        "no rock, but metal is fine", grounding=Grounding(frozenset(genres), frozenset())
+    )
+    assert reading.constraints.get("exclude_genres") == ["punk rock"], reading.constraints
+    assert "no punk rock" in reading.understood, reading.understood
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("somewhere between chill and upbeat", {"min_energy": "medium", "max_energy": "high"}),
+        (
+            "something between calm and lively for work",
+            {"min_energy": "medium", "max_energy": "medium"},
+        ),
+        ("between slow and fast", {"min_bpm": 90.0, "max_bpm": 120.0}),
+        ("between 90 and 110 bpm", {"min_bpm": 90.0, "max_bpm": 110.0}),
+    ],
+)
+def test_between_two_feels_is_the_span_between(text: str, expected: dict) -> None:
+    """ "between chill and upbeat" asked both calm and energetic: energy left open."""
+    reading = read_request(text)
+    assert {k: reading.constraints.get(k) for k in expected} == expected, reading.constraints
+    assert not reading.unclear, reading.unclear
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ok now w/o vocals", {"no_vocals": True}),  # was "with vocals": reversed
+        ("songs w/o drums", {"exclude_instruments": ["drums"]}),
+        ("w/out drums", {"exclude_instruments": ["drums"]}),
+        ("jazz w/strings", {"instruments": ["strings"]}),
+        ("fewer vocals", {"no_vocals": True}),  # was "with vocals"
+    ],
+)
+def test_chat_shorthand_that_carries_a_negation(text: str, expected: dict) -> None:
+    got = read_request(text).constraints
+    assert {k: got.get(k) for k in expected} == expected, got
+    assert not got.get("vocals_only") or "w/ " in text, got

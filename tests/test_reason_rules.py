@@ -339,3 +339,22 @@ def test_a_misspelt_context_keyword_is_corrected(
 def test_chat_shorthand_is_not_searched_for(reasoner: RulesReasoner) -> None:
     req = reasoner.understand("smth calm pls")
     assert req.text_query == "calm" and not req.unclear
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("something for a funeral", "heartbreak"),  # was heartbreak+party
+        ("music for work", "studying"),  # was the commute, by similarity
+        ("songs for working from home", "studying"),
+        ("something for my commute to work", "commute"),  # was studying+commute
+        ("something for the walk to work", "commute"),
+        ("workout music", "running"),
+    ],
+)
+def test_everyday_situations_name_their_context(
+    reasoner: RulesReasoner, text: str, context: str
+) -> None:
+    req = reasoner.understand(text)
+    assert req.context_name == context, (req.context_name, req.understood)
+    assert not any("read as" in u for u in req.understood)  # "commute" read as "commute"

@@ -74,11 +74,16 @@ COUNT = re.compile(
     rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})",
     re.I,
 )
+BETWEEN_FEELS = re.compile(
+    r"\bbetween\s+(?P<a>[a-z][a-z -]*?)\s+(?:and|&)\s+(?P<b>[a-z][a-z-]*)(?P<b2>\s+[a-z-]+)?",
+    re.I,
+)
+""""somewhere between chill and upbeat", "between slow and fast": the span between."""
 LANGUAGE_NAMES = {"de": "German", "es": "Spanish", "fr": "French"}
 SAY_FEEL = {
     "max_energy": "energy up to {v}",
     "min_energy": "energy from {v} up",
-    "energy": "{v} energy only",
+    "energy": "{v} energy only",  # "medium", or "medium to high"
     "min_bpm": "at least {v:.0f} BPM",
     "max_bpm": "at most {v:.0f} BPM",
     "mode": "{v} key",
@@ -106,6 +111,7 @@ class Reading:
     negated_words: list[str] = field(default_factory=list)  # terms in a "not" scope, as typed
     negated_unknown: list[str] = field(default_factory=list)  # unknown words in a "not" scope
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
+    allowed_genres: set[str] = field(default_factory=set)  # "metal is fine": never excluded
 
 
 @dataclass
@@ -181,6 +187,20 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+_SHORTHAND = (
+    (re.compile(r"(?<![\w/])w/o(?![\w/])|(?<![\w/])w/out\b", re.I), "without"),
+    (re.compile(r"(?<![\w/])w/(?=\s|[a-z])", re.I), "with "),
+)
+"""Chat shorthand that carries meaning: "w/o vocals" is without them ("w/" was read as
+nothing and "vocals" as asked for, the negation reversed)."""
+
+
+def _unabbreviate(text: str) -> str:
+    for pattern, word in _SHORTHAND:
+        text = pattern.sub(word, text)
+    return text
+
+
 def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
     """'a dozen', 'just 4', 'five chill songs', 'top 3' -> the number asked and its span."""
     for m in COUNT.finditer(text):
@@ -206,7 +226,7 @@ def read_request(
     vocab = vocab or load_vocabulary()
     if grounding is not None:
         vocab = vocab.with_genres(set(grounding.genres))
-    cased: str | None = " ".join(text.replace("’", "'").split())
+    cased: str | None = " ".join(_unabbreviate(text.replace("’", "'")).split())
     low = cased.lower() if cased is not None else ""
     if len(low) != len(cased or ""):
         cased = None  # lower() changed lengths (rare scripts): no case check then
@@ -268,11 +288,16 @@ def read_request(
         spans.append(cspan)
     if relative is not None:
         spans += [m.span() for m in relative.finditer(_mask(low, spans))]
+    spans += _between_feels(reading, _mask(low, spans), vocab)
     for m in EITHER_WAY.finditer(_mask(low, spans)):
         word = m["a"] or m["b"] or m["c"]
         if vocab.pattern.fullmatch(word):
             spans.append(m.span())
             reading.understood.append(f"“{m.group(0)}” → either way")
+            term = vocab.terms[word]
+            if term.kind == "genre":  # "no rock, but metal is fine": metal stays allowed
+                held = grounding.genres_for(term.value, word, vocab) if grounding else []
+                reading.allowed_genres |= {term.value, *held}
     masked = _mask(low, spans)
     for m in vocab.pattern.finditer(masked):
         term = vocab.terms[m.group(1)]
@@ -329,6 +354,49 @@ def read_request(
     return reading
 
 
+_SCALES: dict[str, tuple[str, str, list[Any]]] = {
+    "energy": ("min_energy", "max_energy", list(ENERGY)),
+    "tempo": ("min_bpm", "max_bpm", [TEMPO_RANGE[0], TEMPO_RANGE[1]]),
+}
+
+
+def _between_feels(reading: Reading, low: str, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """Apply "between chill and upbeat" (medium energy up to high) as one span; its spans.
+
+    Each feel asks for a stretch of a scale (chill: up to medium; upbeat: from high); the
+    span between is from the lower stretch's top to the upper one's bottom.
+    """
+    out = []
+    for m in BETWEEN_FEELS.finditer(low):
+        a, b, end = _feel_of(m["a"], vocab), _feel_of(m["b"] + (m["b2"] or ""), vocab), m.end()
+        if b is None and m["b2"]:  # "between calm and lively for work": one word
+            b, end = _feel_of(m["b"], vocab), m.end("b")
+        if not a or not b:
+            continue
+        values: dict[str, Any] = {}
+        for lo_key, hi_key, ends in _SCALES.values():
+            stretches = []
+            for feel in (a, b):
+                if lo_key in feel or hi_key in feel:
+                    stretches.append((feel.get(lo_key, ends[0]), feel.get(hi_key, ends[-1])))
+            if len(stretches) != 2:
+                continue
+            rank = (lambda v: ENERGY.index(v)) if isinstance(ends[0], str) else float
+            first, second = sorted(stretches, key=lambda s: rank(s[0]))
+            edges = sorted((first[1], second[0]), key=rank)
+            values[lo_key], values[hi_key] = edges
+        if values:
+            _apply(reading, values, f"“{low[m.start() : end]}”")
+            out.append((m.start(), end))
+    return out
+
+
+def _feel_of(words: str, vocab: Vocabulary) -> dict[str, Any] | None:
+    """The asked values of a feel named by ``words`` exactly ("chill", "upbeat"), or None."""
+    term = vocab.terms.get(words.strip().lower())
+    return vocab.feel(term.value)["asked"] if term and term.kind == "feel" else None
+
+
 def _negated_at(events: list[_Event], pos: int) -> bool:
     """Whether a "not" scope is open at ``pos`` (a negator since the last break)."""
     negated = False
@@ -353,8 +421,9 @@ def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
             pick = max if k == "min_energy" else min
             v = pick(v, c[k], key=ENERGY.index)
         c[k] = v
-    if values.get("min_energy") and values.get("min_energy") == values.get("max_energy"):
-        values = {**values, "energy": values["min_energy"]}  # "medium energy", not a pair
+    if values.get("min_energy") and values.get("max_energy"):  # "medium energy", not a pair
+        lo, hi = values["min_energy"], values["max_energy"]
+        values = {**values, "energy": lo if lo == hi else f"{lo} to {hi}"}
         values = {k: v for k, v in values.items() if k not in ("min_energy", "max_energy")}
     words = [SAY_FEEL[k].format(v=v.replace("_", " ") if isinstance(v, str) else v)
              for k, v in values.items() if k in SAY_FEEL]  # fmt: skip
@@ -455,6 +524,14 @@ def _alone(reading: Reading, low: str, vocab: Vocabulary) -> list[tuple[int, int
     return solo.spans
 
 
+def _allowed(line: str, allowed: set[str]) -> str:
+    """An understood "no punk rock or metal" once "metal is fine" took metal back out."""
+    if not line.startswith("no "):
+        return line
+    left = [g for g in line[3:].split(" or ") if g not in allowed]
+    return f"no {' or '.join(left)}" if left else "no genre excluded"
+
+
 def _settle(reading: Reading) -> None:
     """Resolve contradictions the words left (a later word wins; a range stays a range)."""
     c = reading.constraints
@@ -474,6 +551,11 @@ def _settle(reading: Reading) -> None:
     if lo is not None and hi is not None and lo > hi:
         c.pop("min_bpm"), c.pop("max_bpm")
         reading.unclear.append("the tempo bounds contradict each other: tempo left open")
+    if reading.allowed_genres and c.get("exclude_genres"):
+        c["exclude_genres"] = [g for g in c["exclude_genres"] if g not in reading.allowed_genres]
+        if not c["exclude_genres"]:
+            c.pop("exclude_genres")
+        reading.understood = [_allowed(u, reading.allowed_genres) for u in reading.understood]
     both = set(c.get("genres", [])) & set(c.get("exclude_genres", []))
     if both:
         c["genres"] = [g for g in c["genres"] if g not in both]

@@ -138,11 +138,14 @@ class Vocabulary:
         """The vocabulary word a typo most likely meant ("vocls" -> "vocals"), or None."""
         if len(word) < 4 or word in self.words or word in COMMON or word in english_words():
             return None
+        from linernotes.tools.reason.contexts import keyword_words  # no cycle at import time
+
+        if word in keyword_words():  # "commute" is a context's own word, not a typo
+            return None
         # Typos keep the first letter far more often than not; requiring it keeps
         # "hello" from becoming "cello". One edit (a transposition counts as one) for
         # short words, two from `typo_long` letters on: "rain" never becomes "racing".
         budget = 2 if len(word) >= int(self.data.get("typo_long", 8)) else 1
-        from linernotes.tools.reason.contexts import keyword_words  # no cycle at import time
 
         cands = [
             w for w in self.words | COMMON | keyword_words()
