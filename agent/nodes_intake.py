@@ -87,7 +87,7 @@ def intake(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             up = analyse_upload(upload, ctx)
         except (InvalidAudioError, OSError) as e:
             problem = (
-                f"I could not use the file you sent ({Path(upload).name}): {e}. "
+                f"I could not use the file you sent ({Path(upload).name}): {str(e).rstrip('. ')}. "
                 "Send a WAV, FLAC, MP3 or OGG file, or name a track from the catalog."
             )
         else:

@@ -113,8 +113,11 @@ def constraint_words(c: Constraints, than: Levels | None = None) -> list[str]:
         words.append(f"not {c.avoid_bpm_from:.0f}-{c.avoid_bpm_to:.0f} BPM")
     if length := length_words(c.min_duration_s, c.max_duration_s):
         words.append(length)
-    if c.max_energy and c.max_energy == c.min_energy:
-        words.append(f"{c.max_energy.replace('_', ' ')} energy only")
+    lowest = c.max_energy == "low" and c.min_energy in (None, "low")
+    highest = c.min_energy == "very_high" and c.max_energy in (None, "very_high")
+    if lowest or highest or (c.max_energy and c.max_energy == c.min_energy):
+        level = "low" if lowest else "very high" if highest else str(c.max_energy)
+        words.append(f"{level.replace('_', ' ')} energy only")
     else:
         if c.max_energy:
             words.append(f"energy up to {c.max_energy.replace('_', ' ')}")

@@ -185,3 +185,25 @@ def test_a_link_to_a_file_that_is_no_audio_is_reported_by_its_name_in_the_folder
     [skip] = report.skipped
     assert skip.path == str(music / "song.mp3"), skip
     assert str(notes) in skip.reason and "cannot decode" in skip.reason, skip.reason
+
+
+def test_control_and_direction_characters_never_reach_a_title(tmp_path):
+    """A tag holding a terminal escape, a bell or a right-to-left override was kept as is:
+    printed in a pick list it would act on the listener's terminal or show reversed."""
+    import unicodedata
+
+    music = tmp_path / "music"
+    song = write_track(music / "song.flac", seed=1)
+    tags = mutagen.File(song)
+    tags["title"] = "Évora \u202eRTL\u202c \x07bell \x1b[2J🎵 名前"
+    tags["artist"] = "a\x1b]0;owned\x07b"
+    tags.save()
+    write_track(music / "esc\x1b[31mred.wav", seed=2)
+    report = ingest([music], _settings(tmp_path), progress=False, in_process=True)
+    assert report.added == 2, report.skipped
+    titles = {Path(t.path).suffix: t for t in _tracks(tmp_path)}
+    flac, wav = titles[".flac"], titles[".wav"]
+    for text in (flac.title, flac.artist or "", wav.title):
+        assert not [c for c in text if unicodedata.category(c) in ("Cc", "Cf")], repr(text)
+    assert flac.title == "Évora RTL bell [2J🎵 名前"
+    assert wav.title == "esc [31mred"

@@ -483,3 +483,53 @@ def test_chat_shorthand_that_carries_a_negation(text: str, expected: dict) -> No
     got = read_request(text).constraints
     assert {k: got.get(k) for k in expected} == expected, got
     assert not got.get("vocals_only") or "w/ " in text, got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("between ninety and one hundred ten bpm", {"min_bpm": 90.0, "max_bpm": 110.0}),
+        ("around a hundred bpm", {"min_bpm": 92.0, "max_bpm": 108.0}),
+        ("at least ninety bpm", {"min_bpm": 90.0}),
+        ("under eighty bpm", {"max_bpm": 80.0}),
+        ("a hundred and twenty bpm or more", {"min_bpm": 120.0}),
+    ],
+)
+def test_spelled_out_tempos(text: str, expected: dict) -> None:
+    """ "at least ninety bpm" searched for the word "ninety"."""
+    reading = read_request(text)
+    assert {k: reading.constraints.get(k) for k in expected} == expected, reading.constraints
+    assert not reading.leftover, reading.leftover
+
+
+@pytest.mark.parametrize(("text", "count"), [("twenty songs", 20), ("the third one", None)])
+def test_spelling_numbers_out_keeps_counts_and_references(text: str, count: int | None) -> None:
+    reading = read_request(text)
+    assert reading.count == count and "3" not in reading.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nothing above medium energy", {"max_energy": "medium", "min_energy": None}),
+        ("energy below high", {"max_energy": "medium", "min_energy": None}),
+        ("at least medium energy", {"min_energy": "medium", "max_energy": None}),
+        ("low energy only", {"max_energy": "low", "min_energy": None}),
+        ("not low energy", {"min_energy": "medium", "max_energy": None}),
+        ("not above low energy", {"max_energy": "low", "min_energy": None}),
+    ],
+)
+def test_energy_levels_named_with_a_comparison(text: str, expected: dict) -> None:
+    """ "energy below high", "low energy only" were not understood (searched as words)."""
+    reading = read_request(text)
+    assert {k: reading.constraints.get(k) for k in expected} == expected, reading.constraints
+    assert "energy" not in reading.leftover
+
+
+@pytest.mark.parametrize(
+    "text", ["i dont hate vocals", "vocals optional", "i wouldn't mind vocals"]
+)
+def test_more_ways_to_say_either_way(text: str) -> None:
+    """ "i dont hate vocals" was instrumental only; "vocals optional" was with vocals."""
+    got = read_request(text).constraints
+    assert not got.get("no_vocals") and not got.get("vocals_only"), got

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,16 +187,32 @@ def content_hash(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()[:16]
 
 
-def _clean_tag(value: object) -> str | None:
-    """Turn a raw tag into bounded plain text (tags are data, never instructions)."""
+def clean_tag(value: object) -> str | None:
+    """Turn a raw tag into bounded plain text (tags are data, never instructions).
+
+    Control characters become spaces and invisible format characters go: a tag with a
+    terminal escape (ESC [2J) or a bell would act on the terminal that prints a pick
+    list, and a right-to-left override would show a title reversed. The zero-width joiner
+    of emoji sequences stays.
+    """
     if value is None:
         return None
     if isinstance(value, list | tuple):
         value = value[0] if value else None
         if value is None:
             return None
-    text = " ".join(str(value).split())
+    text = "".join(_visible(ch) for ch in str(value))
+    text = " ".join(text.split())
     return text[:TAG_MAX_CHARS] or None
+
+
+def _visible(ch: str) -> str:
+    kind = unicodedata.category(ch)
+    if kind == "Cc":
+        return " "
+    if kind in ("Cf", "Cs", "Co", "Cn") and ch != "\u200d":
+        return ""
+    return ch
 
 
 def read_tags(path: str | Path) -> Tags:
@@ -211,7 +228,7 @@ def read_tags(path: str | Path) -> Tags:
     if f is not None and f.tags is not None:
         for key in ("title", "artist", "album", "genre", "comment"):
             try:
-                values[key] = _clean_tag(f.tags.get(key))
+                values[key] = clean_tag(f.tags.get(key))
             except (KeyError, ValueError):
                 values[key] = None
     if not any(values.values()):
@@ -219,7 +236,7 @@ def read_tags(path: str | Path) -> Tags:
             with sf.SoundFile(str(p)) as s:
                 meta = s.copy_metadata()
             for key in ("title", "artist", "album", "genre", "comment"):
-                values[key] = _clean_tag(meta.get(key))
+                values[key] = clean_tag(meta.get(key))
         except (sf.LibsndfileError, RuntimeError, TypeError):
             pass
     return Tags(**values)

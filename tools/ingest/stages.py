@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from linernotes.tools.audio import clean_tag
 from linernotes.tools.errors import InvalidAudioError, LinernotesError, LLMReplyError
 from linernotes.tools.ingest.worker import Analysed, Failed
 from linernotes.tools.schemas import Provenance, Tags, Track
@@ -104,10 +105,13 @@ def listen_stage(listener: Any, items: Sequence[Embedded | Failed]) -> list[Hear
 
 
 def title_for(tags: Tags, path: Path) -> str:
-    """The title tag verbatim, else the file name stem with underscores as spaces."""
+    """The title tag verbatim, else the file name stem with underscores as spaces.
+
+    A name is cleaned like a tag: a file name may hold an escape sequence too.
+    """
     if tags.title:
         return tags.title
-    return " ".join(path.stem.replace("_", " ").split()) or path.name
+    return clean_tag(path.stem.replace("_", " ")) or clean_tag(path.name) or "untitled"
 
 
 def track_record(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from linernotes.tools.reason.rules_vocab import NUMBER_WORDS
 
@@ -21,7 +22,7 @@ class Bound:
     """One bound phrase: where it is, the constraint values it sets, the words typed."""
 
     span: tuple[int, int]
-    values: dict[str, float]
+    values: dict[str, Any]
     typed: str
 
 
@@ -115,6 +116,82 @@ def playlist_length(text: str) -> Bound | None:
             if seconds > 0:
                 return Bound(m.span(), {"total_s": seconds}, m.group(0))
     return None
+
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen")
+    )
+}  # fmt: skip
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(
+        ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), start=2
+    )
+}
+_TEN = "|".join(_TENS)
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+SPELLED = re.compile(
+    rf"\b(?:(?P<h>a|one|two)\s+hundred(?:\s+(?:and\s+)?(?:(?P<ht>{_TEN})(?:[\s-](?P<hu>{_UNIT}))?"
+    rf"|(?P<hs>{_UNIT})))?|(?P<t>{_TEN})(?:[\s-](?P<tu>{_UNIT}))?)\b",
+    re.I,
+)
+""""ninety", "one hundred ten", "a hundred and twenty", "ninety-five": numbers people spell
+out. Single words under twenty stay words ("the third one", "five songs" are read as
+they are)."""
+
+
+def spelled_numbers(text: str) -> str:
+    """``text`` with spelled-out numbers of twenty and up as digits ("ninety bpm" -> "90 bpm")."""
+
+    def digits(m: re.Match[str]) -> str:
+        if m["h"]:
+            n = 100 * (2 if m["h"].lower() == "two" else 1)
+            n += _TENS.get((m["ht"] or "").lower(), 0) + _UNITS.get((m["hu"] or "").lower(), 0)
+            n += _UNITS.get((m["hs"] or "").lower(), 0)
+        else:
+            n = _TENS[m["t"].lower()] + _UNITS.get((m["tu"] or "").lower(), 0)
+        return str(n)
+
+    return SPELLED.sub(digits, text)
+
+
+_LEVEL = r"(?P<level>low|medium|mid|moderate|high|very high)"
+ENERGY_COMPARE = re.compile(
+    rf"\b(?:energy\s+(?:level\s+)?(?:of\s+)?)?(?:(?P<below>below|under|less than|lower than)|"
+    rf"(?P<above>above|over|more than|higher than|beyond)|(?P<most>at most|up to|max(?:imum)?|"
+    rf"no more than)|(?P<least>at least|min(?:imum)?|no less than))\s+{_LEVEL}"
+    rf"(?P<unit>\s+energy|\s+intensity)?\b",
+    re.I,
+)
+""""energy below high", "nothing above medium energy", "at least medium energy": a level
+bound. The word "energy" must be on one side ("under high" alone says nothing)."""
+ENERGY_LEVELS = ("low", "medium", "high", "very_high")
+
+
+def energy_bounds(low: str) -> list[Bound]:
+    """Energy-level bounds in ``low`` (lower-cased), in their direction before any negation."""
+    out = []
+    for m in ENERGY_COMPARE.finditer(low):
+        if not (m["unit"] or m.group(0).startswith("energy")):
+            continue
+        word = m["level"].lower().replace(" ", "_")
+        at = ENERGY_LEVELS.index({"mid": "medium", "moderate": "medium"}.get(word, word))
+        if m["below"] and at > 0:
+            value = {"max_energy": ENERGY_LEVELS[at - 1]}
+        elif m["above"] and at < len(ENERGY_LEVELS) - 1:
+            value = {"min_energy": ENERGY_LEVELS[at + 1]}
+        elif m["most"]:
+            value = {"max_energy": ENERGY_LEVELS[at]}
+        elif m["least"]:
+            value = {"min_energy": ENERGY_LEVELS[at]}
+        else:
+            continue
+        out.append(Bound(m.span(), value, m.group(0)))
+    return out
 
 
 TEMPO_RANGE = (40.0, 260.0)
@@ -229,7 +306,7 @@ def _amount(token: str) -> float:
     return float(token.replace(",", "."))
 
 
-def flip(bound: dict[str, float]) -> dict[str, float]:
+def flip(bound: dict[str, Any]) -> dict[str, Any]:
     """A negated bound, flipped: "nothing under 125" is "at least 125".
 
     "no longer than 5 min" is at most 5 min; "not between 90 and 110 bpm" leaves that band
@@ -240,6 +317,11 @@ def flip(bound: dict[str, float]) -> dict[str, float]:
     if len(bound) != 1:
         return {}
     ((key, value),) = bound.items()
+    if isinstance(value, str):  # an energy class: "not above medium" is at most medium
+        at = ENERGY_LEVELS.index(value)
+        if key == "min_energy":
+            return {"max_energy": ENERGY_LEVELS[at - 1]} if at > 0 else {}
+        return {"min_energy": ENERGY_LEVELS[at + 1]} if at < len(ENERGY_LEVELS) - 1 else {}
     return {
         key.replace("max_", "min_")
         if key.startswith("max_")

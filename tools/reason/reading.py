@@ -27,11 +27,13 @@ from typing import Any
 
 from linernotes.tools.reason.bounds import (
     TEMPO_RANGE,
+    energy_bounds,
     flip,
     impossible_tempos,
     length_bounds,
     length_words,
     playlist_length,
+    spelled_numbers,
     tempo_bounds,
 )
 from linernotes.tools.reason.keys import named_eras, named_keys, named_meters, voice_sex
@@ -52,10 +54,11 @@ BREAK = re.compile(
 )
 WITH = re.compile(r"\bwith\b", re.I)
 EITHER_WAY = re.compile(
-    r"\b(?:(?:i\s+)?(?:don'?t|do not)\s+(?:mind|care about)|(?:fine|ok|okay) with|open to)"
+    r"\b(?:(?:i\s+)?(?:(?:don'?t|do not)\s+(?:mind|care about|hate)|wouldn'?t mind)|"
+    r"(?:fine|ok|okay) with|open to)"
     r"\s+(?:some\s+|any\s+|a bit of\s+|the\s+)?(?P<a>[a-z'-]+)"
     r"|\b(?P<b>[a-z'-]+)\s+(?:(?:don'?t|doesn'?t|do not|does not)\s+matter|(?:are|is)\s+"
-    r"(?:optional|fine|ok|okay)|either way|or not)\b"
+    r"(?:optional|fine|ok|okay)|optional|either way|or not)\b"
     r"|\bwith or without\s+(?:any\s+)?(?P<c>[a-z'-]+)",
     re.I,
 )
@@ -226,7 +229,7 @@ def read_request(
     vocab = vocab or load_vocabulary()
     if grounding is not None:
         vocab = vocab.with_genres(set(grounding.genres))
-    cased: str | None = " ".join(_unabbreviate(text.replace("’", "'")).split())
+    cased: str | None = " ".join(spelled_numbers(_unabbreviate(text.replace("’", "'"))).split())
     low = cased.lower() if cased is not None else ""
     if len(low) != len(cased or ""):
         cased = None  # lower() changed lengths (rare scripts): no case check then
@@ -247,7 +250,11 @@ def read_request(
     if total is not None:  # "an hour of music": the playlist's length, not a track's
         reading.total_s = total.values["total_s"]
         spans.append(total.span)
-    for found in [*tempo_bounds(low), *length_bounds(low)]:  # "under 3 minutes": a length
+    for found in [
+        *tempo_bounds(low),
+        *length_bounds(low),
+        *energy_bounds(low),
+    ]:  # "under 3 minutes": a length
         if not any(a < found.span[1] and found.span[0] < b for a, b in spans):
             events.append(_Event(*found.span, "bound", found.values, found.typed))
             spans.append(found.span)
@@ -421,6 +428,9 @@ def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
             pick = max if k == "min_energy" else min
             v = pick(v, c[k], key=ENERGY.index)
         c[k] = v
+    if values.get("max_energy") == "low" or values.get("min_energy") == "very_high":
+        values = {**values, "min_energy": values.get("min_energy", "low")}  # "low energy only"
+        values["max_energy"] = values.get("max_energy", "very_high")
     if values.get("min_energy") and values.get("max_energy"):  # "medium energy", not a pair
         lo, hi = values["min_energy"], values["max_energy"]
         values = {**values, "energy": lo if lo == hi else f"{lo} to {hi}"}
