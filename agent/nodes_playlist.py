@@ -24,6 +24,7 @@ from linernotes.agent.ops_playlist import (
     restore_previous,
     start_over,
 )
+from linernotes.agent.questions import answer
 from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
 from linernotes.agent.traces import traced
@@ -74,6 +75,10 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 update, reply = out.update, out.text
             case "show":
                 reply = _show(state)
+            case "query":
+                playlist = state.get("playlist") or []
+                said = answer(state["text"], playlist, request.constraints, state, ctx)
+                reply = said or _show(state)
             case "undo":
                 out = call("restore_previous", restore_previous, env)
                 update, reply = out.update, out.text

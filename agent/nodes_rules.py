@@ -153,6 +153,11 @@ def plan_turn(
         return _plan_different(request, state, ctx)
     if edit.op == "surprise" and not (request.anchor or upload_now or ctx.anchor):
         return _plan_surprise(request, state, ctx)
+    if edit.op == "query":  # "which one is the fastest?": about the list, if there is one
+        if state.get("playlist"):
+            act = request.model_copy(update={"intent": "refine"})
+            return TurnPlan(route="refine", op="query"), act, {}
+        edit = edit.model_copy(update={"op": None})  # no list: the catalog's fastest
     if request.off_topic:  # "write an essay about climate change" changes no playlist
         return TurnPlan(route="chat"), request, {}
     if edit.op == "export":  # before intents: a file path may hold any word ("why/x.m3u")

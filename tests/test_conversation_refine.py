@@ -541,3 +541,48 @@ def test_no_punk_either_keeps_metal_out_too(heldout_catalog) -> None:
     less = ask("no, less piano", settings, thread=thread)  # was: nothing fits (piano and none)
     rows = _labels(heldout_catalog, less)
     assert rows and not [r["instruments"] for r in rows if "piano" in r["instruments"]], less.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [
+        ("which one is the fastest?", "query"),
+        ("which ones have vocals?", "query"),
+        ("so which tracks are under 80 bpm", "query"),
+        ("how long is the playlist?", "query"),
+        ("what's the total length?", "query"),
+        ("how many songs are on the playlist", "query"),
+        ("what songs do you have?", None),  # the catalog's, not the list's
+        ("what tracks are like Warm Ocean", None),  # a search
+    ],
+)
+def test_questions_about_the_list_are_read_as_questions(text: str, op: str | None) -> None:
+    assert read_edit(text).op == op
+
+
+def test_questions_about_the_list_are_answered_from_it_and_change_nothing(heldout_catalog) -> None:
+    """ "which one is the fastest?" searched for fast music and replaced the study list."""
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("chill songs for studying", settings, thread=thread)
+    catalog = session_for(settings).catalog
+    tracks = [catalog.get(i) for i in _ids(first)]
+    bpm = [t.measurements.tempo_bpm for t in tracks]
+    fastest = ask("which one is the fastest?", settings, thread=thread)
+    top = bpm.index(max(bpm))
+    assert fastest.reply.startswith(f"#{top + 1} “{tracks[top].title}” is the fastest"), (
+        fastest.reply
+    )
+    assert _ids(fastest) == _ids(first) and not fastest.picks
+    slow = ask("which tracks are under 80 bpm?", settings, thread=thread)
+    under = [f"#{i}" for i, b in enumerate(bpm, start=1) if b <= 80]
+    if under:
+        assert all(f"{p} “" in slow.reply for p in under), slow.reply
+        assert slow.reply.startswith(f"{len(under)} of the {len(bpm)}") or len(under) == len(bpm)
+    else:
+        assert slow.reply.startswith("None of the"), slow.reply
+    length = ask("how long is the playlist?", settings, thread=thread)
+    total = sum(float(r["duration_s"]) for r in _labels(heldout_catalog, first))
+    from linernotes.tools.reason.bounds import duration_words
+
+    assert f"{len(bpm)} tracks, {duration_words(total)} in all" in length.reply, length.reply
+    assert _ids(length) == _ids(first)

@@ -49,6 +49,7 @@ PlaylistOp = Literal[
     "undo",
     "reset",
     "order",
+    "query",
 ]
 """What a message can do to the playlist as it stands (the planner's ops, ``state.Op``)."""
 EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
@@ -56,6 +57,19 @@ EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
 "again": "even more" repeats the standing relative wish ("calmer") against the playlist,
 or, when there is none, adds tracks as "more" does; and "surprise": "surprise me", a varied
 sample of the catalog (``ops.sample_catalog``) instead of a search for words."""
+QUERY = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay|hmm|also)\W+)?(?:which|what)\s+(?:one|ones|track|tracks|song|"
+    r"songs|pick|picks|of (?:them|these|those|the (?:picks|songs|tracks)))\b(?!\s+(?:do|does) you)"
+    r"|\bhow long is (?:the|this|my|our|that) (?:playlist|list|mix)\b"
+    r"|\b(?:total|combined|overall) (?:length|duration|time|runtime|play ?time)\b"
+    r"|\bhow long (?:does|will|would) (?:it|the playlist|this|the list|that) "
+    r"(?:last|run|play|take)\b"
+    r"|\bhow many (?:tracks|songs|picks) (?:are|is) (?:on|in) (?:it|the playlist|the list|this|"
+    r"there)\b",
+    re.I,
+)
+"""A question about the list as it stands ("which one is the fastest?", "which ones have
+vocals?", "how long is the playlist?"): answered, never a new search."""
 SURPRISE = re.compile(
     r"\bsurprise me\b|\b(?:something|anything|stuff|songs?|tracks?|music)\s+(?:at\s+)?random\b|"
     r"\brandom\s+(?:songs?|tracks?|music|stuff|picks?|selection|mix)\b|\bdealer'?s choice\b|"
@@ -288,6 +302,8 @@ def read_edit(text: str) -> Edit:
         if path and "." in path:
             fmt = fmt if fmt and not path.lower().endswith(f".{fmt}") else None
         return Edit(op="export", refs=[], fmt=fmt, path=path)
+    if QUERY.search(clean) and not vocab.LEADS.search(clean) and not refs:
+        return Edit(op="query")
     if vocab.SHOW.search(clean):
         return Edit(op="show", refs=refs)
     order = read_order(clean)

@@ -33,7 +33,8 @@ CATALOG_QUESTION = re.compile(
     r"(?:catalog(?:ue)?|library|collection)\b|"
     r"\bwhat (?:genres?|styles?|kinds? of music|sorts? of music|music) (?:do you have|is there|"
     r"are there|are in|have you got|does (?:the|my) (?:catalog(?:ue)?|library) (?:have|hold))\b|"
-    r"\bwhat do you have\b",
+    r"\bwhat do you have\b|\bwhat (?:songs?|tracks?|music|artists?|albums?) (?:do you have|"
+    r"have you got|are (?:there|in (?:the|my|your) (?:catalog(?:ue)?|library|collection)))\b",
     re.I,
 )
 """"how many tracks do you have?": a question about the catalog, answered from its counts."""
