@@ -15,6 +15,7 @@ from linernotes.tools.clip import GENRE_SHOWN, clip
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
 from linernotes.tools.reason.bounds import duration_words, length_words
+from linernotes.tools.reason.reading import LANGUAGE_NAMES
 from linernotes.tools.schemas import Constraints, Levels, Pick, Request, Track
 
 HELP = (
@@ -28,14 +29,13 @@ OFF_TOPIC = (
     "I can't help with that: I only recommend and explain music from this catalog "
     "(try “calm piano for studying” or “punk rock for a road trip”)."
 )
-LANGUAGES = {"de": "German", "es": "Spanish", "fr": "French"}
 
 
 def honesty_lines(request: Request) -> list[str]:
     """What the request was read as, and what was not understood or cannot be honoured."""
     lines = []
     if request.language:
-        lang = LANGUAGES.get(request.language, request.language)
+        lang = LANGUAGE_NAMES.get(request.language, request.language)
         lines.append(f"I read English; from your {lang} message I picked up what I could.")
     if request.understood:
         lines.append("I read: " + "; ".join(request.understood) + ".")

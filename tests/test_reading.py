@@ -202,6 +202,16 @@ def test_umbrella_genres_map_to_what_the_catalog_holds() -> None:
         ("Musik zum Lernen ohne Gesang bitte", "de", {"no_vocals": True}),
         ("música para estudiar sin voz", "es", {"no_vocals": True}),
         ("musique calme pour dormir", "fr", {"max_energy": "medium"}),
+        (
+            "musica rilassante per dormire senza voce",
+            "it",
+            {"max_energy": "medium", "no_vocals": True},
+        ),
+        (
+            "música relaxante para estudar sem voz",
+            "pt",
+            {"max_energy": "medium", "no_vocals": True},
+        ),
     ],
 )
 def test_basic_use_words_of_other_languages(text: str, lang: str, expected: dict) -> None:
@@ -210,7 +220,13 @@ def test_basic_use_words_of_other_languages(text: str, lang: str, expected: dict
 
 
 def test_english_is_not_taken_for_another_language() -> None:
-    for text in ("no vocals please", "la la land soundtrack", "some jazz for the party"):
+    for text in (
+        "no vocals please",
+        "la la land soundtrack",
+        "some jazz for the party",
+        "do you have something as calm as this",
+        "90 beats per minute e-piano",
+    ):
         assert read_request(text).language is None
 
 
@@ -533,3 +549,34 @@ def test_more_ways_to_say_either_way(text: str) -> None:
     """ "i dont hate vocals" was instrumental only; "vocals optional" was with vocals."""
     got = read_request(text).constraints
     assert not got.get("no_vocals") and not got.get("vocals_only"), got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("😴 music", "sleep"),
+        ("🔥🔥 workout", "energetic"),
+        ("📚 no vocals", "studying"),
+    ],
+)
+def test_emoji_read_as_words(text: str, expected: str) -> None:
+    """ "😴 music" got 5 picks of anything: the emoji was dropped."""
+    reading = read_request(text)
+    assert expected in reading.text, reading.text
+    assert len(reading.understood) == len(set(reading.understood))  # "🔥🔥" said once
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "count"),
+    [
+        ("the most popular songs", "most popular", None),
+        ("top 10 hits", "hits", 10),
+        ("trending tracks", "trending", None),
+        ("newest songs", "newest", None),
+    ],
+)
+def test_popularity_and_recency_are_said_to_be_unknown(text: str, said: str, count) -> None:
+    """ "the most popular songs" searched for the word "popular"."""
+    reading = read_request(text)
+    assert any(u.startswith(f"“{said}”") for u in reading.unclear), reading.unclear
+    assert reading.count == count and not reading.leftover, reading.leftover

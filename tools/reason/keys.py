@@ -61,14 +61,27 @@ def named_keys(masked: str, low: str, cased: str | None) -> list[NamedKey]:
 ERA = re.compile(
     r"\b(?:(?:19|20)?[0-9]0'?s|sixties|seventies|eighties|nineties|noughties|oldies|"
     r"old[- ]school|from (?:the )?(?:19|20)\d\d|released (?:in|after|before) (?:19|20)\d\d|"
-    r"new releases|latest releases|this year'?s)\b",
+    r"new releases|latest releases|this year'?s|newest|latest (?:songs|tracks|music|hits)|"
+    r"recent releases|just released|brand new (?:songs|tracks|music))\b",
     re.I,
 )
+POPULAR = re.compile(
+    r"\b(?:(?:most\s+)?(?:popular|famous|well[- ]known)|trending|viral|(?:greatest|biggest)\s+"
+    r"hits|hits|charts?|chart[- ]topp(?:ing|ers?)|top 40|best[- ]selling|mainstream|"
+    r"most (?:played|streamed|listened))\b",
+    re.I,
+)
+""""the most popular songs", "top 10 hits": how well known a track is is not measured."""
 
 
 def named_eras(masked: str) -> list[tuple[tuple[int, int], str]]:
     """(span, words) of every era named ("80s", "from 1995", "oldies")."""
     return [(m.span(), m.group(0)) for m in ERA.finditer(masked)]
+
+
+def named_popularity(masked: str) -> list[tuple[tuple[int, int], str]]:
+    """(span, words) of every popularity wish named ("popular", "hits", "trending")."""
+    return [(m.span(), m.group(0)) for m in POPULAR.finditer(masked)]
 
 
 def named_meters(masked: str) -> list[tuple[tuple[int, int], str]]:

@@ -36,7 +36,13 @@ from linernotes.tools.reason.bounds import (
     spelled_numbers,
     tempo_bounds,
 )
-from linernotes.tools.reason.keys import named_eras, named_keys, named_meters, voice_sex
+from linernotes.tools.reason.keys import (
+    named_eras,
+    named_keys,
+    named_meters,
+    named_popularity,
+    voice_sex,
+)
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.solo import played_alone
 from linernotes.tools.reason.vocabulary import (
@@ -82,7 +88,13 @@ BETWEEN_FEELS = re.compile(
     re.I,
 )
 """"somewhere between chill and upbeat", "between slow and fast": the span between."""
-LANGUAGE_NAMES = {"de": "German", "es": "Spanish", "fr": "French"}
+LANGUAGE_NAMES = {  # the languages of ``languages`` in tools/data/request_vocab.yaml
+    "de": "German",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+}
 SAY_FEEL = {
     "max_energy": "energy up to {v}",
     "min_energy": "energy from {v} up",
@@ -198,6 +210,14 @@ _SHORTHAND = (
 nothing and "vocals" as asked for, the negation reversed)."""
 
 
+def _emoji(text: str, vocab: Vocabulary) -> str:
+    """Emoji read as the words they stand for ("😴 music" is music for sleep)."""
+    for mark, words in vocab.data.get("emoji", {}).items():
+        if mark in text:
+            text = text.replace(mark, words)
+    return text
+
+
 def _unabbreviate(text: str) -> str:
     for pattern, word in _SHORTHAND:
         text = pattern.sub(word, text)
@@ -229,7 +249,8 @@ def read_request(
     vocab = vocab or load_vocabulary()
     if grounding is not None:
         vocab = vocab.with_genres(set(grounding.genres))
-    cased: str | None = " ".join(spelled_numbers(_unabbreviate(text.replace("’", "'"))).split())
+    text = _emoji(text.replace("’", "'"), vocab)
+    cased: str | None = " ".join(spelled_numbers(_unabbreviate(text)).split())
     low = cased.lower() if cased is not None else ""
     if len(low) != len(cased or ""):
         cased = None  # lower() changed lengths (rare scripts): no case check then
@@ -268,6 +289,12 @@ def read_request(
         spans.append(span)
         reading.unclear.append(
             f"“{typed}”: when a track was made is not known here, only how it sounds"
+        )
+    for span, typed in named_popularity(_mask(low, spans)):
+        spans.append(span)
+        reading.unclear.append(
+            f"“{typed}”: how popular a track is is not known here (no play counts or charts), "
+            "only how it sounds"
         )
     for span, typed in named_meters(_mask(low, spans)):
         spans.append(span)
@@ -351,6 +378,7 @@ def read_request(
             _term(reading, e.value, e.typed, negated, vocab, grounding, hedged=hedged)
     spans += _alone(reading, low, vocab)
     _settle(reading)
+    reading.understood = list(dict.fromkeys(reading.understood))  # "🔥🔥": said once
     rest = _mask(low, spans)
     for m in re.finditer(r"[a-z][a-z'-]+", rest):
         w = m.group(0)
