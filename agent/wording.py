@@ -15,7 +15,7 @@ from linernotes.tools.clip import GENRE_SHOWN, clip
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
 from linernotes.tools.reason.bounds import duration_words, length_words
-from linernotes.tools.reason.reading import LANGUAGE_NAMES
+from linernotes.tools.reason.normalise import LANGUAGE_NAMES
 from linernotes.tools.schemas import Constraints, Levels, Pick, Request, Track
 
 HELP = (

@@ -1,7 +1,9 @@
-"""Read the numbers a request bounds tracks by: tempo and length.
+"""Read the bounds a request puts on tracks: tempo, length, energy level.
 
 Tempo: "90-120 bpm", "140 bpm or more", "around 100 bpm"; length: "under 3 minutes",
-"shorter than 2:30", "nothing longer than five minutes". Each phrase becomes a
+"shorter than 2:30", "3-5 minute songs", "a 3 minute song"; energy: "energy below high";
+the span between two feels: "between chill and upbeat"; and the whole playlist's length
+("an hour of music"), which bounds no track. Each phrase becomes a
 ``Bound`` in its direction before any negation; the reader (``tools.reason.reading``)
 turns bounds into events of its "not" scope and ``flip``s a negated one. A number that
 counts tracks ("10 songs", "20 or more") or lasts ("3 minutes") is never a tempo, and
@@ -12,9 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linernotes.tools.reason.rules_vocab import NUMBER_WORDS
+
+if TYPE_CHECKING:
+    from linernotes.tools.reason.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,55 @@ def energy_bounds(low: str) -> list[Bound]:
             continue
         out.append(Bound(m.span(), value, m.group(0)))
     return out
+
+
+BETWEEN_FEELS = re.compile(
+    r"\bbetween\s+(?P<a>[a-z][a-z -]*?)\s+(?:and|&)\s+(?P<b>[a-z][a-z-]*)(?P<b2>\s+[a-z-]+)?",
+    re.I,
+)
+""""somewhere between chill and upbeat", "between slow and fast": the span between."""
+
+
+def feel_spans(low: str, vocab: Vocabulary) -> list[Bound]:
+    """The span between two feels: "between chill and upbeat", "between slow and fast".
+
+    Each feel asks for a stretch of a scale (chill: up to medium; upbeat: from high); the
+    span between is from the lower stretch's top to the upper one's bottom.
+    """
+    out = []
+    for m in BETWEEN_FEELS.finditer(low):
+        a, b, end = _feel_of(m["a"], vocab), _feel_of(m["b"] + (m["b2"] or ""), vocab), m.end()
+        if b is None and m["b2"]:  # "between calm and lively for work": one word
+            b, end = _feel_of(m["b"], vocab), m.end("b")
+        if not a or not b:
+            continue
+        values: dict[str, Any] = {}
+        for lo_key, hi_key, ends in _SCALES.values():
+            stretches = [
+                (feel.get(lo_key, ends[0]), feel.get(hi_key, ends[-1]))
+                for feel in (a, b)
+                if lo_key in feel or hi_key in feel
+            ]
+            if len(stretches) != 2:
+                continue
+            rank = ENERGY_LEVELS.index if isinstance(ends[0], str) else float
+            first, second = sorted(stretches, key=lambda s: rank(s[0]))
+            values[lo_key], values[hi_key] = sorted((first[1], second[0]), key=rank)
+        if values:
+            out.append(Bound((m.start(), end), values, low[m.start() : end]))
+    return out
+
+
+_SCALES: dict[str, tuple[str, str, list[Any]]] = {
+    "energy": ("min_energy", "max_energy", list(ENERGY_LEVELS)),
+    "tempo": ("min_bpm", "max_bpm", [40.0, 260.0]),
+}
+
+
+def _feel_of(words: str, vocab: Vocabulary) -> dict[str, Any] | None:
+    """The asked values of a feel named by ``words`` exactly ("chill", "upbeat"), or None."""
+    term = vocab.terms.get(words.strip().lower())
+    return vocab.feel(term.value)["asked"] if term and term.kind == "feel" else None
 
 
 TEMPO_RANGE = (40.0, 260.0)

@@ -7,7 +7,8 @@ left to right as a stream of events:
 - numbers: ranges ("150-180", "between 90 and 110 bpm"), comparisons ("under 100",
   "at least 120 beats per minute"), plain tempos ("90 bpm" -> 82-98);
 - vocabulary terms from ``tools/data/request_vocab.yaml`` (genres, instruments, feels,
-  vocals, negators), longest phrase first, after typo correction against that vocabulary;
+  vocals, negators), longest phrase first, in the text ``tools.reason.normalise`` made
+  plain (other languages, emoji, shorthand, spelled-out numbers, typos);
 - clause breaks (punctuation, "and", "but", "though", "I want");
 - keys ("in D minor") and time signatures ("in 4/4"), from ``tools.reason.keys``.
 
@@ -28,12 +29,12 @@ from typing import Any
 from linernotes.tools.reason.bounds import (
     TEMPO_RANGE,
     energy_bounds,
+    feel_spans,
     flip,
     impossible_tempos,
     length_bounds,
     length_words,
     playlist_length,
-    spelled_numbers,
     tempo_bounds,
 )
 from linernotes.tools.reason.keys import (
@@ -43,6 +44,7 @@ from linernotes.tools.reason.keys import (
     named_popularity,
     voice_sex,
 )
+from linernotes.tools.reason.normalise import normalise
 from linernotes.tools.reason.rules_vocab import NUM, NUMBER_WORDS, UNIT
 from linernotes.tools.reason.solo import played_alone
 from linernotes.tools.reason.vocabulary import (
@@ -83,18 +85,6 @@ COUNT = re.compile(
     rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})",
     re.I,
 )
-BETWEEN_FEELS = re.compile(
-    r"\bbetween\s+(?P<a>[a-z][a-z -]*?)\s+(?:and|&)\s+(?P<b>[a-z][a-z-]*)(?P<b2>\s+[a-z-]+)?",
-    re.I,
-)
-""""somewhere between chill and upbeat", "between slow and fast": the span between."""
-LANGUAGE_NAMES = {  # the languages of ``languages`` in tools/data/request_vocab.yaml
-    "de": "German",
-    "es": "Spanish",
-    "fr": "French",
-    "it": "Italian",
-    "pt": "Portuguese",
-}
 SAY_FEEL = {
     "max_energy": "energy up to {v}",
     "min_energy": "energy from {v} up",
@@ -143,85 +133,12 @@ def _number(token: str) -> int:
     return int(token) if token.isdigit() else NUMBER_WORDS[token]
 
 
-def detect_language(text: str, vocab: Vocabulary) -> str | None:
-    """'de'/'es'/'fr' when the message is mostly that language's function words."""
-    words = re.findall(r"[\wäöüßéèêàçñáíóú']+", text.lower())
-    if len(words) < 2:
-        return None
-    english = sum(w in COMMON for w in words)
-    best, hits = None, 0
-    for lang, spec in vocab.data.get("languages", {}).items():
-        n = len(set(words) & set(spec.get("markers", [])))  # distinct: "la la land" is one
-        if n > hits:
-            best, hits = lang, n
-    if best and hits >= 2 and hits > english:
-        return best
-    return None
-
-
-def _gloss(text: str, lang: str, vocab: Vocabulary) -> tuple[str, list[str]]:
-    """Replace the language's known use words by English; return text and what was read."""
-    glosses = vocab.data["languages"][lang].get("glosses", {})
-    picked: list[str] = []
-    for phrase in sorted(glosses, key=len, reverse=True):
-        pat = re.compile(rf"(?<![\w]){re.escape(phrase)}(?![\w])", re.I)
-        if pat.search(text):
-            text = pat.sub(f" {glosses[phrase]} ", text)
-            picked.append(f"“{phrase}” → {glosses[phrase]}")
-    return " ".join(text.split()), picked
-
-
-def _fix_typos(text: str, vocab: Vocabulary, cased: str | None) -> tuple[str, list[str]]:
-    """Words one typo away from a vocabulary word, corrected.
-
-    ``cased`` is the same text with its original capitals: a capitalised word may be a
-    name ("Neon Rain") and stays as it is.
-    """
-    fixes: list[str] = []
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if cased is not None and cased[m.start()].isupper():
-            return word
-        if "'" in word:  # a contraction ("doesn't") is not "does" misspelt
-            return word
-        right = vocab.correct(word.lower())
-        if right is None:
-            return word
-        fixes.append(f"“{word}” read as “{right}”")
-        return right
-
-    return re.sub(r"[A-Za-z]+(?:'[A-Za-z]+)?", fix, text), fixes
-
-
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     chars = list(text)
     for a, b in spans:
         for i in range(a, b):
             chars[i] = " "
     return "".join(chars)
-
-
-_SHORTHAND = (
-    (re.compile(r"(?<![\w/])w/o(?![\w/])|(?<![\w/])w/out\b", re.I), "without"),
-    (re.compile(r"(?<![\w/])w/(?=\s|[a-z])", re.I), "with "),
-)
-"""Chat shorthand that carries meaning: "w/o vocals" is without them ("w/" was read as
-nothing and "vocals" as asked for, the negation reversed)."""
-
-
-def _emoji(text: str, vocab: Vocabulary) -> str:
-    """Emoji read as the words they stand for ("😴 music" is music for sleep)."""
-    for mark, words in vocab.data.get("emoji", {}).items():
-        if mark in text:
-            text = text.replace(mark, words)
-    return text
-
-
-def _unabbreviate(text: str) -> str:
-    for pattern, word in _SHORTHAND:
-        text = pattern.sub(word, text)
-    return text
 
 
 def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
@@ -249,21 +166,9 @@ def read_request(
     vocab = vocab or load_vocabulary()
     if grounding is not None:
         vocab = vocab.with_genres(set(grounding.genres))
-    text = _emoji(text.replace("’", "'"), vocab)
-    cased: str | None = " ".join(spelled_numbers(_unabbreviate(text)).split())
-    low = cased.lower() if cased is not None else ""
-    if len(low) != len(cased or ""):
-        cased = None  # lower() changed lengths (rare scripts): no case check then
-    reading = Reading(text=low)
-    lang = detect_language(low, vocab)
-    if lang:
-        low, picked = _gloss(low, lang, vocab)
-        reading.language = lang
-        reading.preface += picked
-        cased = None
-    low, fixes = _fix_typos(low, vocab, cased)
-    reading.preface += fixes
-    reading.text = low
+    plain = normalise(text, vocab)
+    low, cased = plain.text, plain.cased
+    reading = Reading(text=low, language=plain.language, preface=plain.preface)
 
     events: list[_Event] = []
     spans: list[tuple[int, int]] = []
@@ -322,7 +227,9 @@ def read_request(
         spans.append(cspan)
     if relative is not None:
         spans += [m.span() for m in relative.finditer(_mask(low, spans))]
-    spans += _between_feels(reading, _mask(low, spans), vocab)
+    for between in feel_spans(_mask(low, spans), vocab):  # "between chill and upbeat"
+        _apply(reading, between.values, f"“{between.typed}”")
+        spans.append(between.span)
     for m in EITHER_WAY.finditer(_mask(low, spans)):
         word = m["a"] or m["b"] or m["c"]
         if vocab.pattern.fullmatch(word):
@@ -387,49 +294,6 @@ def read_request(
         # "happy but not cheesy": a word nothing knows, but negated: never searched for
         (reading.negated_unknown if _negated_at(events, m.start()) else reading.leftover).append(w)
     return reading
-
-
-_SCALES: dict[str, tuple[str, str, list[Any]]] = {
-    "energy": ("min_energy", "max_energy", list(ENERGY)),
-    "tempo": ("min_bpm", "max_bpm", [TEMPO_RANGE[0], TEMPO_RANGE[1]]),
-}
-
-
-def _between_feels(reading: Reading, low: str, vocab: Vocabulary) -> list[tuple[int, int]]:
-    """Apply "between chill and upbeat" (medium energy up to high) as one span; its spans.
-
-    Each feel asks for a stretch of a scale (chill: up to medium; upbeat: from high); the
-    span between is from the lower stretch's top to the upper one's bottom.
-    """
-    out = []
-    for m in BETWEEN_FEELS.finditer(low):
-        a, b, end = _feel_of(m["a"], vocab), _feel_of(m["b"] + (m["b2"] or ""), vocab), m.end()
-        if b is None and m["b2"]:  # "between calm and lively for work": one word
-            b, end = _feel_of(m["b"], vocab), m.end("b")
-        if not a or not b:
-            continue
-        values: dict[str, Any] = {}
-        for lo_key, hi_key, ends in _SCALES.values():
-            stretches = []
-            for feel in (a, b):
-                if lo_key in feel or hi_key in feel:
-                    stretches.append((feel.get(lo_key, ends[0]), feel.get(hi_key, ends[-1])))
-            if len(stretches) != 2:
-                continue
-            rank = (lambda v: ENERGY.index(v)) if isinstance(ends[0], str) else float
-            first, second = sorted(stretches, key=lambda s: rank(s[0]))
-            edges = sorted((first[1], second[0]), key=rank)
-            values[lo_key], values[hi_key] = edges
-        if values:
-            _apply(reading, values, f"“{low[m.start() : end]}”")
-            out.append((m.start(), end))
-    return out
-
-
-def _feel_of(words: str, vocab: Vocabulary) -> dict[str, Any] | None:
-    """The asked values of a feel named by ``words`` exactly ("chill", "upbeat"), or None."""
-    term = vocab.terms.get(words.strip().lower())
-    return vocab.feel(term.value)["asked"] if term and term.kind == "feel" else None
 
 
 def _negated_at(events: list[_Event], pos: int) -> bool:

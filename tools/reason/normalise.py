@@ -1,0 +1,124 @@
+"""Turn a message as typed into the text the reader reads.
+
+People type in other languages, with emoji, chat shorthand ("w/o vocals"), spelled-out
+numbers ("ninety bpm") and typos ("vocls"). Each is turned into plain lower-case English
+here, and what was changed is said back (the ``preface``), so the reader
+(``tools.reason.reading``) deals with one kind of text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from linernotes.tools.reason.bounds import spelled_numbers
+from linernotes.tools.reason.vocabulary import COMMON, Vocabulary
+
+
+@dataclass
+class Normalised:
+    """A message made plain: the text read, its capitals where kept, language, what changed."""
+
+    text: str  # lower case, English, typos fixed
+    cased: str | None  # the same with the typed capitals (None once glossed or re-cased)
+    language: str | None = None
+    preface: list[str] = field(default_factory=list)  # glosses and typo fixes, said first
+
+
+def normalise(text: str, vocab: Vocabulary) -> Normalised:
+    """``text`` as the reader reads it (see the module docstring)."""
+    text = _emoji(text.replace("’", "'"), vocab)
+    cased: str | None = " ".join(spelled_numbers(_unabbreviate(text)).split())
+    low = cased.lower() if cased is not None else ""
+    if len(low) != len(cased or ""):
+        cased = None  # lower() changed lengths (rare scripts): no case check then
+    out = Normalised(text=low, cased=cased)
+    lang = detect_language(low, vocab)
+    if lang:
+        low, picked = _gloss(low, lang, vocab)
+        out.language, out.preface, out.cased = lang, picked, None
+    out.text, fixes = _fix_typos(low, vocab, out.cased)
+    out.preface += fixes
+    return out
+
+
+LANGUAGE_NAMES = {  # the languages of ``languages`` in tools/data/request_vocab.yaml
+    "de": "German",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+}
+
+
+def detect_language(text: str, vocab: Vocabulary) -> str | None:
+    """'de'/'es'/'fr' when the message is mostly that language's function words."""
+    words = re.findall(r"[\wäöüßéèêàçñáíóú']+", text.lower())
+    if len(words) < 2:
+        return None
+    english = sum(w in COMMON for w in words)
+    best, hits = None, 0
+    for lang, spec in vocab.data.get("languages", {}).items():
+        n = len(set(words) & set(spec.get("markers", [])))  # distinct: "la la land" is one
+        if n > hits:
+            best, hits = lang, n
+    if best and hits >= 2 and hits > english:
+        return best
+    return None
+
+
+def _gloss(text: str, lang: str, vocab: Vocabulary) -> tuple[str, list[str]]:
+    """Replace the language's known use words by English; return text and what was read."""
+    glosses = vocab.data["languages"][lang].get("glosses", {})
+    picked: list[str] = []
+    for phrase in sorted(glosses, key=len, reverse=True):
+        pat = re.compile(rf"(?<![\w]){re.escape(phrase)}(?![\w])", re.I)
+        if pat.search(text):
+            text = pat.sub(f" {glosses[phrase]} ", text)
+            picked.append(f"“{phrase}” → {glosses[phrase]}")
+    return " ".join(text.split()), picked
+
+
+def _fix_typos(text: str, vocab: Vocabulary, cased: str | None) -> tuple[str, list[str]]:
+    """Words one typo away from a vocabulary word, corrected.
+
+    ``cased`` is the same text with its original capitals: a capitalised word may be a
+    name ("Neon Rain") and stays as it is.
+    """
+    fixes: list[str] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if cased is not None and cased[m.start()].isupper():
+            return word
+        if "'" in word:  # a contraction ("doesn't") is not "does" misspelt
+            return word
+        right = vocab.correct(word.lower())
+        if right is None:
+            return word
+        fixes.append(f"“{word}” read as “{right}”")
+        return right
+
+    return re.sub(r"[A-Za-z]+(?:'[A-Za-z]+)?", fix, text), fixes
+
+
+_SHORTHAND = (
+    (re.compile(r"(?<![\w/])w/o(?![\w/])|(?<![\w/])w/out\b", re.I), "without"),
+    (re.compile(r"(?<![\w/])w/(?=\s|[a-z])", re.I), "with "),
+)
+"""Chat shorthand that carries meaning: "w/o vocals" is without them ("w/" was read as
+nothing and "vocals" as asked for, the negation reversed)."""
+
+
+def _emoji(text: str, vocab: Vocabulary) -> str:
+    """Emoji read as the words they stand for ("😴 music" is music for sleep)."""
+    for mark, words in vocab.data.get("emoji", {}).items():
+        if mark in text:
+            text = text.replace(mark, words)
+    return text
+
+
+def _unabbreviate(text: str) -> str:
+    for pattern, word in _SHORTHAND:
+        text = pattern.sub(word, text)
+    return text
