@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 from linernotes.agent.ops import Env, call
 from linernotes.agent.ops_playlist import (
     export_playlist,
+    move_in_playlist,
     remember_constraints,
     remove_from_playlist,
     reorder_playlist,
@@ -75,6 +76,11 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 update, reply = out.update, out.text
             case "show":
                 reply = _show(state)
+            case "move":
+                out = call(
+                    "move_in_playlist", move_in_playlist, env, positions=plan.positions, to=plan.to
+                )
+                update, reply = out.update, out.text
             case "query":
                 playlist = state.get("playlist") or []
                 said = answer(state["text"], playlist, request.constraints, state, ctx)

@@ -200,6 +200,11 @@ def plan_turn(
     if op == "order":
         plan = TurnPlan(route="refine", op="order", order=edit.order, descending=edit.descending)
         return plan, request.model_copy(update={"intent": "refine"}), {}
+    if op == "move":  # "move #1 to the end", "swap #2 and #3": the same tracks, new places
+        plan = TurnPlan(
+            route="refine", op="move", positions=_positions(tokens, state, ctx), to=edit.to
+        )
+        return plan, request.model_copy(update={"intent": "refine"}), {}
     if op in ("show", "forget", "sticky"):
         return TurnPlan(route="refine", op=op), request.model_copy(update={"intent": "refine"}), {}
     if op in ("remove", "swap") and edit.keep is not None:
@@ -229,6 +234,9 @@ def _plan_edit(
     wishes = relative_wishes(request.constraints)
     relative_to = playlist[positions[0] - 1].track_id if op == "swap" and wishes else None
     count = (edit.count or request.count or ctx.count or ctx.top_k) if op == "more" else None
+    act = inherit(basis, request)
+    if op == "more" and tokens:  # "add two more like #1": found from #1, added to the list
+        act = act.model_copy(update={"anchor": resolve(tokens[0], state, ctx), "text_query": None})
     if op == "resize" and edit.size is not None:
         if edit.size > len(playlist):
             count = edit.size - len(playlist)
@@ -243,7 +251,7 @@ def _plan_edit(
         relative_to=relative_to,
         remember=edit.sticky,
     )
-    return plan, inherit(basis, request), ({"focus": relative_to} if relative_to else {})
+    return plan, act, ({"focus": relative_to} if relative_to else {})
 
 
 def _plan_again(

@@ -21,6 +21,12 @@ from linernotes.agent.wording import HELP, OFF_TOPIC, THANKS, absent_reply, cata
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason.rules_vocab import CATALOG_QUESTION
 
+BYE_WORDS = re.compile(
+    r"^\W*(?:ok(?:ay)?\W+|thanks?\W+)?(?:bye|goodbye|good bye|see you|see ya|cya|later|"
+    r"good ?night|gn|that'?s all|i'?m done)\b",
+    re.I,
+)
+BYE = "Bye! The playlist stays in this conversation: come back to it any time."
 THANKS_WORDS = re.compile(r"\b(thanks?|thank you|cheers|great|perfect|nice|cool|awesome)\b", re.I)
 
 
@@ -58,7 +64,7 @@ def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"reply": absent_reply(request)}
     if CATALOG_QUESTION.search(text):
         return {"reply": catalog_reply(runtime.context.catalog.overview())}
-    reply = THANKS if THANKS_WORDS.search(text) else HELP
+    reply = BYE if BYE_WORDS.search(text) else THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])
     if n:
         reply += f" The playlist has {n} tracks; say “show the playlist” to see it."

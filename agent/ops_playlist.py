@@ -256,6 +256,39 @@ def reorder_playlist(env: Env, by: str, descending: bool = False) -> Out:
     return Out(f"Reordered ({said}):\n{lines}", f"reordered {len(items)} tracks, {said}", update)
 
 
+def move_in_playlist(env: Env, positions: list[int], to: int | None = None) -> Out:
+    """Give tracks new places: #a to ``to`` (1-based, -1 the end), or #a and #b trade places.
+
+    "move #1 to the end", "put the third one first", "swap #2 and #3" keep the same tracks
+    and their liner notes; "undo" brings the old order back.
+
+    Raises:
+        TrackNotFoundError: no playlist, or a position outside it.
+        CatalogError: neither one track and a place nor two tracks were given.
+    """
+    playlist = list(env.state.get("playlist") or [])
+    if not playlist:
+        raise TrackNotFoundError("there is no playlist yet: ask for some music first")
+    n = len(playlist)
+    index = [p - 1 if p > 0 else n + p for p in positions]
+    if any(not 0 <= i < n for i in index):
+        raise TrackNotFoundError(f"the playlist has #1-#{n}")
+    items = playlist[:]
+    if len(index) == 2 and to is None:
+        a, b = index
+        items[a], items[b] = items[b], items[a]
+        said = f"#{a + 1} “{items[b].title}” and #{b + 1} “{items[a].title}” traded places"
+    elif len(index) == 1 and to is not None:
+        item = items.pop(index[0])
+        at = n - 1 if to == -1 or to > n else max(0, to - 1)
+        items.insert(at, item)
+        said = f"#{index[0] + 1} “{item.title}” moved to #{at + 1}"
+    else:
+        raise CatalogError("say which track goes where (“move #1 to the end”, “swap #2 and #3”)")
+    update = {"playlist": [PlaylistEdit(op="set", items=items)]}
+    return Out(f"{said}:\n{format_playlist(items)}", said, update)
+
+
 def start_over(env: Env) -> Out:
     """Empty the playlist and drop what later turns inherit ("start over", "clear the list").
 

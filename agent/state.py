@@ -117,6 +117,7 @@ class TurnPlan(Record):
     sample: bool = Field(False, description="Candidates: a varied catalog sample ('surprise me').")
     order: Order | None = Field(None, description="Reorder: shuffle, reverse, tempo or energy.")
     descending: bool = Field(False, description="A tempo/energy order from high to low.")
+    to: int | None = Field(None, description="A move's new place, 1-based; -1 is the end.")
     keep: Constraints | None = Field(
         None, description="A remove or swap by condition: what an entry must meet to stay."
     )

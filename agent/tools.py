@@ -306,6 +306,19 @@ def reorder_playlist(runtime: ToolCtx, by: str, descending: bool = False) -> Com
     return _run(runtime, ops_playlist.reorder_playlist, by=by, descending=descending)
 
 
+@tool(parse_docstring=True)
+def move_in_playlist(runtime: ToolCtx, positions: list[int], to: int | None = None) -> Command:
+    """Give tracks new places; the tracks themselves stay.
+
+    Args:
+        positions: one position with ``to`` ('move #1 to the end': [1], to -1), or two
+            positions that trade places ('swap #2 and #3': [2, 3], no ``to``).
+        to: the new place, 1-based; -1 is the end.
+        runtime: injected by LangGraph (run context, thread state); never set by the model.
+    """
+    return _run(runtime, ops_playlist.move_in_playlist, positions=positions, to=to)
+
+
 TOOLS: list[BaseTool] = [
     search_similar,
     search_text,
@@ -323,6 +336,7 @@ TOOLS: list[BaseTool] = [
     restore_previous,
     start_over,
     reorder_playlist,
+    move_in_playlist,
 ]
 """Every tool the LLM planner may call; the offline planner calls the same functions."""
 

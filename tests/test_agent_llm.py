@@ -185,6 +185,25 @@ def test_the_model_can_reorder_the_playlist(tiny) -> None:
     assert errors
 
 
+def test_the_model_can_move_a_track_and_let_two_trade_places(tiny) -> None:
+    script = [
+        *RECOMMEND,
+        step(call("move_in_playlist", positions=[1], to=-1)),
+        step(text="Moved."),
+        step(call("move_in_playlist", positions=[1, 2])),
+        step(text="Swapped."),
+    ]
+    ctx = _context(tiny, script)
+    graph = build_graph(InMemorySaver())
+    _, first, _ = _turn(graph, ctx, "more like Techno 1", thread="mv")
+    a, b, c = (it.title for it in first["playlist"])
+    _, state, tools = _turn(graph, ctx, "move #1 to the end", thread="mv")
+    assert tools == ["move_in_playlist"]
+    assert [it.title for it in state["playlist"]] == [b, c, a]
+    _, state, _ = _turn(graph, ctx, "swap #1 and #2", thread="mv")
+    assert [it.title for it in state["playlist"]] == [c, b, a]
+
+
 def test_domain_errors_go_back_to_the_model(tiny) -> None:
     script = [
         *RECOMMEND,

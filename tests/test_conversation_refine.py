@@ -586,3 +586,62 @@ def test_questions_about_the_list_are_answered_from_it_and_change_nothing(heldou
 
     assert f"{len(bpm)} tracks, {duration_words(total)} in all" in length.reply, length.reply
     assert _ids(length) == _ids(first)
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "refs", "to"),
+    [
+        ("swap #2 and #3", "move", ["#2", "#3"], None),  # replaced both before
+        ("switch the first one with the third one", "move", ["#1", "#3"], None),
+        ("move #1 to the end", "move", ["#1"], -1),  # a new search like #1 before
+        ("put the third one first", "move", ["#3"], 1),
+        ("#4 should go last", "move", ["#4"], -1),
+        ("move #2 to position 5", "move", ["#2"], 5),
+        ("swap #3 for something calmer", "swap", ["#3"], None),  # still a replacement
+        ("remove the last two", "remove", ["#-2", "#-1"], None),  # "which one?" before
+        ("drop the first three songs", "remove", ["#1", "#2", "#3"], None),
+        ("add two more like #1", "more", ["#1"], None),  # a new list like #1 before
+    ],
+)
+def test_moves_and_ends_are_read(text: str, op: str, refs: list, to: int | None) -> None:
+    edit = read_edit(text)
+    assert (edit.op, edit.refs, edit.to) == (op, refs, to), edit
+
+
+def test_moving_tracks_keeps_them_and_add_more_like_one_keeps_the_list(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = _ids(ask("songs for a dinner party", settings, thread=thread))
+    traded = _ids(ask("swap #2 and #3", settings, thread=thread))
+    assert traded == [first[0], first[2], first[1], *first[3:]]
+    moved = _ids(ask("move #1 to the end", settings, thread=thread))
+    assert moved == [*traded[1:], traded[0]]
+    cut = ask("remove the last two", settings, thread=thread)
+    assert _ids(cut) == moved[:-2], cut.reply
+    more = ask("add two more like #1", settings, thread=thread)
+    assert _ids(more)[: len(moved) - 2] == moved[:-2] and len(more.playlist) == len(moved)
+    assert more.reply.startswith("Added 2"), more.reply
+    assert f"'{more.playlist[0].title}'" in more.reply  # found from #1: its notes compare with it
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "wish"),
+    [
+        ("can you make the list longer", "more", None),  # was "longer tracks" (relative)
+        ("make it longer", "more", None),
+        ("a longer playlist please", "more", None),
+        ("extend the playlist", "more", None),
+        ("longer songs please", None, "longer"),
+        ("these are too long", None, "shorter"),
+    ],
+)
+def test_a_longer_list_is_more_tracks_and_longer_songs_a_wish(text: str, op, wish) -> None:
+    from linernotes.tools.reason.rules import RulesReasoner
+
+    c = RulesReasoner().understand(text).constraints
+    assert read_edit(text).op == op
+    assert [w for w in ("shorter", "longer") if getattr(c, w)] == ([wish] if wish else [])
+
+
+def test_bye_is_a_goodbye_not_the_help_text(heldout_catalog) -> None:
+    answer = ask("bye", heldout_catalog.settings)
+    assert answer.reply.startswith("Bye!") and not answer.picks, answer.reply

@@ -580,3 +580,14 @@ def test_popularity_and_recency_are_said_to_be_unknown(text: str, said: str, cou
     reading = read_request(text)
     assert any(u.startswith(f"“{said}”") for u in reading.unclear), reading.unclear
     assert reading.count == count and not reading.leftover, reading.leftover
+
+
+def test_less_of_one_more_of_another_is_not_one_negated_list() -> None:
+    """ "less lofi, more jazz" left out jazz too ("," kept the negation going)."""
+    g = Grounding(
+        frozenset({"lo-fi hip-hop", "jazz piano trio", "metal", "punk rock"}), frozenset()
+    )
+    got = read_request("less lofi, more jazz", grounding=g).constraints
+    assert got == {"exclude_genres": ["lo-fi hip-hop"], "genres": ["jazz piano trio"]}, got
+    kept = read_request("no metal, punk", grounding=g).constraints
+    assert kept == {"exclude_genres": ["metal", "punk rock"]}, kept

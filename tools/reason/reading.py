@@ -349,8 +349,11 @@ def _same_kind_list(low: str, brk: _Event, following: list[_Event], kind: str) -
     """
     joined = low[brk.start : brk.end].strip() in (",", "and")
     nxt = following[0] if following else None
+    # "less lofi, more jazz": a word between turns the list around ("no metal, punk" keeps it)
+    between = low[brk.end : nxt.start].split() if nxt is not None else []
     return (
         joined
+        and not [w for w in between if w not in ("or", "nor", "and", "the", "any", "no")]
         and kind in ("genre", "instrument")
         and nxt is not None
         and nxt.kind == "term"

@@ -50,6 +50,7 @@ PlaylistOp = Literal[
     "reset",
     "order",
     "query",
+    "move",
 ]
 """What a message can do to the playlist as it stands (the planner's ops, ``state.Op``)."""
 EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
@@ -57,6 +58,36 @@ EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
 "again": "even more" repeats the standing relative wish ("calmer") against the playlist,
 or, when there is none, adds tracks as "more" does; and "surprise": "surprise me", a varied
 sample of the catalog (``ops.sample_catalog``) instead of a search for words."""
+_REF = r"(?:#\s*\d{1,3}|(?:number|no\.?|track)\s+\d{1,3}|the\s+[a-z]+\s+(?:one|track|song|pick))"
+EXCHANGE = re.compile(
+    rf"\b(?:swap|switch|exchange|flip|trade)\s+(?:the\s+(?:places|order)\s+of\s+)?{_REF}\s+"
+    rf"(?:and|with|&)\s+{_REF}\s*(?:around|round|places|over)?\W*$",
+    re.I,
+)
+""""swap #2 and #3", "switch the first one with the third one": they trade places (not
+replaced: "swap #3 for something calmer" still replaces)."""
+MOVE = re.compile(
+    r"\b(?:move|put|place|bump|shift|make)\b.*?\b(?:to\s+|at\s+|in\s+|as\s+)?(?:the\s+)?"
+    r"(?P<where>end|bottom|back|last(?:\s+(?:one|place|spot))?|top|start|front|beginning|"
+    r"first(?:\s+(?:one|place|spot))?|(?:position|spot|place|number|no\.?)\s*#?(?P<n>\d{1,3})|"
+    r"#\s*(?P<h>\d{1,3}))(?:\s+(?:of|on|in)\s+the\s+(?:list|playlist))?\W*$"
+    r"|\b(?:should\s+(?:be|go|come)|goes|go|comes?)\s+"
+    r"(?P<where2>first|last|at the (?:end|top|start))\W*$",
+    re.I,
+)
+""""move #1 to the end", "put the third one first", "#4 should go last": a new place."""
+LAST_N = re.compile(
+    r"\bthe\s+(?P<end>last|final|bottom|first)\s+(?P<n>two|three|four|five|six|\d{1,2})"
+    r"(?:\s+(?:ones|tracks|songs|picks|of them))?\b",
+    re.I,
+)
+""""remove the last two", "drop the first three songs": that many from one end."""
+ADD_LIKE = re.compile(
+    rf"\b(?:add|throw in|give me|get me|find|append)\s+(?:me\s+)?(?:{vocab.NUM}\s+)?"
+    rf"(?:more|others?|tracks?|songs?)\s+(?:more\s+)?like\b",
+    re.I,
+)
+""""add two more like #1": tracks added to the list, found from #1 (not a new list)."""
 QUERY = re.compile(
     r"^\W*(?:(?:so|and|ok|okay|hmm|also)\W+)?(?:which|what)\s+(?:one|ones|track|tracks|song|"
     r"songs|pick|picks|of (?:them|these|those|the (?:picks|songs|tracks)))\b(?!\s+(?:do|does) you)"
@@ -200,6 +231,7 @@ class Edit(BaseModel):
     order: Order | None = Field(None, description="A new order: shuffle, reverse, tempo, energy.")
     descending: bool = Field(False, description="Tempo/energy order from high to low.")
     bare: bool = Field(False, description="The message only points at a track ('#3?').")
+    to: int | None = Field(None, description="A move's new place, 1-based; -1 is the end.")
     keep: Constraints | None = Field(
         None,
         description="A remove or swap by condition: what an entry must satisfy to stay "
@@ -304,6 +336,12 @@ def read_edit(text: str) -> Edit:
         return Edit(op="export", refs=[], fmt=fmt, path=path)
     if QUERY.search(clean) and not vocab.LEADS.search(clean) and not refs:
         return Edit(op="query")
+    places = [r for r in refs if r.startswith("#")]
+    if EXCHANGE.search(clean) and len(places) == 2:
+        return Edit(op="move", refs=places)
+    move = MOVE.search(clean)
+    if move and places:
+        return Edit(op="move", refs=places[:1], to=_place(move))
     if vocab.SHOW.search(clean):
         return Edit(op="show", refs=refs)
     order = read_order(clean)
@@ -322,9 +360,10 @@ def read_edit(text: str) -> Edit:
             return Edit(op="swap", keep=wide, sticky=sticky)
         return Edit(op="swap", refs=refs, sticky=sticky)
     if vocab.REMOVE.search(clean) and not sticky:
-        return Edit(op="remove", refs=[] if wide else refs, keep=wide)
+        return Edit(op="remove", refs=[] if wide else _ends(clean) or refs, keep=wide)
     m = vocab.MORE.search(clean)
-    if m and not re.search(r"\bmore\s+like\s+(?!these|those|them|this|that)", clean, re.I):
+    like = re.search(r"\bmore\s+like\s+(?!these|those|them|this|that)", clean, re.I)
+    if m and (not like or (ADD_LIKE.search(clean) and refs)):
         token = next((g for g in m.groups() if g), None)
         count = _number(token) if token else None
         if count is None and re.search(r"\b(another|one more)\b", clean, re.I):
@@ -339,6 +378,27 @@ def read_edit(text: str) -> Edit:
     # "the one with strings?", "is #1 sung?": a question about a track, not a request
     asks = bool(vocab.QUESTION.search(clean)) and not vocab.LEADS.search(clean)
     return Edit(refs=refs, bare=bool(refs) and (asks or _only_references(clean)))
+
+
+def _place(m: re.Match[str]) -> int:
+    """The new place a MOVE match names: 1-based, -1 for the end."""
+    where = (m["where"] or m["where2"] or "").lower()
+    digits = m["n"] or m["h"]
+    if digits:
+        return int(digits)
+    return 1 if where.startswith(("top", "start", "front", "beginning", "first", "at the top",
+                                  "at the start")) else -1  # fmt: skip
+
+
+def _ends(text: str) -> list[str]:
+    """References of "the last two" (#-2, #-1) or "the first three" (#1, #2, #3)."""
+    m = LAST_N.search(text)
+    if m is None:
+        return []
+    n = _number(m["n"]) or 0
+    if m["end"].lower() == "first":
+        return [f"#{i}" for i in range(1, n + 1)]
+    return [f"#{-i}" for i in range(n, 0, -1)]
 
 
 def _only_references(text: str) -> bool:

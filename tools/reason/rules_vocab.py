@@ -54,7 +54,8 @@ RECOMMEND = re.compile(
     re.I,
 )
 CHAT = re.compile(
-    r"^\W*(hi|hello|hey|yo|thanks?|thank you|cheers|ok(ay)?|cool|great|nice|bye|goodbye|"
+    r"^\W*(hi|hello|hey|yo|thanks?|thank you|cheers|ok(ay)?|cool|great|nice|bye|goodbye|see you|"
+    r"cya|good ?night|that'?s all|i'?m done|"
     r"help|who are you|what are you|what can you do|how are you|good (morning|evening))\b",
     re.I,
 )
@@ -139,6 +140,12 @@ _TOO = (
     r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )(?<!anything )(?<!none )(?<!neither )(?<!nor )"
     r"\btoo\s+"
 )
+_LIST = r"(?:list|playlist|mix|set|queue)"
+_NOT_THE_LIST = "".join(
+    f"(?<!{w} )" for w in ("list", "playlist", "mix", "set", "queue", "it", "this")
+)
+_NOT_A_LIST = rf"(?!\s+{_LIST}\b)"
+"""A longer or shorter *list* ("make the list longer", "a longer playlist") is its size."""
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no_vocals", re.compile(
         r"\b(no|without|zero|minus|not? any|free of)\s+(vocals?|voices?|singing|lyrics|words)\b|"
@@ -160,8 +167,10 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         rf"\b(faster|quicker|higher tempo|more tempo|speed it up|{_TOO}slow)\b", re.I)),
     ("slower", re.compile(rf"\b(slower|lower tempo|slow it down|less fast|{_TOO}fast)\b", re.I)),
     ("shorter", re.compile(
-        rf"\b(shorter|briefer|less long|{_TOO}long|(?:cut|keep) (?:it|them) short)\b", re.I)),
-    ("longer", re.compile(rf"\b(longer|lengthier|{_TOO}short)\b", re.I)),
+        rf"{_NOT_THE_LIST}\b(shorter|briefer|less long|{_TOO}long|(?:cut|keep) them short)\b"
+        rf"{_NOT_A_LIST}", re.I)),
+    ("longer", re.compile(
+        rf"{_NOT_THE_LIST}\b(longer|lengthier|{_TOO}short)\b{_NOT_A_LIST}", re.I)),
     ("quiet", re.compile(r"\b(not too loud|not loud|quiet|soft|background|low[- ]key)\b", re.I)),
     ("loud", re.compile(
         r"(?<!less )(?<!not )(?<!too )\b(high[- ]energy|intense|banging|bangers?|loud)\b", re.I)),
@@ -200,7 +209,10 @@ RESIZE = re.compile(
     re.I,
 )
 MORE = re.compile(
-    rf"(?:\b{NUM}\s+more\b|\b(?:another|one more)\s*(?:{UNIT})?\b|"
+    r"(?:\b(?:make|get)\s+(?:it|this|the\s+(?:list|playlist|mix))\s+(?:a\s+(?:bit|little)\s+)?"
+    r"(?:longer|bigger)\b|\b(?:a\s+)?(?:longer|bigger)\s+(?:list|playlist|mix)\b|"
+    r"\b(?:extend|lengthen|expand)\s+(?:it|this|the\s+(?:list|playlist|mix))\b|"
+    rf"\b{NUM}\s+more\b|\b(?:another|one more)\s*(?:{UNIT})?\b|"
     r"(?<!or )(?<!and )\bmore\b(?=\s*(?:$|[,.!?]|please|of (?:those|these|them|that)|"
     rf"(?:{UNIT})\b|like (?:these|those|them|this|that)\b)))",
     re.I,
