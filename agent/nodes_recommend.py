@@ -140,7 +140,9 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
             wish = " and ".join(constraint_words(asked, than))
             nothing = f"I found nothing in the catalog {wish}; the playlist stays as it is."
         else:  # name the limits that left nothing
-            limits = [*c.genres, *(f"with {i}" for i in c.instruments), *constraint_words(c)]
+            joined = " or " if c.any_instrument else ", with "
+            limits = [*c.genres, *([f"with {joined.join(c.instruments)}"] if c.instruments else [])]
+            limits += constraint_words(c)
             limits += [f"no {x}" for x in (*c.exclude_genres, *c.exclude_instruments)]
             nothing = "I found nothing in the catalog that fits this request"
             nothing += f" ({', '.join(limits)})." if limits else "."

@@ -591,3 +591,22 @@ def test_less_of_one_more_of_another_is_not_one_negated_list() -> None:
     assert got == {"exclude_genres": ["lo-fi hip-hop"], "genres": ["jazz piano trio"]}, got
     kept = read_request("no metal, punk", grounding=g).constraints
     assert kept == {"exclude_genres": ["metal", "punk rock"]}, kept
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fast but not too fast", {"min_bpm": 120.0, "max_bpm": 140.0}),  # was 120-120: nothing
+        ("slow but not too slow", {"min_bpm": 70.0, "max_bpm": 90.0}),
+        ("something slow-ish", {"max_bpm": 90.0}),  # "slow-ish" was searched as a word
+        ("instrumental or with very little singing", {"no_vocals": True}),  # was with vocals
+        ("barely any vocals", {"no_vocals": True}),
+        ("a cappella", {"vocals_only": True}),
+        ("piano or strings", {"instruments": ["piano", "strings"], "any_instrument": True}),
+        ("piano and strings", {"instruments": ["piano", "strings"], "any_instrument": None}),
+    ],
+)
+def test_hedges_ish_little_and_or(text: str, expected: dict) -> None:
+    got = read_request(text).constraints
+    assert {k: got.get(k) for k in expected} == expected, got
+    assert not got.get("vocals_only") or "no_vocals" not in expected

@@ -172,3 +172,17 @@ def test_an_hour_of_music_is_counted_in_the_catalogs_tracks(heldout_catalog) -> 
         len(answer.playlist) == want or f"Only {len(answer.playlist)} of the {want}" in answer.reply
     )
     assert fit and (len(answer.playlist) < want or abs(total - 600) < 0.25 * 600), total
+
+
+def test_piano_or_strings_is_either_not_both(heldout_catalog) -> None:
+    """ "piano or strings" asked for tracks with both (none): nothing was picked."""
+    from linernotes.tools.judge.facts import facts
+    from linernotes.tools.reason.vocabulary import load_vocabulary, track_families
+
+    answer = ask("piano or strings", heldout_catalog.settings)
+    assert answer.playlist, answer.reply
+    session = session_for(heldout_catalog.settings)
+    for item in answer.playlist:
+        f = facts(session.catalog.get(item.track_id))
+        families = track_families(f.instruments, f.genre, load_vocabulary())
+        assert families & {"piano", "strings"}, (item.title, families)

@@ -171,6 +171,9 @@ class Constraints(Record):
         default_factory=list,
         description="Instrument families each pick must be known to have (piano, strings...).",
     )
+    any_instrument: bool = Field(
+        False, description="One of ``instruments`` will do ('piano or strings'), not all."
+    )
     exclude_instruments: list[str] = Field(
         default_factory=list, description="Instrument families no pick may have (drums...)."
     )

@@ -58,6 +58,8 @@ def _kind_violations(f: Facts, c: Constraints) -> list[str]:
         if "drums" in c.exclude_instruments and f.perc >= 0.55:
             families.add("drums")
         missing = [i for i in c.instruments if i not in families]
+        if c.any_instrument and len(missing) < len(c.instruments):
+            missing = []  # "piano or strings": one of them is there
         if missing:
             out.append(f"is not known to have {' or '.join(missing)}")
         present = [i for i in c.exclude_instruments if i in families]

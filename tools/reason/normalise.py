@@ -27,7 +27,7 @@ class Normalised:
 
 def normalise(text: str, vocab: Vocabulary) -> Normalised:
     """``text`` as the reader reads it (see the module docstring)."""
-    text = _emoji(text.replace("’", "'"), vocab)
+    text = _ish(_emoji(text.replace("’", "'"), vocab), vocab)
     cased: str | None = " ".join(spelled_numbers(_unabbreviate(text)).split())
     low = cased.lower() if cased is not None else ""
     if len(low) != len(cased or ""):
@@ -108,6 +108,16 @@ _SHORTHAND = (
 )
 """Chat shorthand that carries meaning: "w/o vocals" is without them ("w/" was read as
 nothing and "vocals" as asked for, the negation reversed)."""
+
+
+def _ish(text: str, vocab: Vocabulary) -> str:
+    """The word itself for "slow-ish", "calmish", where the vocabulary knows it."""
+
+    def plain(m: re.Match[str]) -> str:
+        word = m.group(1)
+        return word if word.lower() in vocab.terms else m.group(0)
+
+    return re.sub(r"\b([a-z]{3,}?)-?ish\b", plain, text, flags=re.I)
 
 
 def _emoji(text: str, vocab: Vocabulary) -> str:

@@ -71,6 +71,8 @@ EITHER_WAY = re.compile(
     re.I,
 )
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
+TEMPO_GIVE = 20.0
+"""How far a hedged tempo bound gives way ("fast but not too fast": 120-140 BPM)."""
 MAX_COUNT = 100
 """Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
 # "not too loud", "not very intense": a hedge after a negator. Alone it reads as the plain
@@ -284,6 +286,11 @@ def read_request(
                 last_kind = e.value.kind
             _term(reading, e.value, e.typed, negated, vocab, grounding, hedged=hedged)
     spans += _alone(reading, low, vocab)
+    if len(reading.constraints.get("instruments", [])) > 1 and _either(low, reading):
+        reading.constraints["any_instrument"] = True  # "piano or strings": one of them will do
+        each = {f"with {i}" for i in reading.constraints["instruments"]}
+        reading.understood = [u for u in reading.understood if u not in each]
+        reading.understood.append(f"with {' or '.join(reading.constraints['instruments'])}")
     _settle(reading)
     reading.understood = list(dict.fromkeys(reading.understood))  # "🔥🔥": said once
     rest = _mask(low, spans)
@@ -429,6 +436,16 @@ def _alone(reading: Reading, low: str, vocab: Vocabulary) -> list[tuple[int, int
     return solo.spans
 
 
+def _either(low: str, reading: Reading) -> bool:
+    """Whether the instruments asked for were joined by "or" ("piano or strings")."""
+    words = [w for _, w in reading.instrument_words]
+    if len(words) < 2:
+        return False
+    start = low.find(words[0])
+    end = low.find(words[-1], start + len(words[0]))
+    return start >= 0 and end > start and bool(re.search(r"\bor\b", low[start:end]))
+
+
 def _allowed(line: str, allowed: set[str]) -> str:
     """An understood "no punk rock or metal" once "metal is fine" took metal back out."""
     if not line.startswith("no "):
@@ -453,7 +470,15 @@ def _settle(reading: Reading) -> None:
         c.pop("min_energy"), c.pop("max_energy")
         reading.unclear.append("asked both calm and energetic: energy left open")
     lo, hi = c.get("min_bpm"), c.get("max_bpm")
-    if lo is not None and hi is not None and lo > hi:
+    if lo is not None and hi is not None and lo >= hi and reading.hedged & {"min_bpm", "max_bpm"}:
+        # "fast but not too fast": the hedged side gives way by one tempo step
+        if "max_bpm" in reading.hedged:
+            c["max_bpm"] = lo + TEMPO_GIVE
+            reading.understood.append(f"{lo:.0f}-{lo + TEMPO_GIVE:.0f} BPM, not beyond")
+        else:
+            c["min_bpm"] = max(TEMPO_RANGE[0], hi - TEMPO_GIVE)
+            reading.understood.append(f"{c['min_bpm']:.0f}-{hi:.0f} BPM, not below")
+    elif lo is not None and hi is not None and lo > hi:
         c.pop("min_bpm"), c.pop("max_bpm")
         reading.unclear.append("the tempo bounds contradict each other: tempo left open")
     if reading.allowed_genres and c.get("exclude_genres"):
