@@ -610,3 +610,21 @@ def test_hedges_ish_little_and_or(text: str, expected: dict) -> None:
     got = read_request(text).constraints
     assert {k: got.get(k) for k in expected} == expected, got
     assert not got.get("vocals_only") or "no_vocals" not in expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("1000 songs please", 100),  # was the default 8: four digits were no count
+        ("give me a song", 1),  # was 8
+        ("i want a song for running", 1),
+        ("1995 songs", None),  # a year, not a count
+        ("more like a song with piano", None),
+        ("several upbeat songs", None),  # the default, and "several" is no unknown word
+    ],
+)
+def test_counts_people_type(text: str, count: int | None) -> None:
+    reading = read_request(text)
+    assert reading.count == count and not reading.leftover, (reading.count, reading.leftover)
+    if count == 1:
+        assert "1 pick" in reading.understood

@@ -84,7 +84,9 @@ COUNT = re.compile(
     rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"
     rf"(?!\s*(?:bpm|beats|-|–|to\s+\d|minutes?|%))|"
     rf"\b{NUM}(?![\s-]*{LENGTH_UNIT})\s+(?:more\s+|other\s+|[\w-]+\s+|[\w-]+\s+[\w-]+\s+)?{UNIT}\b|"
-    rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})",
+    rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})|"
+    r"\b(?:give me|play|find|pick|recommend|suggest|need|want|get me|send me)\s+(?:me\s+)?(a)"
+    r"\s+(?:song|track|tune|piece)\b",
     re.I,
 )
 SAY_FEEL = {
@@ -132,6 +134,8 @@ class _Event:
 
 def _number(token: str) -> int:
     token = token.lower().strip()
+    if token == "a":  # "give me a song"
+        return 1
     return int(token) if token.isdigit() else NUMBER_WORDS[token]
 
 
@@ -225,7 +229,7 @@ def read_request(
     if cspan and count is not None:
         reading.count = min(count, MAX_COUNT)
         said = f" (at most {MAX_COUNT} per answer)" if count > MAX_COUNT else ""
-        reading.understood.append(f"{reading.count} picks{said}")
+        reading.understood.append(f"{reading.count} pick{'s' if reading.count != 1 else ''}{said}")
         spans.append(cspan)
     if relative is not None:
         spans += [m.span() for m in relative.finditer(_mask(low, spans))]

@@ -23,7 +23,12 @@ ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
     "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
 }  # fmt: skip
-NUM = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
+# up to four digits ("1000 songs" is capped, not ignored), never a year ("1995 songs")
+NUM = (
+    r"(\d{1,3}(?!\d)|\d{4}(?<!19\d\d)(?<!20\d\d)|"
+    + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True))
+    + ")"
+)
 UNIT = r"(?:tracks?|songs?|picks?|pieces?|tunes?|recommendations?|suggestions?|options?|ones?)"
 
 CATALOG_QUESTION = re.compile(
