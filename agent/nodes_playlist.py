@@ -107,6 +107,11 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     replace=True,
                 )
                 update, reply = out.update, out.text
+            case "resize" if plan.size is None and not plan.count:
+                n = len(state.get("playlist") or [])
+                reply = (
+                    f"How many tracks should it keep? It has {n}: say “make it {max(1, n // 2)}”."
+                )
             case "resize" if not plan.positions:
                 reply = f"The playlist already has {len(state.get('playlist') or [])} tracks."
             case "remove" | "resize":

@@ -645,3 +645,13 @@ def test_a_longer_list_is_more_tracks_and_longer_songs_a_wish(text: str, op, wis
 def test_bye_is_a_goodbye_not_the_help_text(heldout_catalog) -> None:
     answer = ask("bye", heldout_catalog.settings)
     assert answer.reply.startswith("Bye!") and not answer.picks, answer.reply
+
+
+def test_a_shorter_playlist_asks_how_many_and_keeps_the_list(heldout_catalog) -> None:
+    """ "make the playlist shorter" did nothing, or (once "shorter" was a wish) cut lengths."""
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("calm songs", settings, thread=thread)
+    asked = ask("make the playlist shorter", settings, thread=thread)
+    assert asked.reply.startswith("How many tracks should it keep?"), asked.reply
+    assert _ids(asked) == _ids(first)
+    assert read_edit("make it shorter to 3").size == 3

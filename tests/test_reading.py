@@ -628,3 +628,30 @@ def test_counts_people_type(text: str, count: int | None) -> None:
     assert reading.count == count and not reading.leftover, (reading.count, reading.leftover)
     if count == 1:
         assert "1 pick" in reading.understood
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("all the jazz you have", 100),
+        ("every punk song in the library", 100),
+        ("remove every track over 120 bpm", None),  # an edit's condition, not a count
+        ("all but metal", None),
+    ],
+)
+def test_all_of_them_is_the_cap(text: str, count: int | None) -> None:
+    reading = read_request(text)
+    assert reading.count == count, reading.count
+    assert not [w for w in reading.leftover if w != "remove"], reading.leftover
+
+
+def test_another_conversation_is_said_to_be_out_of_sight() -> None:
+    """ "like the song from the previous chat" answered "no file was sent" (read as an upload)."""
+    from linernotes.tools.reason.rules_edits import references
+
+    text = "can you recommend something like the song from the previous chat"
+    reading = read_request(text)
+    assert any("other conversations are not visible" in u for u in reading.unclear)
+    assert "upload" not in references(text)
+    assert references("more like my track") == ["upload"]
+    assert references("like the file i sent") == ["upload"]

@@ -186,3 +186,11 @@ def test_piano_or_strings_is_either_not_both(heldout_catalog) -> None:
         f = facts(session.catalog.get(item.track_id))
         families = track_families(f.instruments, f.genre, load_vocabulary())
         assert families & {"piano", "strings"}, (item.title, families)
+
+
+def test_all_the_jazz_you_have_is_all_of_it(heldout_catalog) -> None:
+    """ "all the jazz you have" gave the default 8."""
+    jazz = [r for r in heldout_catalog.rows if r["style"] == "jazz piano trio"]
+    answer = ask("all the jazz you have", heldout_catalog.settings)
+    styles = [r["style"] for r in _rows(heldout_catalog, answer)]
+    assert set(styles) == {"jazz piano trio"} and len(styles) == len(jazz), (len(jazz), styles)

@@ -71,6 +71,12 @@ EITHER_WAY = re.compile(
     re.I,
 )
 """Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
+OTHER_CHAT = re.compile(
+    r"\b(?:(?:the|my|our)\s+)?(?:previous|last|earlier|other|yesterday'?s|old)\s+"
+    r"(?:chat|conversation|session|thread)s?\b|\blast time\b|\byesterday\b",
+    re.I,
+)
+"""A conversation other than this one ("the song from the previous chat"): not seen here."""
 TEMPO_GIVE = 20.0
 """How far a hedged tempo bound gives way ("fast but not too fast": 120-140 BPM)."""
 MAX_COUNT = 100
@@ -147,6 +153,15 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+ALL_OF = re.compile(
+    r"\b(?P<all>all|every|each)(?:\s+(?:the|of\s+the|of\s+your|your))?\s+(?:[a-z-]+\s+){0,3}?"
+    r"(?:songs?|tracks?|tunes|music|ones|stuff)?\s*(?=(?:that\s+)?(?:you(?:'ve)?\s+(?:have|got)|"
+    r"there\s+(?:is|are)|in\s+(?:the|my|your)\s+(?:catalog(?:ue)?|library|collection))\b)",
+    re.I,
+)
+""""all the jazz you have", "every punk song in the library": as many as fit (the cap)."""
+
+
 def count_of(text: str) -> tuple[int | None, tuple[int, int] | None]:
     """'a dozen', 'just 4', 'five chill songs', 'top 3' -> the number asked and its span."""
     for m in COUNT.finditer(text):
@@ -201,6 +216,12 @@ def read_request(
         reading.unclear.append(
             f"“{typed}”: when a track was made is not known here, only how it sounds"
         )
+    for m in OTHER_CHAT.finditer(_mask(low, spans)):
+        spans.append(m.span())
+        reading.unclear.append(
+            f"“{m.group(0)}”: other conversations are not visible here; name a title or send "
+            "the file"
+        )
     for span, typed in named_popularity(_mask(low, spans)):
         spans.append(span)
         reading.unclear.append(
@@ -226,7 +247,12 @@ def read_request(
             reading.constraints["mode"] = key.mode
         reading.understood.append(f"“{key.typed}” → key {key.tonic} {key.mode or ''}".rstrip())
     count, cspan = count_of(_mask(low, spans))
-    if cspan and count is not None:
+    every = ALL_OF.search(_mask(low, spans)) if count is None else None
+    if every is not None:  # "all the jazz you have": every track that fits, up to the cap
+        reading.count = MAX_COUNT
+        reading.understood.append(f"“{every.group(0).strip()}” → all that fit (up to {MAX_COUNT})")
+        spans.append(every.span("all"))
+    elif cspan and count is not None:
         reading.count = min(count, MAX_COUNT)
         said = f" (at most {MAX_COUNT} per answer)" if count > MAX_COUNT else ""
         reading.understood.append(f"{reading.count} pick{'s' if reading.count != 1 else ''}{said}")

@@ -76,6 +76,13 @@ MOVE = re.compile(
     re.I,
 )
 """"move #1 to the end", "put the third one first", "#4 should go last": a new place."""
+SHRINK = re.compile(
+    r"\b(?:make|get)\s+(?:it|this|the\s+(?:list|playlist|mix))\s+(?:a\s+(?:bit|little)\s+)?"
+    r"(?:shorter|smaller)\b|\b(?:a\s+)?(?:shorter|smaller)\s+(?:list|playlist|mix)\b|"
+    r"\b(?:shorten|trim|cut down)\s+(?:it|this|the\s+(?:list|playlist|mix))\s*\W*$",
+    re.I,
+)
+""""make the playlist shorter" with no size: asked how many to keep, never guessed."""
 LAST_N = re.compile(
     r"\bthe\s+(?P<end>last|final|bottom|first)\s+(?P<n>two|three|four|five|six|\d{1,2})"
     r"(?:\s+(?:ones|tracks|songs|picks|of them))?\b",
@@ -352,6 +359,8 @@ def read_edit(text: str) -> Edit:
         size = _number(next(g for g in m.groups() if g))
         if size and 1 <= size <= 100:
             return Edit(op="resize", refs=refs, size=size, sticky=sticky)
+    if SHRINK.search(clean):
+        return Edit(op="resize", size=None)
     wide = condition(clean) if not [r for r in refs if r.startswith("#")] else None
     swap = vocab.SWAP.search(clean)
     if swap and (refs or not DISLIKE.fullmatch(swap.group(0))):

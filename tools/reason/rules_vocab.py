@@ -281,7 +281,8 @@ NOT_A_STYLE = frozenset(
      "best", "top", "only", "each", "every", "whole", "second-to-last", "final"}
 )  # fmt: skip
 UPLOAD_REF = re.compile(
-    r"\b(?:my|the)\s+(?:own\s+)?(?:track|song|file|upload|recording|tune|demo|audio)\b|"
+    r"\bmy\s+(?:own\s+)?(?:track|song|file|upload|recording|tune|demo|audio)\b|"
+    r"\bthe\s+(?:file|upload|recording|audio|clip)\b(?!\s+(?:from|of|in)\b)|"
     r"\bthe\s+(?:file|track|song|audio)\s+i\s+(?:sent|uploaded|shared|gave you)\b|"
     r"\b(?:uploaded|my)\s+(?:file|track|song)\b",
     re.I,
