@@ -543,7 +543,13 @@ def test_energy_levels_named_with_a_comparison(text: str, expected: dict) -> Non
 
 
 @pytest.mark.parametrize(
-    "text", ["i dont hate vocals", "vocals optional", "i wouldn't mind vocals"]
+    "text",
+    [
+        "i dont hate vocals",
+        "vocals optional",
+        "i wouldn't mind vocals",
+        "instrumental isn't required",
+    ],
 )
 def test_more_ways_to_say_either_way(text: str) -> None:
     """ "i dont hate vocals" was instrumental only; "vocals optional" was with vocals."""

@@ -358,3 +358,17 @@ def test_everyday_situations_name_their_context(
     req = reasoner.understand(text)
     assert req.context_name == context, (req.context_name, req.understood)
     assert not any("read as" in u for u in req.understood)  # "commute" read as "commute"
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("not for studying, for a party", "party"),  # was studying: the negation dropped
+        ("i'm not studying, i'm partying", "party"),
+        ("not too loud for the gym", "running"),  # "not" before no context word keeps it
+    ],
+)
+def test_a_situation_said_not_to_be_the_one_is_not_the_context(
+    reasoner: RulesReasoner, text: str, context: str
+) -> None:
+    assert reasoner.understand(text).context_name == context

@@ -66,7 +66,8 @@ EITHER_WAY = re.compile(
     r"(?:fine|ok|okay) with|open to)"
     r"\s+(?:some\s+|any\s+|a bit of\s+|the\s+)?(?P<a>[a-z'-]+)"
     r"|\b(?P<b>[a-z'-]+)\s+(?:(?:don'?t|doesn'?t|do not|does not)\s+matter|(?:are|is)\s+"
-    r"(?:optional|fine|ok|okay)|optional|either way|or not)\b"
+    r"(?:optional|fine|ok|okay)|optional|either way|or not|(?:is|are)\s*n'?t\s+(?:required|"
+    r"needed|necessary|a must)|(?:is|are)\s+not\s+(?:required|needed|necessary))\b"
     r"|\bwith or without\s+(?:any\s+)?(?P<c>[a-z'-]+)",
     re.I,
 )

@@ -55,6 +55,25 @@ def _recase(original: str, read: str) -> str:
     return " ".join(w if w.lower() == g else g for w, g in zip(words, got, strict=True))
 
 
+NOT_DOING = re.compile(
+    r"\b(?:not|never|no longer)\s+(?:for\s+|while\s+|to\s+|when\s+|at\s+)?"
+    r"(?:a\s+|an\s+|the\s+|my\s+)?(?P<word>[a-z]+)\b",
+    re.I,
+)
+
+
+def _not_a_context(text: str) -> str:
+    """``text`` without a situation it says is not the one.
+
+    "not for studying, for a party", "i'm not studying": a negated context keyword must
+    not name the context.
+    """
+    from linernotes.tools.reason.contexts import keyword_words
+
+    words = keyword_words()
+    return NOT_DOING.sub(lambda m: " " if m["word"].lower() in words else m.group(0), text)
+
+
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` without the character spans (names already handled)."""
     for a, b in sorted(spans, reverse=True):
@@ -156,7 +175,9 @@ class RulesReasoner:
         ):
             intent = "recommend"  # "instrumental, under 100 bpm" is a request, not chat
         context, context_name = self._context(
-            rest, guess=intent in ("recommend", "refine"), negated=reading.negated_words
+            _not_a_context(rest),
+            guess=intent in ("recommend", "refine"),
+            negated=reading.negated_words,
         )
         text_query = None
         if anchor is None and intent in ("recommend", "refine"):
