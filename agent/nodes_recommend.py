@@ -35,7 +35,13 @@ from linernotes.agent.ops_playlist import (
 from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
 from linernotes.agent.traces import traced
-from linernotes.agent.wording import constraint_words, honesty_lines, intro, pick_lines
+from linernotes.agent.wording import (
+    constraint_words,
+    honesty_lines,
+    intro,
+    limit_words,
+    pick_lines,
+)
 from linernotes.tools.reason.bounds import duration_words
 from linernotes.tools.schemas import Constraints, Track, Verdict
 
@@ -140,10 +146,7 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
             wish = " and ".join(constraint_words(asked, than))
             nothing = f"I found nothing in the catalog {wish}; the playlist stays as it is."
         else:  # name the limits that left nothing
-            joined = " or " if c.any_instrument else ", with "
-            limits = [*c.genres, *([f"with {joined.join(c.instruments)}"] if c.instruments else [])]
-            limits += constraint_words(c)
-            limits += [f"no {x}" for x in (*c.exclude_genres, *c.exclude_instruments)]
+            limits = limit_words(c)
             nothing = "I found nothing in the catalog that fits this request"
             nothing += f" ({', '.join(limits)})." if limits else "."
         return {}, "\n".join([nothing, *honesty_lines(request)])

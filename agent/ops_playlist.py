@@ -270,9 +270,8 @@ def move_in_playlist(env: Env, positions: list[int], to: int | None = None) -> O
     if not playlist:
         raise TrackNotFoundError("there is no playlist yet: ask for some music first")
     n = len(playlist)
-    index = [p - 1 if p > 0 else n + p for p in positions]
-    if any(not 0 <= i < n for i in index):
-        raise TrackNotFoundError(f"the playlist has #1-#{n}")
+    # ids_at checks the positions (-1 is the last) and says what exists when one is not there
+    index = [(position_of(playlist, i) or 0) - 1 for i in ids_at(playlist, positions)]
     items = playlist[:]
     if len(index) == 2 and to is None:
         a, b = index

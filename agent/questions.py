@@ -13,7 +13,7 @@ from typing import Any
 
 from linernotes.agent.ops import HARD
 from linernotes.agent.refs import track_of
-from linernotes.agent.wording import constraint_words
+from linernotes.agent.wording import constraint_words, limit_words
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.limits import violations
 from linernotes.tools.judge.notes import tempo_words
@@ -90,7 +90,8 @@ def _say(track: Track, measure: str) -> str:
 
 
 def _matching(tracks: list[Track], wanted: Constraints) -> str:
-    words = ", ".join(constraint_words(wanted)) or _kinds(wanted)
+    mode = [f"in a {wanted.mode} key"] if wanted.mode else []
+    words = ", ".join(constraint_words(wanted)) or ", ".join([*limit_words(wanted), *mode])
     fit = [(i, t) for i, t in enumerate(tracks, start=1) if not violations(facts(t), wanted)]
     if not fit:
         return f"None of the {len(tracks)} on the playlist fits “{words}”."
@@ -98,11 +99,3 @@ def _matching(tracks: list[Track], wanted: Constraints) -> str:
     share = "All" if len(fit) == len(tracks) else f"{len(fit)} of the"
     verb = "fits" if len(fit) == 1 else "fit"
     return f"{share} {len(tracks)} on the playlist {verb} “{words}”: {named}."
-
-
-def _kinds(c: Constraints) -> str:
-    parts = [*c.genres, *(f"with {i}" for i in c.instruments)]
-    parts += [f"no {x}" for x in (*c.exclude_genres, *c.exclude_instruments)]
-    if c.mode:
-        parts.append(f"in a {c.mode} key")
-    return ", ".join(parts)

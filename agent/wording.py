@@ -128,6 +128,18 @@ def constraint_words(c: Constraints, than: Levels | None = None) -> list[str]:
     return words
 
 
+def limit_words(c: Constraints) -> list[str]:
+    """Every limit a pick must meet, in words.
+
+    Genres, instruments, ``constraint_words``, exclusions: "punk rock, with piano or
+    strings, energy up to medium, no metal" (what a no-picks answer names).
+    """
+    joined = " or " if c.any_instrument else ", with "
+    words = [*c.genres, *([f"with {joined.join(c.instruments)}"] if c.instruments else [])]
+    words += constraint_words(c)
+    return words + [f"no {x}" for x in (*c.exclude_genres, *c.exclude_instruments)]
+
+
 def intro(
     request: Request, anchor: Track | None, profile: Any, n: int, than: Levels | None = None
 ) -> str:

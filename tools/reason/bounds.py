@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.reason.rules_vocab import NUMBER_WORDS
 
 if TYPE_CHECKING:
@@ -123,6 +124,10 @@ def playlist_length(text: str) -> Bound | None:
     return None
 
 
+TEMPO_RANGE = (40.0, 260.0)
+"""Tempos music has (and the analyser reads); a number outside is no tempo bound."""
+
+
 _UNITS = {
     w: i
     for i, w in enumerate(
@@ -174,7 +179,6 @@ ENERGY_COMPARE = re.compile(
 )
 """"energy below high", "nothing above medium energy", "at least medium energy": a level
 bound. The word "energy" must be on one side ("under high" alone says nothing)."""
-ENERGY_LEVELS = ("low", "medium", "high", "very_high")
 
 
 def energy_bounds(low: str) -> list[Bound]:
@@ -184,15 +188,15 @@ def energy_bounds(low: str) -> list[Bound]:
         if not (m["unit"] or m.group(0).startswith("energy")):
             continue
         word = m["level"].lower().replace(" ", "_")
-        at = ENERGY_LEVELS.index({"mid": "medium", "moderate": "medium"}.get(word, word))
+        at = ENERGY_ORDER.index({"mid": "medium", "moderate": "medium"}.get(word, word))
         if m["below"] and at > 0:
-            value = {"max_energy": ENERGY_LEVELS[at - 1]}
-        elif m["above"] and at < len(ENERGY_LEVELS) - 1:
-            value = {"min_energy": ENERGY_LEVELS[at + 1]}
+            value = {"max_energy": ENERGY_ORDER[at - 1]}
+        elif m["above"] and at < len(ENERGY_ORDER) - 1:
+            value = {"min_energy": ENERGY_ORDER[at + 1]}
         elif m["most"]:
-            value = {"max_energy": ENERGY_LEVELS[at]}
+            value = {"max_energy": ENERGY_ORDER[at]}
         elif m["least"]:
-            value = {"min_energy": ENERGY_LEVELS[at]}
+            value = {"min_energy": ENERGY_ORDER[at]}
         else:
             continue
         out.append(Bound(m.span(), value, m.group(0)))
@@ -228,7 +232,7 @@ def feel_spans(low: str, vocab: Vocabulary) -> list[Bound]:
             ]
             if len(stretches) != 2:
                 continue
-            rank = ENERGY_LEVELS.index if isinstance(ends[0], str) else float
+            rank = ENERGY_ORDER.index if isinstance(ends[0], str) else float
             first, second = sorted(stretches, key=lambda s: rank(s[0]))
             values[lo_key], values[hi_key] = sorted((first[1], second[0]), key=rank)
         if values:
@@ -237,8 +241,8 @@ def feel_spans(low: str, vocab: Vocabulary) -> list[Bound]:
 
 
 _SCALES: dict[str, tuple[str, str, list[Any]]] = {
-    "energy": ("min_energy", "max_energy", list(ENERGY_LEVELS)),
-    "tempo": ("min_bpm", "max_bpm", [40.0, 260.0]),
+    "energy": ("min_energy", "max_energy", list(ENERGY_ORDER)),
+    "tempo": ("min_bpm", "max_bpm", list(TEMPO_RANGE)),
 }
 
 
@@ -248,8 +252,6 @@ def _feel_of(words: str, vocab: Vocabulary) -> dict[str, Any] | None:
     return vocab.feel(term.value)["asked"] if term and term.kind == "feel" else None
 
 
-TEMPO_RANGE = (40.0, 260.0)
-"""Tempos music has (and the analyser reads); a number outside is no tempo bound."""
 ANY_TEMPO = re.compile(rf"\b(?P<n>\d+(?:[.,]\d+)?){TEMPO_WORDS}", re.I)
 
 
@@ -372,10 +374,10 @@ def flip(bound: dict[str, Any]) -> dict[str, Any]:
         return {}
     ((key, value),) = bound.items()
     if isinstance(value, str):  # an energy class: "not above medium" is at most medium
-        at = ENERGY_LEVELS.index(value)
+        at = ENERGY_ORDER.index(value)
         if key == "min_energy":
-            return {"max_energy": ENERGY_LEVELS[at - 1]} if at > 0 else {}
-        return {"min_energy": ENERGY_LEVELS[at + 1]} if at < len(ENERGY_LEVELS) - 1 else {}
+            return {"max_energy": ENERGY_ORDER[at - 1]} if at > 0 else {}
+        return {"min_energy": ENERGY_ORDER[at + 1]} if at < len(ENERGY_ORDER) - 1 else {}
     return {
         key.replace("max_", "min_")
         if key.startswith("max_")

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linernotes.tools.analysis.scales import ENERGY_ORDER
 from linernotes.tools.reason.bounds import (
     TEMPO_RANGE,
     energy_bounds,
@@ -54,7 +55,7 @@ from linernotes.tools.reason.vocabulary import (
     load_vocabulary,
 )
 
-ENERGY = ("low", "medium", "high", "very_high")
+ENERGY = ENERGY_ORDER  # energy classes, lowest first (tools.analysis.scales)
 BREAK = re.compile(
     r"[,.;!?]|\b(?:and|but|though|although|yet|however|plus|also|i want|i'd like|i need|"
     r"i prefer|instead|rather|ideally)\b",
@@ -431,6 +432,10 @@ def _term(
         if not held:
             reading.unclear.append(f"“{typed}”: no track in this catalog is tagged {term.value}")
             return
+        if negated:  # "no rock, but metal is fine": metal is never left out
+            held = [g for g in held if g not in reading.allowed_genres]
+            if not held:
+                return
         for g in held:
             _add(c, "exclude_genres" if negated else "genres", g)
         if not negated:
@@ -477,14 +482,6 @@ def _either(low: str, reading: Reading) -> bool:
     return start >= 0 and end > start and bool(re.search(r"\bor\b", low[start:end]))
 
 
-def _allowed(line: str, allowed: set[str]) -> str:
-    """An understood "no punk rock or metal" once "metal is fine" took metal back out."""
-    if not line.startswith("no "):
-        return line
-    left = [g for g in line[3:].split(" or ") if g not in allowed]
-    return f"no {' or '.join(left)}" if left else "no genre excluded"
-
-
 def _settle(reading: Reading) -> None:
     """Resolve contradictions the words left (a later word wins; a range stays a range)."""
     c = reading.constraints
@@ -512,11 +509,6 @@ def _settle(reading: Reading) -> None:
     elif lo is not None and hi is not None and lo > hi:
         c.pop("min_bpm"), c.pop("max_bpm")
         reading.unclear.append("the tempo bounds contradict each other: tempo left open")
-    if reading.allowed_genres and c.get("exclude_genres"):
-        c["exclude_genres"] = [g for g in c["exclude_genres"] if g not in reading.allowed_genres]
-        if not c["exclude_genres"]:
-            c.pop("exclude_genres")
-        reading.understood = [_allowed(u, reading.allowed_genres) for u in reading.understood]
     both = set(c.get("genres", [])) & set(c.get("exclude_genres", []))
     if both:
         c["genres"] = [g for g in c["genres"] if g not in both]
