@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # disk; any newer torch from PyPI is a multi-GB CUDA build a CPU laptop does not need.
 TORCH  ?= torch==2.13.0
 
-.PHONY: help setup muq ray demo ui test test-all lint bench real-corpus real-fit clean
+.PHONY: help setup muq ray demo ui test test-all gpu-check lint bench real-corpus real-fit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ test: setup  ## run the default test suite (CPU, no network)
 
 test-all: setup  ## run every test, slow and browser ones included
 	$(BIN)/python -m pytest -q -m ''
+
+gpu-check: setup  ## on a CUDA machine: the GPU tests and the MusicFM GPU-vs-CPU benchmark
+	$(BIN)/python -m pytest -q -m gpu tests/test_gpu.py -rA
+	$(BIN)/python bench/gpu.py
 
 lint: setup  ## ruff and mypy
 	$(BIN)/ruff check agent tools ui prompts tests bench
