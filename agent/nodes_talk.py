@@ -17,9 +17,17 @@ from linernotes.agent.ops import Env, call, listen_to_track
 from linernotes.agent.ops_playlist import explain_pick
 from linernotes.agent.state import Context, State
 from linernotes.agent.traces import traced
-from linernotes.agent.wording import HELP, OFF_TOPIC, THANKS, absent_reply, catalog_reply
+from linernotes.agent.wording import (
+    HELP,
+    OFF_TOPIC,
+    THANKS,
+    USAGE,
+    absent_reply,
+    catalog_reply,
+)
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason.rules_vocab import CATALOG_QUESTION
+from linernotes.tools.reason.rules_vocab import USAGE as USAGE_QUESTION
 
 BYE_WORDS = re.compile(
     r"^\W*(?:ok(?:ay)?\W+|thanks?\W+)?(?:bye|goodbye|good bye|see you|see ya|cya|later|"
@@ -64,6 +72,8 @@ def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"reply": absent_reply(request)}
     if CATALOG_QUESTION.search(text):
         return {"reply": catalog_reply(runtime.context.catalog.overview())}
+    if USAGE_QUESTION.search(text):
+        return {"reply": USAGE}
     reply = BYE if BYE_WORDS.search(text) else THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])
     if n:

@@ -24,6 +24,12 @@ HELP = (
     "“why #2?”, “swap #3 for something calmer”, “no vocals from now on”, “make it 10”, "
     "“describe #1” or “export the playlist as m3u”."
 )
+USAGE = (
+    "To add your music, run `linernotes ingest ~/Music` (any folders or files; it resumes if "
+    "stopped and skips what is already in). Here in the chat you can also send a clip and ask "
+    "for “more like this”. Then ask for music in your words: “calm piano for studying”, "
+    "“upbeat, no vocals, 120-140 bpm”, “why #2?”, “swap #3 for something calmer”."
+)
 THANKS = "You're welcome. Ask for more music whenever you like."
 OFF_TOPIC = (
     "I can't help with that: I only recommend and explain music from this catalog "

@@ -661,3 +661,66 @@ def test_another_conversation_is_said_to_be_out_of_sight() -> None:
     assert "upload" not in references(text)
     assert references("more like my track") == ["upload"]
     assert references("like the file i sent") == ["upload"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bpm > 120", {"min_bpm": 120.0}),  # was no bound at all
+        ("tempo < 90", {"max_bpm": 90.0}),
+        ("≥ 120 bpm", {"min_bpm": 120.0}),  # was "about 120" (112-128)
+        ("bpm<=90", {"max_bpm": 90.0}),
+        ("between 120 & 140 bpm", {"min_bpm": 120.0, "max_bpm": 140.0}),  # was 140 alone
+        ("120 +/- 5 bpm", {"min_bpm": 115.0, "max_bpm": 125.0}),  # was "5 bpm": no picks
+        ("120 ± 10 bpm", {"min_bpm": 110.0, "max_bpm": 130.0}),
+        ("100 bpm give or take 10", {"min_bpm": 90.0, "max_bpm": 110.0}),
+        ("under 100 beats", {"max_bpm": 100.0}),  # was "with drums" as well
+    ],
+)
+def test_signs_and_symbols_people_type_for_tempo(text: str, expected: dict) -> None:
+    reading = read_request(text)
+    assert reading.constraints == expected, reading.constraints
+    assert not reading.unclear, reading.unclear
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded", "asked"),
+    [
+        ("jazz excluded", ["jazz piano trio"], []),  # these four asked FOR what they refuse
+        ("exclude rock", ["metal", "punk rock"], []),
+        ("rock is off the table", ["metal", "punk rock"], []),
+        ("jazz? no thanks", ["jazz piano trio"], []),
+        ("upbeat, but punk is out", ["punk rock"], []),
+        ("ambient and metal are banned", ["ambient", "metal"], []),
+        ("calm stuff. and metal is a no-go", ["metal"], []),
+        ("omit the jazz please", ["jazz piano trio"], []),
+        ("not interested in ambient", ["ambient"], []),
+        ("no jazz is allowed", ["jazz piano trio"], []),  # already negated: unchanged
+        ("jazz is allowed", [], ["jazz piano trio"]),
+    ],
+)
+def test_a_refusal_said_after_what_it_refuses(text: str, excluded: list, asked: list) -> None:
+    genres = {"metal", "punk rock", "jazz piano trio", "ambient"}
+    reading = read_request(text, grounding=Grounding(frozenset(genres), frozenset()))
+    assert sorted(reading.constraints.get("exclude_genres", [])) == excluded, reading.constraints
+    assert sorted(reading.constraints.get("genres", [])) == asked, reading.constraints
+
+
+def test_a_refusal_of_a_pick_is_left_to_the_playlist_edits() -> None:
+    for text in ("that one is out", "track 3 is out", "#3 is out"):
+        assert "no " not in read_request(text).text, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A minor songs", {"key": "A", "mode": "minor"}),  # was the minor mode alone
+        ("D major tracks please", {"key": "D", "mode": "major"}),
+        ("c# minor", {"key": "C#", "mode": "minor"}),
+        ("f minor and slow", {"key": "F", "mode": "minor", "max_bpm": 90.0}),
+        ("a minor song", {"mode": "minor"}),  # lower case "a": an article
+        ("in a minor key", {"mode": "minor"}),
+    ],
+)
+def test_a_key_named_without_in(text: str, expected: dict) -> None:
+    assert read_request(text).constraints == expected

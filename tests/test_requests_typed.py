@@ -194,3 +194,37 @@ def test_all_the_jazz_you_have_is_all_of_it(heldout_catalog) -> None:
     answer = ask("all the jazz you have", heldout_catalog.settings)
     styles = [r["style"] for r in _rows(heldout_catalog, answer)]
     assert set(styles) == {"jazz piano trio"} and len(styles) == len(jazz), (len(jazz), styles)
+
+
+def test_a_refusal_said_last_keeps_the_style_out(heldout_catalog) -> None:
+    """ "jazz excluded", "rock is off the table", "jazz? no thanks" were answered with jazz
+    and rock: the reader's negators only covered what came after them."""
+    for text, refused in (
+        ("jazz excluded", {"jazz piano trio"}),
+        ("rock is off the table", {"punk rock", "metal"}),
+        ("jazz? no thanks", {"jazz piano trio"}),
+        ("exclude rock", {"punk rock", "metal"}),
+    ):
+        answer = ask(text, heldout_catalog.settings)
+        styles = {r["style"] for r in _rows(heldout_catalog, answer)}
+        assert answer.playlist and not styles & refused, (text, styles)
+
+
+def test_a_tempo_typed_with_signs_is_kept(heldout_catalog) -> None:
+    session = session_for(heldout_catalog.settings)
+    for text, lo, hi in (("bpm > 120", 120, 999), ("120 +/- 10 bpm", 110, 130)):
+        answer = ask(text, heldout_catalog.settings)
+        assert answer.playlist, (text, answer.reply)
+        bpm = [session.catalog.get(it.track_id).measurements.tempo_bpm for it in answer.playlist]
+        assert all(lo <= b <= hi for b in bpm), (text, bpm)
+
+
+def test_sums_and_how_to_questions_get_no_picks(heldout_catalog) -> None:
+    """ "what's 2+2" and "how do i add my own music" were answered with five picks."""
+    for text in ("what's 2+2", "12 times 7?"):
+        answer = ask(text, heldout_catalog.settings)
+        assert not answer.playlist and "only recommend and explain music" in answer.reply, text
+    for text in ("how do i add my own music", "How can I import my mp3s?", "how does this work"):
+        answer = ask(text, heldout_catalog.settings)
+        assert not answer.playlist and "linernotes ingest" in answer.reply, (text, answer.reply)
+    assert ask("give me 2 songs", heldout_catalog.settings).playlist  # a count is no sum

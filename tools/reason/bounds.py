@@ -57,6 +57,14 @@ OPEN_ENDED = re.compile(
     re.I,
 )
 """"140 bpm or more", "140+ bpm", "100 bpm or less": one open end, not "about 140"."""
+GIVE_OR_TAKE = re.compile(
+    rf"\b(?P<n>\d{{2,3}})(?P<u1>{TEMPO_WORDS})?\s*(?:give or take|plus or minus|\+ or -)\s*"
+    rf"(?P<d>\d{{1,2}})(?P<u2>{TEMPO_WORDS})?",
+    re.I,
+)
+""""120 give or take 5 bpm" (normalise turns "±" and "+/-" into these words): 115-125."""
+BARE_BEATS = re.compile(r"\s*beats\b(?!\s+(?:to|for|by|from|and|with|that|which))", re.I)
+""""under 100 beats": beats after a number count per minute; "100 beats to study to" no."""
 
 
 _NUMBER = r"\d+(?:[.,]\d+)?|an?|half an?|" + "|".join(
@@ -276,7 +284,14 @@ def tempo_bounds(low: str) -> list[Bound]:
     def tempo(n: float) -> bool:
         return TEMPO_RANGE[0] <= n <= TEMPO_RANGE[1]
 
+    for m in GIVE_OR_TAKE.finditer(low):
+        n, d = float(m["n"]), float(m["d"])
+        if (m["u1"] or m["u2"]) and tempo(n) and 0 < d < n / 2:
+            found.append(Bound(m.span(), {"min_bpm": n - d, "max_bpm": n + d}, m.group(0)))
+            spans.append((m.start(), m.end()))
     for m in RANGE.finditer(low):
+        if not free(m.start(), m.end()):
+            continue
         a, b = float(m["a"]), float(m["b"])
         has_unit = bool(m["unit"]) or bool(re.match(TEMPO_WORDS, low[m.end() :]))
         text = m.group(0)
@@ -301,14 +316,16 @@ def tempo_bounds(low: str) -> list[Bound]:
             continue
         if m["near"] and not m["unit"]:
             continue  # "at 90" without "bpm" is too vague to be a tempo
+        beats = None if m["unit"] else BARE_BEATS.match(low, m.end())
+        stop = beats.end() if beats else m.end()
         if m["max"]:
             value: dict[str, float] = {"max_bpm": n}
         elif m["min"]:
             value = {"min_bpm": n}
         else:
             value = {"min_bpm": n - 8, "max_bpm": n + 8}
-        found.append(Bound(m.span(), value, m.group(0)))
-        spans.append((m.start(), m.end()))
+        found.append(Bound((m.start(), stop), value, low[m.start() : stop]))
+        spans.append((m.start(), stop))
     for m in PLAIN.finditer(low):
         n = float(m["n"])
         if free(m.start(), m.end()) and tempo(n):

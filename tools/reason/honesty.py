@@ -22,6 +22,13 @@ QUESTION = re.compile(
     re.I,
 )
 
+ARITHMETIC = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?\s*(?:[+*/×^=]|x(?=\s*\d)|times|plus|minus|divided by|"
+    r"multiplied by|to the power of)\s*\d+(?:\.\d+)?(?!\s*(?:bpm|beats|min|sec|songs?|tracks?))",
+    re.I,
+)
+"""A sum ("what's 2+2", "12 times 7"): no music in it, so no picks either."""
+
 
 @dataclass
 class Honesty:
@@ -91,8 +98,10 @@ def honesty(
     signal = (
         reading.music or anchored or bool(named or names.absent or names.artists or names.described)
     )
-    off_topic = (reading.off_topic and not signal) or (
-        not signal and bool(unknown) and bool(QUESTION.search(reading.text))
+    off_topic = (
+        (reading.off_topic and not signal)
+        or (not signal and bool(unknown) and bool(QUESTION.search(reading.text)))
+        or (not (signal or reading.constraints) and bool(ARITHMETIC.search(reading.text)))
     )
     if unknown and not off_topic:
         words = ", ".join(f"“{w}”" for w in dict.fromkeys(unknown))

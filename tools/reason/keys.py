@@ -1,12 +1,13 @@
 """Keys, time signatures, eras and a singer's sex named in a request.
 
-A tonic ("in D minor", "key of C", "in F# major", "in E flat", "in Bbm") becomes a filter:
-the catalog measures every track's key, and names it with sharps. "in a minor key" is an
-article, and a bare lower-case letter ("in a ...", "in e") names nothing without a mode
-or "key of". A time signature is not measured, so it is found only to be said back as
-not possible, rather than read as a count ("4") or dropped silently; so is a female or
-male voice (the analysis hears whether there is a voice, not whose), and so is an era
-("80s synthpop", "oldies": the catalog knows how a track sounds, not when it was made).
+A tonic ("in D minor", "key of C", "in F# major", "in E flat", "in Bbm", "A minor songs")
+becomes a filter: the catalog measures every track's key, and names it with sharps. "in a
+minor key" and "a minor song" (lower case) are an article, and a bare lower-case letter
+("in a ...", "in e") names nothing without a mode or "key of". A time signature is not
+measured, so it is found only to be said back as not possible, rather than read as a count
+("4") or dropped silently; so is a female or male voice (the analysis hears whether there
+is a voice, not whose), and so is an era ("80s synthpop", "oldies": the catalog knows how a
+track sounds, not when it was made).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 KEY_NAME = re.compile(
-    r"(?:\bin\s+(?:the\s+key\s+of\s+)?|\bkey\s+of\s+)(?P<t>[a-g])"
+    r"(?:\bin\s+(?:the\s+key\s+of\s+)?|\bkey\s+of\s+|"
+    r"\b(?=[a-g](?:#|♯|b|♭|[\s-]sharp|[\s-]flat)?\s*(?:major|minor)\b))(?P<t>[a-g])"
     r"(?P<acc>#|♯|b|♭|[\s-]sharp|[\s-]flat)?"
     r"(?:\s*(?P<mode>major|minor|maj|min|m)(?![a-z]))?(?![a-z#♯♭])",
     re.I,
@@ -105,6 +107,9 @@ def _key_of(m: re.Match[str], cased: str | None, low: str) -> tuple[str, str | N
     article = m["t"].lower() == "a" and not acc and not upper
     if article and mode and re.match(r"\s+key\b", low[m.end() :]):
         return None  # "in a minor key": an article
+    bare = not m.group(0).lower().startswith(("in", "key"))
+    if bare and article:
+        return None  # "a minor song" as typed in lower case: an article; "A minor songs": A
     if not (mode or named or acc or upper):
         return None
     if acc in ("#", "♯", "sharp"):

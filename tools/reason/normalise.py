@@ -28,11 +28,12 @@ class Normalised:
 def normalise(text: str, vocab: Vocabulary) -> Normalised:
     """``text`` as the reader reads it (see the module docstring)."""
     text = _ish(_emoji(text.replace("’", "'"), vocab), vocab)
-    cased: str | None = " ".join(spelled_numbers(_unabbreviate(text)).split())
+    text, negated = _after_negation(_symbols(_unabbreviate(text)))
+    cased: str | None = " ".join(spelled_numbers(text).split())
     low = cased.lower() if cased is not None else ""
     if len(low) != len(cased or ""):
         cased = None  # lower() changed lengths (rare scripts): no case check then
-    out = Normalised(text=low, cased=cased)
+    out = Normalised(text=low, cased=cased, preface=negated)
     lang = detect_language(low, vocab)
     if lang:
         low, picked = _gloss(low, lang, vocab)
@@ -126,6 +127,68 @@ def _emoji(text: str, vocab: Vocabulary) -> str:
         if mark in text:
             text = text.replace(mark, words)
     return text
+
+
+_SYMBOLS = (
+    (re.compile(r"<3(?!\d)"), " love "),  # "i <3 jazz"
+    (re.compile(r"(?:>=|=>|≥)\s*"), " at least "),
+    (re.compile(r"(?:<=|=<|≤)\s*"), " at most "),
+    (re.compile(r"(?<![<>=-])>(?![>=])\s*(?=~?\d)"), " more than "),
+    (re.compile(r"(?<![<>=-])<(?![<=])\s*(?=~?\d)"), " less than "),
+    (re.compile(r"\s*(?:±|\+/-|\+-)\s*"), " give or take "),
+    (re.compile(r"\s+&\s+"), " and "),
+    (re.compile(r"(?<=\d)\+(?=\s*(?:hours?|hrs?|minutes?|mins?)\b)"), ""),  # "2+ hours"
+)
+"""Comparison signs as words: "bpm > 120", "≥ 120 bpm", "120 ± 5 bpm", "120 & 140" were
+read as no bound, "about 120", "5 bpm" and "140" alone."""
+
+
+def _symbols(text: str) -> str:
+    for pattern, words in _SYMBOLS:
+        text = pattern.sub(words, text)
+    return text
+
+
+_REFUSED = (
+    r"(?:is|are)\s+(?:excluded|off the table|out of the question|a no(?:[- ]go)?|not allowed|"
+    r"banned|forbidden|not welcome|not wanted|unwanted|a deal ?breaker|out(?!\s+(?:of|there)))"
+    r"|excluded|not allowed|banned|not welcome|not wanted|unwanted|off the table"
+)
+_CLAUSE = r"(?:(?!\b(?:but|though|although|however|also|plus{and_or})\b)[^,.;:!?])*?"
+AFTER_NEGATION = re.compile(
+    r"(?P<lead>(?:^|[,.;:!?])\s*(?:(?:but|and|though|although|however|also|plus)\s+)?|"
+    r"\b(?:but|and|though|although|however|also|plus)\s+)(?:"
+    rf"(?P<what>[a-z0-9]{_CLAUSE.format(and_or='|and|or')})\s*(?P<refused>{_REFUSED})\b"
+    rf"|(?P<list>[a-z0-9]{_CLAUSE.format(and_or='')})\s*(?:are\s+(?:all\s+)?)"
+    r"(?:excluded|off the table|banned|not allowed|not welcome|not wanted|a no(?:[- ]go)?)\b"
+    rf"|(?P<asked>[a-z0-9]{_CLAUSE.format(and_or='')})\s*[?!.,:-]+\s*"
+    r"(?:no thanks|no thank you|nope|nah|no way|pass)\b)",
+    re.I,
+)
+"""Negation said after what it refuses: "jazz excluded", "rock is off the table", "jazz?
+no thanks". The reader's negators open a scope on what follows them, so these were read
+as asking for jazz and rock; the clause is rewritten as "no <what>" and said back."""
+
+
+NOT_REFUSABLE = re.compile(
+    r"(?:no|not|nothing|without|that|this|it|these|those|they|the (?:last|first|second|third)|"
+    r"number|track|song|pick)\b",
+    re.I,
+)
+"""Clauses that already say no, or point at a pick (an edit: "that one is out")."""
+
+
+def _after_negation(text: str) -> tuple[str, list[str]]:
+    said: list[str] = []
+
+    def turn(m: re.Match[str]) -> str:
+        what = (m["list"] or m["what"] or m["asked"]).strip()
+        if NOT_REFUSABLE.match(what):
+            return m.group(0)  # "no jazz is allowed", "that one is out": not a style refused
+        said.append(f"“{m.group(0)[len(m['lead']) :].strip()}” read as “no {what}”")
+        return f"{m['lead']}no {what}"
+
+    return AFTER_NEGATION.sub(turn, text), said
 
 
 def _unabbreviate(text: str) -> str:

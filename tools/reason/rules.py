@@ -167,7 +167,7 @@ class RulesReasoner:
             reading = again
         constraints = self._constraints(rest, reading)
         count = reading.count or self._count_for_length(reading, catalog)
-        about_catalog = bool(vocab.CATALOG_QUESTION.search(clean))
+        about_catalog = bool(vocab.CATALOG_QUESTION.search(clean) or vocab.USAGE.search(clean))
         if (
             intent == "chat"
             and not about_catalog
@@ -262,8 +262,8 @@ class RulesReasoner:
     @staticmethod
     def _intent(text: str) -> Intent:
         """Explain, describe and refine are checked first: they reuse recommend's words."""
-        if vocab.CATALOG_QUESTION.search(text):
-            return "chat"  # answered from the catalog's counts, not with picks
+        if vocab.CATALOG_QUESTION.search(text) or vocab.USAGE.search(text):
+            return "chat"  # answered from the catalog's counts or with how to, not with picks
         if vocab.EXPLAIN.search(text) and not re.search(r"\bwhy not\b", text, re.I):
             return "explain"
         if vocab.DESCRIBE.search(text):

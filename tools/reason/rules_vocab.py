@@ -58,6 +58,16 @@ RECOMMEND = re.compile(
     r"play|find|give me|playlist|need|want|looking for|more|calmer|faster|slower|tunes?)\b",
     re.I,
 )
+USAGE = re.compile(
+    r"\bhow (?:do|can|should|would) (?:i|we|you)\s+(?:\w+\s+){0,2}?(?:add|import|upload|load|"
+    r"put|get|ingest|scan|index|bring)\b(?:\s+\w+){0,3}?\s+(?:music|songs?|tracks?|files?|"
+    r"library|collection|folders?|albums?|mp3s?|audio)\b|"
+    r"\bhow (?:does|do) (?:this|it|you|linernotes) work\b|"
+    r"\bhow (?:do|can) (?:i|we) use (?:this|it|you|linernotes)\b",
+    re.I,
+)
+"""A question about using linernotes itself ("how do I add my own music?"): answered with
+how to, never with picks."""
 CHAT = re.compile(
     r"^\W*(hi|hello|hey|yo|thanks?|thank you|cheers|ok(ay)?|cool|great|nice|bye|goodbye|see you|"
     r"cya|good ?night|that'?s all|i'?m done|"
