@@ -67,6 +67,9 @@ def _positions(tokens: list[str], state: Any, ctx: Context) -> list[int]:
     for token in tokens:
         if token == "upload":
             continue
+        if token == "all":  # "replace them all", "other ones please"
+            out += [p for p in range(1, len(playlist) + 1) if p not in out]
+            continue
         track_id = resolve(token, state, ctx)
         at = position_of(playlist, track_id)
         if at is None:
@@ -207,6 +210,8 @@ def plan_turn(
         return plan, request.model_copy(update={"intent": "refine"}), {}
     if op in ("show", "forget", "sticky"):
         return TurnPlan(route="refine", op=op), request.model_copy(update={"intent": "refine"}), {}
+    if op == "swap" and edit.refs == ["all"] and not state.get("playlist"):
+        op, tokens = None, []  # "new songs" as a first message asks for music: no swap
     if op in ("remove", "swap") and edit.keep is not None:
         return _plan_wide(op, request, edit.keep, state, ctx)
     if op in ("remove", "swap", "resize", "more"):
@@ -228,6 +233,9 @@ def _plan_edit(
         raise TrackNotFoundError(
             f"which one? Say #1-#{len(playlist)}, “that last one” or “the one with …”"
         )
+    if edit.invert:  # "keep only the first three": every other entry goes
+        positions = [p for p in range(1, len(playlist) + 1) if p not in positions]
+        op = "remove" if positions else "resize"  # nothing else there: "already has N"
     basis = state.get("basis") or Request(
         text="", intent="recommend", anchor=playlist[0].track_id
     )  # a playlist the LLM planner built has no basis: start from its first track

@@ -655,3 +655,49 @@ def test_a_shorter_playlist_asks_how_many_and_keeps_the_list(heldout_catalog) ->
     assert asked.reply.startswith("How many tracks should it keep?"), asked.reply
     assert _ids(asked) == _ids(first)
     assert read_edit("make it shorter to 3").size == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "refs"),
+    [
+        ("keep only the first three", ["#1", "#2", "#3"]),  # was a search for "first three"
+        ("just keep 1-3", ["#1", "#2", "#3"]),
+        ("only keep the top 3", ["#1", "#2", "#3"]),
+        ("keep #1, #2 and #5", ["#1", "#2", "#5"]),
+        ("keep 2 and 4", ["#2", "#4"]),
+        ("keep the last two", ["#-2", "#-1"]),
+    ],
+)
+def test_keep_only_is_read_as_the_rest_going(text: str, refs: list) -> None:
+    edit = read_edit(text)
+    assert (edit.op, edit.refs, edit.invert) == ("remove", refs, True)
+
+
+@pytest.mark.parametrize("text", ["keep it calm", "keep going", "keep the vocals out"])
+def test_keep_without_places_is_no_edit(text: str) -> None:
+    assert not read_edit(text).invert
+
+
+def test_keep_only_swap_bare_numbers_and_replace_them_all(heldout_catalog) -> None:
+    """ "keep only the first three" searched for "first three", "swap 1 and 2" asked "which
+    one?", and "other ones please" ran the same search again (the same list back)."""
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("calm songs", settings, thread=thread)
+    assert len(first.playlist) >= 5, first.reply
+    swapped = ask("swap 1 and 2", settings, thread=thread)
+    ids = _ids(first)
+    assert _ids(swapped) == [ids[1], ids[0], *ids[2:]], swapped.reply
+    kept = ask("keep #1, #2 and #5", settings, thread=thread)
+    assert _ids(kept) == [ids[1], ids[0], ids[4]], kept.reply
+    other = ask("other ones please", settings, thread=thread)
+    assert other.reply.startswith("Replaced"), other.reply
+    assert len(other.playlist) == 3 and not set(_ids(other)) & set(_ids(kept)), other.reply
+    rows = _labels(heldout_catalog, other)
+    assert all(r["energy"] in ("low", "medium") for r in rows), rows
+    top = ask("just keep 1-2", settings, thread=thread)
+    assert _ids(top) == _ids(other)[:2], top.reply
+
+
+def test_new_songs_as_a_first_message_is_a_request(heldout_catalog) -> None:
+    answer = ask("new songs", heldout_catalog.settings, thread=_thread())
+    assert answer.playlist and "could not answer" not in answer.reply, answer.reply

@@ -724,3 +724,11 @@ def test_a_refusal_of_a_pick_is_left_to_the_playlist_edits() -> None:
 )
 def test_a_key_named_without_in(text: str, expected: dict) -> None:
     assert read_request(text).constraints == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["cheer me up", "something to lift my mood", "cheer me up instead"]
+)
+def test_cheer_me_up_is_a_happy_wish(text: str) -> None:
+    reading = read_request(text)  # was searched for the word "cheer"
+    assert reading.constraints == {"mode": "major"} and not reading.leftover, reading.leftover

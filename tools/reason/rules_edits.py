@@ -58,14 +58,36 @@ EditOp = Literal[PlaylistOp, "different", "again", "surprise"]
 "again": "even more" repeats the standing relative wish ("calmer") against the playlist,
 or, when there is none, adds tracks as "more" does; and "surprise": "surprise me", a varied
 sample of the catalog (``ops.sample_catalog``) instead of a search for words."""
-_REF = r"(?:#\s*\d{1,3}|(?:number|no\.?|track)\s+\d{1,3}|the\s+[a-z]+\s+(?:one|track|song|pick))"
+_REF = (
+    r"(?:#\s*\d{1,3}|(?:number|no\.?|track)\s+\d{1,3}|the\s+[a-z]+\s+(?:one|track|song|pick)|"
+    r"\d{1,3}(?!\s*(?:bpm|min|sec|%)))"
+)
 EXCHANGE = re.compile(
     rf"\b(?:swap|switch|exchange|flip|trade)\s+(?:the\s+(?:places|order)\s+of\s+)?{_REF}\s+"
     rf"(?:and|with|&)\s+{_REF}\s*(?:around|round|places|over)?\W*$",
     re.I,
 )
-""""swap #2 and #3", "switch the first one with the third one": they trade places (not
-replaced: "swap #3 for something calmer" still replaces)."""
+""""swap #2 and #3", "swap 1 and 2", "switch the first one with the third one": they trade
+places (not replaced: "swap #3 for something calmer" still replaces)."""
+KEEP_ONLY = re.compile(
+    r"\b(?:keep|leave|retain)\s+(?:only|just)\b|\b(?:only|just)\s+(?:keep|leave|retain)\b|"
+    r"^\W*(?:ok(?:ay)?\W+)?(?:keep|leave)\s+(?:the\s+)?(?:first|top|last|final|#|\d)",
+    re.I,
+)
+""""keep only the first three", "just keep 1-3", "keep #1, #2 and #5": the rest go."""
+_SPAN = re.compile(r"(?<![\d#])#?(\d{1,2})\s*(?:-|–|to|through|thru)\s*#?(\d{1,2})(?!\d)", re.I)
+_BARE = re.compile(r"(?<![\w.])#?\s*(\d{1,2})(?![\w.:])")
+ALL_OF_THEM = re.compile(
+    r"\b(?:replace|swap|change|redo|refresh|switch)\s+(?:out\s+)?(?:them\s+all|all\s+(?:of\s+)?"
+    r"(?:them|these|those|the\s+(?:tracks|songs|picks))|every(?:thing|\s+(?:one|track|song|pick))|"
+    r"the\s+(?:whole|entire)\s+(?:list|playlist|thing)|(?:the\s+)?(?:list|playlist))\b|"
+    r"^\W*(?:(?:ok(?:ay)?|hmm+|no|nah|meh|nope)\W+)*(?:(?:give me|show me|i want|try|can i (?:get|"
+    r"have)|got any|any)\s+)?(?:some\s+)?(?:other|different|new|fresh)\s+(?:ones|tracks|songs|"
+    r"picks)(?:\s+(?:please|pls|instead|then))*\W*$|^\W*(?:some\s+)?others(?:\s+please)?\W*$",
+    re.I,
+)
+""""replace them all", "other ones please", "different songs": every entry swapped for a
+new pick of the same request (a fresh search of the same words returned the same list)."""
 MOVE = re.compile(
     r"\b(?:move|put|place|bump|shift|make)\b.*?\b(?:to\s+|at\s+|in\s+|as\s+)?(?:the\s+)?"
     r"(?P<where>end|bottom|back|last(?:\s+(?:one|place|spot))?|top|start|front|beginning|"
@@ -84,7 +106,7 @@ SHRINK = re.compile(
 )
 """"make the playlist shorter" with no size: asked how many to keep, never guessed."""
 LAST_N = re.compile(
-    r"\bthe\s+(?P<end>last|final|bottom|first)\s+(?P<n>two|three|four|five|six|\d{1,2})"
+    r"\bthe\s+(?P<end>last|final|bottom|first|top)\s+(?P<n>two|three|four|five|six|\d{1,2})"
     r"(?:\s+(?:ones|tracks|songs|picks|of them))?\b",
     re.I,
 )
@@ -238,6 +260,7 @@ class Edit(BaseModel):
     order: Order | None = Field(None, description="A new order: shuffle, reverse, tempo, energy.")
     descending: bool = Field(False, description="Tempo/energy order from high to low.")
     bare: bool = Field(False, description="The message only points at a track ('#3?').")
+    invert: bool = Field(False, description="Keep only the referenced entries; the rest go.")
     to: int | None = Field(None, description="A move's new place, 1-based; -1 is the end.")
     keep: Constraints | None = Field(
         None,
@@ -344,8 +367,17 @@ def read_edit(text: str) -> Edit:
     if QUERY.search(clean) and not vocab.LEADS.search(clean) and not refs:
         return Edit(op="query")
     places = [r for r in refs if r.startswith("#")]
-    if EXCHANGE.search(clean) and len(places) == 2:
+    exchange = EXCHANGE.search(clean)
+    if exchange and len(places) != 2:  # "swap 1 and 2": bare numbers are places here
+        places = [f"#{n}" for n in re.findall(r"\d{1,3}", exchange.group(0))]
+    if exchange and len(places) == 2:
         return Edit(op="move", refs=places)
+    if KEEP_ONLY.search(clean):
+        kept = _kept(clean) or refs
+        if kept:
+            return Edit(op="remove", refs=kept, invert=True)
+    if ALL_OF_THEM.search(clean) and not places and condition(clean) is None:
+        return Edit(op="swap", refs=["all"])  # "replace every track with vocals" is by condition
     move = MOVE.search(clean)
     if move and places:
         return Edit(op="move", refs=places[:1], to=_place(move))
@@ -389,6 +421,20 @@ def read_edit(text: str) -> Edit:
     return Edit(refs=refs, bare=bool(refs) and (asks or _only_references(clean)))
 
 
+def _kept(text: str) -> list[str]:
+    """Places a "keep only ..." names: "the first three", "1-3", "1, 2 and 5"."""
+    ends = _ends(text)
+    if ends:
+        return ends
+    span = _SPAN.search(text)
+    if span:
+        a, b = sorted((int(span[1]), int(span[2])))
+        return [f"#{n}" for n in range(a, b + 1)] if a >= 1 else []
+    verb = re.search(r"\b(?:keep|leave|retain)\b", text, re.I)
+    after = text[verb.end() :] if verb else text
+    return [f"#{n}" for n in _BARE.findall(after) if int(n) >= 1]
+
+
 def _place(m: re.Match[str]) -> int:
     """The new place a MOVE match names: 1-based, -1 for the end."""
     where = (m["where"] or m["where2"] or "").lower()
@@ -405,7 +451,7 @@ def _ends(text: str) -> list[str]:
     if m is None:
         return []
     n = _number(m["n"]) or 0
-    if m["end"].lower() == "first":
+    if m["end"].lower() in ("first", "top"):
         return [f"#{i}" for i in range(1, n + 1)]
     return [f"#{-i}" for i in range(n, 0, -1)]
 
