@@ -24,6 +24,7 @@ from linernotes.agent.wording import describe_track
 from linernotes.tools.catalog.filters import constraints_to_where
 from linernotes.tools.catalog.search import fuse, lexical_search
 from linernotes.tools.catalog.search import search_text as text_search
+from linernotes.tools.clip import clip
 from linernotes.tools.errors import CatalogError, LinernotesError, TrackNotFoundError
 from linernotes.tools.reason.contexts import ContextProfile
 from linernotes.tools.schemas import Candidate, Constraints, Levels, Step, Track, Verdict
@@ -391,5 +392,6 @@ def get_track(env: Env, track: str) -> Out:
 def listen_to_track(env: Env, track: str) -> Out:
     """What the listener heard in a track: its caption (cached at ingest, or on upload)."""
     t: Track = lookup(track, env.state, env.ctx)
-    text = f"“{t.title}” ({describe_track(t)}).\n{t.caption}"
+    by = f" by {clip(t.artist, 80)}" if t.artist else ""  # "who is the artist of #1?"
+    text = f"“{t.title}”{by} ({describe_track(t)}).\n{t.caption}"
     return Out(text, f"caption of {t.title}", {"focus": t.id}, t, backend=t.provenance.listener)

@@ -16,7 +16,12 @@ from typing import get_args
 
 from linernotes.agent.ops import HARD, Env, Out, merge_constraints
 from linernotes.agent.refs import lookup, track_of
-from linernotes.agent.wording import constraint_words, describe_track, explanation, rank_line
+from linernotes.agent.wording import (
+    describe_track,
+    explanation,
+    limit_words,
+    rank_line,
+)
 from linernotes.tools.errors import CatalogError, LinernotesError, TrackNotFoundError
 from linernotes.tools.playlist import (
     PlaylistEdit,
@@ -211,7 +216,7 @@ def remember_constraints(env: Env, constraints: Constraints, replace: bool = Fal
         **{k: v for k, v in constraints.model_dump(exclude_defaults=True).items() if k in HARD}
     )
     sticky = hard if replace else merge_constraints(env.state.get("sticky"), hard)
-    words = constraint_words(sticky)
+    words = limit_words(sticky)  # "no more jazz": exclusions are standing constraints too
     text = f"From now on: {', '.join(words)}." if words else "No standing constraints now."
     return Out(text, text, {"sticky": sticky}, sticky)
 

@@ -701,3 +701,22 @@ def test_keep_only_swap_bare_numbers_and_replace_them_all(heldout_catalog) -> No
 def test_new_songs_as_a_first_message_is_a_request(heldout_catalog) -> None:
     answer = ask("new songs", heldout_catalog.settings, thread=_thread())
     assert answer.playlist and "could not answer" not in answer.reply, answer.reply
+
+
+@pytest.mark.parametrize(
+    "text", ["songs that aren't too long", "songs that aren't too long and not too short"]
+)
+def test_not_too_long_is_no_wish_for_shorter(text: str) -> None:
+    from linernotes.tools.reason.rules import RulesReasoner
+
+    c = RulesReasoner().understand(text).constraints
+    assert not c.shorter and not c.longer, c  # "aren't too long" was "shorter than the list"
+
+
+def test_no_more_jazz_says_the_standing_exclusion(heldout_catalog) -> None:
+    """ "no more jazz" answered "No standing constraints now." (exclusions went unsaid)."""
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("calm songs", settings, thread=thread)
+    answer = ask("no more jazz", settings, thread=thread)
+    assert "no jazz" in answer.reply and "No standing constraints" not in answer.reply
+    assert not {r["style"] for r in _labels(heldout_catalog, answer)} & {"jazz piano trio"}

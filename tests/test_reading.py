@@ -732,3 +732,24 @@ def test_a_key_named_without_in(text: str, expected: dict) -> None:
 def test_cheer_me_up_is_a_happy_wish(text: str) -> None:
     reading = read_request(text)  # was searched for the word "cheer"
     assert reading.constraints == {"mode": "major"} and not reading.leftover, reading.leftover
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "count"),
+    [
+        ("vocals: no", {"no_vocals": True}, None),  # was "with vocals"
+        ("drums - no", {"exclude_instruments": ["drums"]}, None),
+        ("vocals: none, energy: low, bpm: 80-100",
+         {"no_vocals": True, "max_energy": "low", "min_bpm": 80.0, "max_bpm": 100.0}, None),
+        ("energy level: high", {"min_energy": "high"}, None),  # "energy" was not understood
+        ("no more than 3 punk songs", {"genres": ["punk rock"]}, 3),  # was: no punk rock
+        ("not more than 100 bpm", {"max_bpm": 100.0}, None),
+        ("ok, no", {}, None),
+        ("songs that aren't too long", {}, None),  # was "shorter than the list"
+    ],
+)  # fmt: skip
+def test_form_style_answers_and_quantities(text: str, expected: dict, count: int | None) -> None:
+    genres = {"metal", "punk rock", "jazz piano trio", "ambient"}
+    reading = read_request(text, grounding=Grounding(frozenset(genres), frozenset()))
+    assert reading.constraints == expected and reading.count == count, reading.constraints
+    assert not reading.leftover and not reading.unclear, (reading.leftover, reading.unclear)

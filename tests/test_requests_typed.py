@@ -228,3 +228,12 @@ def test_sums_and_how_to_questions_get_no_picks(heldout_catalog) -> None:
         answer = ask(text, heldout_catalog.settings)
         assert not answer.playlist and "linernotes ingest" in answer.reply, (text, answer.reply)
     assert ask("give me 2 songs", heldout_catalog.settings).playlist  # a count is no sum
+
+
+def test_who_is_the_artist_names_the_artist(heldout_catalog) -> None:
+    """ "who is the artist of #1" described #1 without naming who made it."""
+    settings, thread = heldout_catalog.settings, f"artist-{uuid.uuid4().hex[:8]}"
+    first = ask("upbeat songs", settings, thread=thread)
+    row = heldout_catalog.row_for(first.playlist[0].path)
+    answer = ask("who is the artist of #1", settings, thread=thread)
+    assert f"by {row['artist']}" in answer.reply, (row["artist"], answer.reply)

@@ -137,10 +137,21 @@ _SYMBOLS = (
     (re.compile(r"(?<![<>=-])<(?![<=])\s*(?=~?\d)"), " less than "),
     (re.compile(r"\s*(?:±|\+/-|\+-)\s*"), " give or take "),
     (re.compile(r"\s+&\s+"), " and "),
+    (
+        re.compile(
+            r"\benergy(?:\s+level)?\s*[:=]\s*(very low|low|medium|mid|moderate|high|very high)"
+            r"\b",
+            re.I,
+        ),
+        r"\1 energy",
+    ),  # "energy: low", as in a form
+    (re.compile(r"\b(?:no|not) more than\b", re.I), "at most"),  # "no" negated what followed
+    (re.compile(r"\b(?:no|not) (?:less|fewer) than\b", re.I), "at least"),
     (re.compile(r"(?<=\d)\+(?=\s*(?:hours?|hrs?|minutes?|mins?)\b)"), ""),  # "2+ hours"
 )
 """Comparison signs as words: "bpm > 120", "≥ 120 bpm", "120 ± 5 bpm", "120 & 140" were
-read as no bound, "about 120", "5 bpm" and "140" alone."""
+read as no bound, "about 120", "5 bpm" and "140" alone; "no more than 3 punk songs" is "at
+most 3" (its "no" excluded punk)."""
 
 
 def _symbols(text: str) -> str:
@@ -162,7 +173,7 @@ AFTER_NEGATION = re.compile(
     rf"|(?P<list>[a-z0-9]{_CLAUSE.format(and_or='')})\s*(?:are\s+(?:all\s+)?)"
     r"(?:excluded|off the table|banned|not allowed|not welcome|not wanted|a no(?:[- ]go)?)\b"
     rf"|(?P<asked>[a-z0-9]{_CLAUSE.format(and_or='')})\s*[?!.,:-]+\s*"
-    r"(?:no thanks|no thank you|nope|nah|no way|pass)\b)",
+    r"(?:no thanks|no thank you|nope|nah|no way|pass|(?:no|none|off)(?=\s*(?:[,.;!?]|$)))\b)",
     re.I,
 )
 """Negation said after what it refuses: "jazz excluded", "rock is off the table", "jazz?
@@ -172,7 +183,7 @@ as asking for jazz and rock; the clause is rewritten as "no <what>" and said bac
 
 NOT_REFUSABLE = re.compile(
     r"(?:no|not|nothing|without|that|this|it|these|those|they|the (?:last|first|second|third)|"
-    r"number|track|song|pick)\b",
+    r"number|track|song|pick|ok|okay|yes|yeah|hmm+|well|so|um+|uh+|sorry|thanks?|oh|ah)\b",
     re.I,
 )
 """Clauses that already say no, or point at a pick (an edit: "that one is out")."""

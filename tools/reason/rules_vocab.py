@@ -153,7 +153,7 @@ FILLER = re.compile(
 # them ("not too loud" is a bound, read elsewhere).
 _TOO = (
     r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )(?<!anything )(?<!none )(?<!neither )(?<!nor )"
-    r"\btoo\s+"
+    r"(?<!aren't )(?<!arent )(?<!wasn't )(?<!weren't )(?<!not be )(?<!never )\btoo\s+"
 )
 _LIST = r"(?:list|playlist|mix|set|queue)"
 _NOT_THE_LIST = "".join(
@@ -194,7 +194,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # -- playlist edits and references (tools/reason/rules_edits.py) ------------------------
 STICKY = re.compile(
     r"\b(from now on|going forward|from here on|for the rest of (?:the|this) (?:session|chat|"
-    r"playlist|conversation)|for now on|until i say otherwise|always|no more)\b",
+    r"playlist|conversation)|for now on|until i say otherwise|always|no more(?!\s+than))\b",
     re.I,
 )
 FORGET = re.compile(
