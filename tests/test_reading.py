@@ -97,6 +97,11 @@ def test_a_count_does_not_swallow_the_words_it_spans() -> None:
         ("reggea", {"genres": ["reggae"]}),
         ("withuot vocals", {"no_vocals": True}),
         ("tecno", {"genres": ["techno"]}),
+        ("dont wnat drums", {"exclude_instruments": ["drums"]}),  # was WITH drums
+        ("slwo songs", {"max_bpm": 90.0}),  # short words: two letters swapped
+        ("fsat songs", {"min_bpm": 120.0}),
+        ("jaz", {"genres": ["jazz piano trio"]}),  # three letters: was dropped without a word
+        ("rok music", {"genres": ["rock"]}),
     ],
 )
 def test_typos_against_the_vocabulary(text: str, expected: dict) -> None:
@@ -107,6 +112,8 @@ def test_typos_against_the_vocabulary(text: str, expected: dict) -> None:
 
 def test_typo_correction_is_narrow() -> None:
     assert read_request("hello").constraints == {}  # not "cello"
+    for word in ("gym", "lol", "omg", "pls", "sad", "fun", "hip", "dub", "sax"):
+        assert not any("read as" in line for line in read_request(word).preface), word
     assert read_request("Neon Rain").constraints == {}  # a name; "rain" is not "racing"
     assert edits("reggea", "reggae") == 1 and edits("rain", "racing") == 2
 

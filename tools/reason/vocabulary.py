@@ -92,6 +92,7 @@ class Vocabulary:
     terms: dict[str, Term] = field(default_factory=dict)
     pattern: re.Pattern[str] = re.compile(r"(?!x)x")
     words: frozenset[str] = frozenset()
+    styles: frozenset[str] = frozenset()  # genre and instrument phrases (3-letter typos)
 
     def __post_init__(self) -> None:
         d = self.data
@@ -123,6 +124,9 @@ class Vocabulary:
             r"(?<![\w-])(" + "|".join(re.escape(p) for p in phrases) + r")(?![\w-])"
         )
         self.words = frozenset(w for p in self.terms for w in re.findall(r"[a-z]+", p))
+        self.styles = frozenset(
+            p for p, t in self.terms.items() if t.kind in ("genre", "instrument")
+        )
 
     def with_genres(self, genres: set[str]) -> Vocabulary:
         """This vocabulary plus a catalog's own genre tags as genre phrases."""
@@ -136,7 +140,7 @@ class Vocabulary:
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word a typo most likely meant ("vocls" -> "vocals"), or None."""
-        if len(word) < 4 or word in self.words or word in COMMON or word in english_words():
+        if len(word) < 3 or word in self.words or word in COMMON or word in english_words():
             return None
         from linernotes.tools.reason.contexts import keyword_words  # no cycle at import time
 
@@ -147,12 +151,18 @@ class Vocabulary:
         # short words, two from `typo_long` letters on: "rain" never becomes "racing".
         budget = 2 if len(word) >= int(self.data.get("typo_long", 8)) else 1
 
+        pool = self.styles if len(word) == 3 else self.words | COMMON | keyword_words()  # "son"
         cands = [
-            w for w in self.words | COMMON | keyword_words()
+            w for w in pool
             if len(w) >= 4 and w[0] == word[0] and abs(len(w) - len(word)) <= budget
         ]  # fmt: skip
-        if len(word) < 5:  # a short word may be a real one: only a dropped letter ("metl")
-            cands = [w for w in cands if len(w) == len(word) + 1]
+        if len(word) < 5:  # a short word may be a real one: only a dropped letter ("metl",
+            # "jaz": three letters only into a genre or instrument) or two letters swapped
+            # ("slwo", "wnat": "dont wnat drums" asked for drums)
+            cands = [
+                w for w in cands
+                if len(w) == len(word) + 1 or (len(word) >= 4 and sorted(w) == sorted(word))
+            ]  # fmt: skip
         # Everyday words compete too, and win ties: "somthing" is "something", which
         # means nothing, not "soothing", which would cap the energy of "for running".
         scored = sorted((edits(word, w), w not in COMMON, w) for w in cands)
