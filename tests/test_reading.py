@@ -760,3 +760,26 @@ def test_form_style_answers_and_quantities(text: str, expected: dict, count: int
     reading = read_request(text, grounding=Grounding(frozenset(genres), frozenset()))
     assert reading.constraints == expected and reading.count == count, reading.constraints
     assert not reading.leftover and not reading.unclear, (reading.leftover, reading.unclear)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("low 100s bpm", {"min_bpm": 100.0, "max_bpm": 104.0}),  # was dropped without a word
+        ("mid 90s bpm", {"min_bpm": 93.0, "max_bpm": 97.0}),  # was the decade
+        ("sub 100 bpm", {"max_bpm": 100.0}),  # was about 100
+        ("medium-fast songs", {"min_bpm": 105, "max_bpm": 135}),  # was not understood
+        ("around the 120 mark", {"min_bpm": 112.0, "max_bpm": 128.0}),  # searched "mark"
+        ("90-ish bpm", {"min_bpm": 82.0, "max_bpm": 98.0}),  # was dropped without a word
+    ],
+)
+def test_tempo_phrasings_with_parts_and_marks(text: str, expected: dict) -> None:
+    reading = read_request(text)
+    assert reading.constraints == expected, reading.constraints
+    assert not reading.leftover and not reading.unclear, (reading.leftover, reading.unclear)
+
+
+def test_an_early_or_late_decade_is_an_era() -> None:
+    reading = read_request("songs from the mid 90s")
+    assert reading.constraints == {} and not reading.leftover, reading.leftover
+    assert any("“mid 90s”: when a track was made" in u for u in reading.unclear)

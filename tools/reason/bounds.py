@@ -38,7 +38,9 @@ NOT_TEMPO_UNIT = re.compile(
     r"percent|%|pieces?|ones?|of)",
     re.I,
 )
-MAX_WORDS = r"under|below|less than|slower than|at most|max(?:imum)?|up to|lower than|<=?|tops"
+MAX_WORDS = (
+    r"under|below|less than|slower than|at most|max(?:imum)?|up to|lower than|<=?|tops|sub-?"
+)
 MIN_WORDS = r"over|above|more than|faster than|at least|min(?:imum)?|higher than|>=?|upwards of"
 COMPARE = re.compile(
     rf"\b(?:(?P<max>{MAX_WORDS})|(?P<min>{MIN_WORDS})|(?P<near>around|about|roughly|near|~|at))"
@@ -57,6 +59,19 @@ OPEN_ENDED = re.compile(
     re.I,
 )
 """"140 bpm or more", "140+ bpm", "100 bpm or less": one open end, not "about 140"."""
+DECADE = re.compile(
+    rf"\b(?:in\s+the\s+)?(?P<part>low|lower|mid|middle|high|upper)[\s-]+(?P<n>\d{{1,2}}0)'?s"
+    rf"(?P<unit>{TEMPO_WORDS})",
+    re.I,
+)
+""""low 100s bpm", "mid 90s bpm", "upper 120s bpm": a part of a ten-BPM band (the unit is
+needed: "mid 90s" alone is a decade)."""
+_DECADE_PART = {"low": (0, 4), "lower": (0, 4), "mid": (3, 7), "middle": (3, 7), "high": (6, 10)}
+MARK = re.compile(
+    rf"\b(?:around|about|near|roughly)\s+the\s+(?P<n>\d{{2,3}})(?P<unit>{TEMPO_WORDS})?\s+mark\b",
+    re.I,
+)
+""""around the 120 mark": about 120 BPM."""
 GIVE_OR_TAKE = re.compile(
     rf"\b(?P<n>\d{{2,3}})(?P<u1>{TEMPO_WORDS})?\s*(?:give or take|plus or minus|\+ or -)\s*"
     rf"(?P<d>\d{{1,2}})(?P<u2>{TEMPO_WORDS})?",
@@ -284,6 +299,17 @@ def tempo_bounds(low: str) -> list[Bound]:
     def tempo(n: float) -> bool:
         return TEMPO_RANGE[0] <= n <= TEMPO_RANGE[1]
 
+    for m in DECADE.finditer(low):
+        n = float(m["n"])
+        lo, hi = _DECADE_PART.get(m["part"].lower(), (6, 10))
+        if tempo(n):
+            found.append(Bound(m.span(), {"min_bpm": n + lo, "max_bpm": n + hi}, m.group(0)))
+            spans.append((m.start(), m.end()))
+    for m in MARK.finditer(low):
+        n = float(m["n"])
+        if tempo(n):
+            found.append(Bound(m.span(), {"min_bpm": n - 8, "max_bpm": n + 8}, m.group(0)))
+            spans.append((m.start(), m.end()))
     for m in GIVE_OR_TAKE.finditer(low):
         n, d = float(m["n"]), float(m["d"])
         if (m["u1"] or m["u2"]) and tempo(n) and 0 < d < n / 2:

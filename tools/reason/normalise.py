@@ -137,6 +137,7 @@ _SYMBOLS = (
     (re.compile(r"(?<![<>=-])<(?![<=])\s*(?=~?\d)"), " less than "),
     (re.compile(r"\s*(?:±|\+/-|\+-)\s*"), " give or take "),
     (re.compile(r"\s+&\s+"), " and "),
+    (re.compile(r"\b(\d{2,3})\s*-?\s*ish\b", re.I), r"about \1"),  # "90-ish bpm"
     (
         re.compile(
             r"\benergy(?:\s+level)?\s*[:=]\s*(very low|low|medium|mid|moderate|high|very high)"
