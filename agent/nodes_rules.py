@@ -79,15 +79,20 @@ def _positions(tokens: list[str], state: Any, ctx: Context) -> list[int]:
     return out
 
 
-def accumulate(standing: Constraints, turn: Constraints) -> Constraints:
+def accumulate(
+    standing: Constraints, turn: Constraints, released: list[str] | tuple[str, ...] = ()
+) -> Constraints:
     """The standing request's constraints with this turn's on top.
 
     Constraints add up ("for running" then "only instrumental ones" keeps both) unless the
     turn replaces one: a new value of the same field, the opposite wish ("with vocals"
     after "no vocals"), or a bound that leaves no room with the standing one ("over 140"
-    after "under 120" drops the "under 120").
+    after "under 120" drops the "under 120"), or says it no longer holds (``released``:
+    "actually vocals are fine" lifts "no vocals").
     """
-    base = standing.model_dump(exclude_defaults=True)
+    base = {
+        k: v for k, v in standing.model_dump(exclude_defaults=True).items() if k not in released
+    }
     new = turn.model_dump(exclude_defaults=True)
     for a, b in OPPOSITES:
         if a in new:
@@ -118,13 +123,25 @@ def inherit(basis: Request, turn: Request) -> Request:
             "intent": "refine",
             "context": turn.context or basis.context,
             "context_name": turn.context_name or basis.context_name,
-            "constraints": accumulate(basis.constraints, turn.constraints),
+            "constraints": accumulate(basis.constraints, turn.constraints, turn.released),
+            "text_query": _query_of(basis, turn),
             "count": turn.count or basis.count,
             # what this turn added is said too ("“not so loud” → energy up to medium")
             "understood": list(dict.fromkeys([*basis.understood, *turn.understood])),
             "unclear": turn.unclear,
         }
     )
+
+
+def _query_of(basis: Request, turn: Request) -> str | None:
+    """The words a refinement searches with: the playlist's, unless the turn names new genres.
+
+    "punk rock" then "not punk, metal" searched for "punk rock" with punk excluded.
+    """
+    asked = [g for g in turn.constraints.genres if g not in basis.constraints.genres]
+    if asked and basis.anchor is None:
+        return turn.text_query or " ".join(asked)
+    return basis.text_query
 
 
 def _anchor(ref: str, state: Any, ctx: Context, extra: dict[str, Any]) -> str:
@@ -449,6 +466,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     context = act.context_name or act.context
     env = Env(ctx, dict(state))
     update.update(extra, request=act, plan=plan, context_profile=profile_for(context, env))
+    sticky = state.get("sticky")
+    if request.released and sticky is not None:  # "vocals are fine" lifts a standing "no vocals"
+        kept = sticky.model_dump(exclude_defaults=True)
+        update["sticky"] = Constraints(
+            **{k: v for k, v in kept.items() if k not in request.released}
+        )
     if plan.remember and plan.op != "sticky":  # "..., and no vocals from now on"
         out = call(
             "remember_constraints", remember_constraints, env, constraints=request.constraints

@@ -720,3 +720,31 @@ def test_no_more_jazz_says_the_standing_exclusion(heldout_catalog) -> None:
     answer = ask("no more jazz", settings, thread=thread)
     assert "no jazz" in answer.reply and "No standing constraints" not in answer.reply
     assert not {r["style"] for r in _labels(heldout_catalog, answer)} & {"jazz piano trio"}
+
+
+def test_vocals_are_fine_lifts_an_earlier_no_vocals(heldout_catalog) -> None:
+    """ "no vocals please" then "actually vocals are fine" kept the list instrumental."""
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("upbeat songs", settings, thread=thread)
+    plain = ask("no vocals please", settings, thread=thread)
+    assert plain.request.constraints.no_vocals
+    lifted = ask("actually vocals are fine", settings, thread=thread)
+    assert not lifted.request.constraints.no_vocals, lifted.reply
+    assert "instrumental only" not in lifted.reply.splitlines()[0], lifted.reply
+    assert any(r["has_voice"] == "1" for r in _labels(heldout_catalog, lifted)), lifted.reply
+
+
+def test_not_punk_metal_is_a_correction_to_metal(heldout_catalog) -> None:
+    """ "punk rock" then "not punk, metal" excluded both and searched for "punk rock"."""
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("punk rock", settings, thread=thread)
+    answer = ask("not punk, metal", settings, thread=thread)
+    styles = [r["style"] for r in _labels(heldout_catalog, answer)]
+    assert styles and set(styles) == {"metal"}, styles
+
+
+def test_how_many_are_left_is_about_the_list(heldout_catalog) -> None:
+    settings, thread = heldout_catalog.settings, _thread()
+    first = ask("calm music", settings, thread=thread)
+    answer = ask("how many are left", settings, thread=thread)
+    assert f"({len(first.playlist)} tracks)" in answer.reply, answer.reply  # was off-topic

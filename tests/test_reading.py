@@ -783,3 +783,25 @@ def test_an_early_or_late_decade_is_an_era() -> None:
     reading = read_request("songs from the mid 90s")
     assert reading.constraints == {} and not reading.leftover, reading.leftover
     assert any("“mid 90s”: when a track was made" in u for u in reading.unclear)
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded", "asked"),
+    [
+        ("not punk, metal", ["punk rock"], ["metal"]),  # a correction: metal is wanted
+        ("not jazz, ambient instead", ["jazz piano trio"], ["ambient"]),
+        ("no punk, metal", ["metal", "punk rock"], []),  # a list of exclusions stays one
+        ("not punk, metal or techno", ["metal", "punk rock", "techno"], []),
+        ("except metal, punk", ["metal", "punk rock"], []),
+    ],
+)
+def test_not_x_comma_y_is_a_correction(text: str, excluded: list, asked: list) -> None:
+    genres = {"metal", "punk rock", "jazz piano trio", "ambient", "techno"}
+    reading = read_request(text, grounding=Grounding(frozenset(genres), frozenset()))
+    assert sorted(reading.constraints.get("exclude_genres", [])) == excluded
+    assert reading.constraints.get("genres", []) == asked
+
+
+def test_vocals_either_way_releases_the_voice_constraints() -> None:
+    assert read_request("actually vocals are fine").released == {"no_vocals", "vocals_only"}
+    assert read_request("metal is fine").released == set()

@@ -246,6 +246,11 @@ class Request(Record):
     language: str | None = Field(
         None, description="ISO code of a non-English message (de, es, fr), if detected."
     )
+    released: list[str] = Field(
+        default_factory=list,
+        description="Constraint fields this turn lifts ('vocals are fine': no_vocals and "
+        "vocals_only), earlier turns' and standing ones included.",
+    )
 
 
 class Candidate(Record):

@@ -129,6 +129,7 @@ class Reading:
     negated_unknown: list[str] = field(default_factory=list)  # unknown words in a "not" scope
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
     allowed_genres: set[str] = field(default_factory=set)  # "metal is fine": never excluded
+    released: set[str] = field(default_factory=set)  # "vocals are fine": lifts no_vocals
 
 
 @dataclass
@@ -273,6 +274,8 @@ def read_request(
             if term.kind == "genre":  # "no rock, but metal is fine": metal stays allowed
                 held = grounding.genres_for(term.value, word, vocab) if grounding else []
                 reading.allowed_genres |= {term.value, *held}
+            elif term.kind in ("voice", "instrumental"):  # lifts an earlier "no vocals"
+                reading.released |= {"no_vocals", "vocals_only"}
     masked = _mask(low, spans)
     for m in vocab.pattern.finditer(masked):
         term = vocab.terms[m.group(1)]
@@ -286,13 +289,14 @@ def read_request(
         events.append(_Event(m.start(), m.end(), "with"))
     events.sort(key=lambda e: (e.start, e.end))
 
-    negated, hedged, in_scope, last_kind = False, False, 0, ""
+    negated, hedged, in_scope, last_kind, opened = False, False, 0, "", ""
     for i, e in enumerate(events):
         if e.kind == "negator":
-            negated, in_scope = True, 0
+            negated, in_scope, opened = True, 0, e.typed.strip()
             hedged = bool(HEDGE.match(low, e.end))
         elif e.kind == "break":
-            if negated and _same_kind_list(low, e, events[i + 1 : i + 2], last_kind):
+            same = _same_kind_list(low, e, events[i + 1 : i + 2], last_kind)
+            if negated and same and not _correction(low, opened, e, events[i + 1 :]):
                 continue  # "except metal and punk": the list shares the negation
             negated = False
         elif e.kind == "with":
@@ -379,6 +383,20 @@ def _apply(reading: Reading, values: dict[str, Any], said: str) -> None:
 def _add(c: dict[str, Any], key: str, value: str) -> None:
     if value not in c.setdefault(key, []):
         c[key].append(value)
+
+
+def _correction(low: str, opened: str, brk: _Event, following: list[_Event]) -> bool:
+    """A correction ("not punk, metal": metal is wanted), not a list of exclusions.
+
+    Only "not", a comma, and one item closing the message ("no punk, metal" and "not
+    punk, metal or techno" stay lists).
+    """
+    if opened != "not" or low[brk.start : brk.end].strip() != "," or not following:
+        return False
+    rest = low[following[0].end :]
+    return not [e for e in following[1:] if e.kind == "term"] and not re.sub(
+        r"\b(?:please|pls|instead|then|thanks|thank you|rather)\b|\W", "", rest
+    )
 
 
 def _same_kind_list(low: str, brk: _Event, following: list[_Event], kind: str) -> bool:

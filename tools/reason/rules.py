@@ -213,6 +213,7 @@ class RulesReasoner:
             absent=names.absent,
             did_you_mean=names.did_you_mean,
             language=reading.language,
+            released=sorted(reading.released),
         )
 
     @staticmethod

@@ -125,7 +125,10 @@ QUERY = re.compile(
     r"|\bhow long (?:does|will|would) (?:it|the playlist|this|the list|that) "
     r"(?:last|run|play|take)\b"
     r"|\bhow many (?:tracks|songs|picks) (?:are|is) (?:on|in) (?:it|the playlist|the list|this|"
-    r"there)\b",
+    r"there)\b"
+    r"|\bhow many (?:(?:tracks|songs|picks) )?(?:are|is) (?:left|still there|on it|in it|on the "
+    r"(?:list|playlist))\b|\bhow many (?:(?:tracks|songs|picks) )?(?:now|left)\W*$"
+    r"|\bhow many (?:tracks|songs|picks) (?:does|do) (?:it|the (?:list|playlist)|we) have\b",
     re.I,
 )
 """A question about the list as it stands ("which one is the fastest?", "which ones have
