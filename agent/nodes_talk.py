@@ -20,13 +20,15 @@ from linernotes.agent.traces import traced
 from linernotes.agent.wording import (
     HELP,
     OFF_TOPIC,
+    PLAYBACK,
     THANKS,
     USAGE,
     absent_reply,
     catalog_reply,
 )
 from linernotes.tools.errors import LinernotesError
-from linernotes.tools.reason.rules_vocab import CATALOG_QUESTION
+from linernotes.tools.reason.rules_vocab import ABOUT_ME, CATALOG_QUESTION
+from linernotes.tools.reason.rules_vocab import PLAYBACK as PLAYBACK_ASK
 from linernotes.tools.reason.rules_vocab import USAGE as USAGE_QUESTION
 
 BYE_WORDS = re.compile(
@@ -68,12 +70,16 @@ def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     request = state.get("request")
     if request is not None and request.off_topic:
         return {"reply": OFF_TOPIC}
+    if USAGE_QUESTION.search(text):  # before the unclear words: "turn", "volume" are no music
+        return {"reply": USAGE}
+    if PLAYBACK_ASK.search(text):
+        return {"reply": PLAYBACK}
+    if ABOUT_ME.search(text):
+        return {"reply": HELP}
     if request is not None and (request.absent or request.unclear):
         return {"reply": absent_reply(request)}
     if CATALOG_QUESTION.search(text):
         return {"reply": catalog_reply(runtime.context.catalog.overview())}
-    if USAGE_QUESTION.search(text):
-        return {"reply": USAGE}
     reply = BYE if BYE_WORDS.search(text) else THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])
     if n:

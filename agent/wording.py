@@ -30,6 +30,10 @@ USAGE = (
     "for “more like this”. Then ask for music in your words: “calm piano for studying”, "
     "“upbeat, no vocals, 120-140 bpm”, “why #2?”, “swap #3 for something calmer”."
 )
+PLAYBACK = (
+    "I pick and explain music; I don't play it. Play the picks in the app's players, or "
+    "say “export the playlist as m3u” and open the file in your music player."
+)
 THANKS = "You're welcome. Ask for more music whenever you like."
 OFF_TOPIC = (
     "I can't help with that: I only recommend and explain music from this catalog "

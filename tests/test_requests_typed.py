@@ -237,3 +237,30 @@ def test_who_is_the_artist_names_the_artist(heldout_catalog) -> None:
     row = heldout_catalog.row_for(first.playlist[0].path)
     answer = ask("who is the artist of #1", settings, thread=thread)
     assert f"by {row['artist']}" in answer.reply, (row["artist"], answer.reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("turn up the volume", "I don't play it"),  # was five picks for "turn volume"
+        ("next song", "I don't play it"),
+        ("pause", "I don't play it"),
+        ("open spotify", "I don't play it"),
+        ("recommend a movie", "only recommend and explain music"),  # was five picks
+        ("recommend a podcast", "only recommend and explain music"),
+        ("how do I cook pasta", "only recommend and explain music"),  # was dinner music
+        ("tell me about yourself", "I pick music from your catalog"),  # was "no #1 yet"
+        ("yes", "I pick music from your catalog"),  # was five random picks
+        ("lol", "I pick music from your catalog"),
+    ],
+)
+def test_what_is_not_a_music_request_gets_no_picks(heldout_catalog, text: str, says: str) -> None:
+    answer = ask(text, heldout_catalog.settings)
+    assert not answer.playlist and says in answer.reply, (text, answer.reply)
+
+
+@pytest.mark.parametrize(
+    "text", ["video game music", "music for a movie night", "play jazz", "soundtrack for my film"]
+)
+def test_music_about_films_and_games_still_gets_picks(heldout_catalog, text: str) -> None:
+    assert ask(text, heldout_catalog.settings).playlist, text

@@ -28,6 +28,9 @@ ARITHMETIC = re.compile(
     re.I,
 )
 """A sum ("what's 2+2", "12 times 7"): no music in it, so no picks either."""
+HOW_TO = re.compile(r"^\W*how (?:do|can|should|would|to|does one)\b", re.I)
+"""A how-to question with an off-topic word ("how do I cook pasta") is off-topic even
+when a word also names a listening situation ("cook": dinner music)."""
 
 
 @dataclass
@@ -102,6 +105,7 @@ def honesty(
         (reading.off_topic and not signal)
         or (not signal and bool(unknown) and bool(QUESTION.search(reading.text)))
         or (not (signal or reading.constraints) and bool(ARITHMETIC.search(reading.text)))
+        or (reading.off_topic and not reading.music and bool(HOW_TO.search(reading.text)))
     )
     if unknown and not off_topic:
         words = ", ".join(f"“{w}”" for w in dict.fromkeys(unknown))

@@ -62,6 +62,10 @@ BREAK = re.compile(
     re.I,
 )
 WITH = re.compile(r"\bwith\b", re.I)
+ASKING_WORDS = frozenset(
+    {"recommend", "recommendation", "recommendations", "suggest", "suggestions", "play"}
+)
+"""Music words that only ask ("recommend a movie"): they make no message about music."""
 EITHER_WAY = re.compile(
     r"\b(?:(?:i\s+)?(?:(?:don'?t|do not)\s+(?:mind|care about|hate)|wouldn'?t mind)|"
     r"(?:fine|ok|okay) with|open to)"
@@ -430,8 +434,8 @@ def _term(
 ) -> None:
     """Apply one vocabulary term, negated or not (``hedged``: "not too", "not very")."""
     c = reading.constraints
-    if term.kind != "off_topic":
-        reading.music = True
+    if term.kind != "off_topic" and typed not in ASKING_WORDS:
+        reading.music = True  # "recommend a movie": asking is not yet about music
     if term.kind == "off_topic":
         reading.off_topic = True
     elif term.kind in ("voice", "instrumental"):

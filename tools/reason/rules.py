@@ -167,7 +167,9 @@ class RulesReasoner:
             reading = again
         constraints = self._constraints(rest, reading)
         count = reading.count or self._count_for_length(reading, catalog)
-        about_catalog = bool(vocab.CATALOG_QUESTION.search(clean) or vocab.USAGE.search(clean))
+        about_catalog = any(
+            p.search(clean) for p in (vocab.CATALOG_QUESTION, vocab.USAGE, vocab.PLAYBACK)
+        )
         if (
             intent == "chat"
             and not about_catalog
@@ -263,8 +265,10 @@ class RulesReasoner:
     @staticmethod
     def _intent(text: str) -> Intent:
         """Explain, describe and refine are checked first: they reuse recommend's words."""
-        if vocab.CATALOG_QUESTION.search(text) or vocab.USAGE.search(text):
+        if any(p.search(text) for p in (vocab.CATALOG_QUESTION, vocab.USAGE, vocab.PLAYBACK)):
             return "chat"  # answered from the catalog's counts or with how to, not with picks
+        if vocab.ABOUT_ME.search(text):
+            return "chat"  # about linernotes, not a track to describe
         if vocab.EXPLAIN.search(text) and not re.search(r"\bwhy not\b", text, re.I):
             return "explain"
         if vocab.DESCRIBE.search(text):

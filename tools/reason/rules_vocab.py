@@ -58,6 +58,21 @@ RECOMMEND = re.compile(
     r"play|find|give me|playlist|need|want|looking for|more|calmer|faster|slower|tunes?)\b",
     re.I,
 )
+PLAYBACK = re.compile(
+    r"^\W*(?:(?:please|pls|can you|could you|now)\W+)*(?:(?:turn|crank|pump) (?:up|down) the "
+    r"(?:volume|sound)|(?:volume|sound) (?:up|down)|(?:louder|quieter)(?: please)?\W*$|"
+    r"(?:next|previous|prev|last) (?:song|track|one)\W*$|skip(?: (?:this|it|the song|the track|"
+    r"ahead))?\W*$|pause(?: (?:it|the music|this))?\W*$|stop(?: (?:it|the music|playing|this))?"
+    r"\W*$|resume(?: playing)?\W*$|unpause\W*$|mute\W*$|rewind\W*$|replay\W*$|"
+    r"open (?:spotify|youtube|apple music|itunes|soundcloud|tidal|deezer)\b|"
+    r"(?:play|put) (?:it|this|that|them|these|the (?:playlist|list|music)) on (?:spotify|youtube|"
+    r"apple music|my speakers?|the speakers?)\b)",
+    re.I,
+)
+"""Player controls ("next song", "turn up the volume", "pause"): linernotes picks music, it
+does not play it; answered with where the picks can be played, never with picks."""
+ABOUT_ME = re.compile(r"^\W*tell me about (?:yourself|you)\W*$", re.I)
+"""About linernotes itself, not a track to describe: answered with what it does."""
 USAGE = re.compile(
     r"\bhow (?:do|can|should|would) (?:i|we|you)\s+(?:\w+\s+){0,2}?(?:add|import|upload|load|"
     r"put|get|ingest|scan|index|bring)\b(?:\s+\w+){0,3}?\s+(?:music|songs?|tracks?|files?|"
@@ -71,7 +86,8 @@ how to, never with picks."""
 CHAT = re.compile(
     r"^\W*(hi|hello|hey|yo|thanks?|thank you|cheers|ok(ay)?|cool|great|nice|bye|goodbye|see you|"
     r"cya|good ?night|that'?s all|i'?m done|"
-    r"help|who are you|what are you|what can you do|how are you|good (morning|evening))\b",
+    r"help|who are you|what are you|what can you do|how are you|good (morning|evening)|"
+    r"yes|yeah|yep|yup|sure|lol|lmao|haha+|hehe+)\b|^\W*tell me about (?:yourself|you)\W*$",
     re.I,
 )
 LEADS = re.compile(
