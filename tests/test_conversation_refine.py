@@ -748,3 +748,16 @@ def test_how_many_are_left_is_about_the_list(heldout_catalog) -> None:
     first = ask("calm music", settings, thread=thread)
     answer = ask("how many are left", settings, thread=thread)
     assert f"({len(first.playlist)} tracks)" in answer.reply, answer.reply  # was off-topic
+
+
+def test_vocals_fine_again_keeps_the_other_standing_constraints(heldout_catalog) -> None:
+    """ "vocals are fine again" forgot every standing constraint ("no drums" too)."""
+    settings, thread = heldout_catalog.settings, _thread()
+    ask("calm songs", settings, thread=thread)
+    ask("no drums from now on", settings, thread=thread)
+    ask("no vocals from now on", settings, thread=thread)
+    answer = ask("vocals are fine again", settings, thread=thread)
+    assert not answer.request.constraints.no_vocals, answer.request.constraints
+    rows = _labels(heldout_catalog, answer)
+    assert rows and not any("drums" in r["instruments"] for r in rows), rows
+    assert any(r["has_voice"] == "1" for r in rows), rows  # the voice wish is lifted

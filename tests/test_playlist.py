@@ -124,7 +124,8 @@ def test_export_refuses_unknown_formats_and_empty_playlists(tmp_path) -> None:
         ("give me two more", "more", [], {"count": 2}),
         ("another one please", "more", [], {"count": 1}),
         ("no vocals from now on", "sticky", [], {"sticky": True}),
-        ("vocals are fine again", "forget", [], {}),
+        ("vocals are fine again", None, [], {}),  # lifts the voice wish alone (released)
+        ("forget the constraints", "forget", [], {}),
         ("export the playlist as m3u", "export", [], {"fmt": "m3u"}),
         ('save it to "/tmp/a b/list.xspf"', "export", [], {"path": "/tmp/a b/list.xspf"}),
         ("show the playlist", "show", [], {}),

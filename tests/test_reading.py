@@ -805,3 +805,15 @@ def test_not_x_comma_y_is_a_correction(text: str, excluded: list, asked: list) -
 def test_vocals_either_way_releases_the_voice_constraints() -> None:
     assert read_request("actually vocals are fine").released == {"no_vocals", "vocals_only"}
     assert read_request("metal is fine").released == set()
+
+
+def test_a_three_letter_word_nothing_knows_is_said() -> None:
+    """ "some emo songs" dropped "emo" without a word (only longer words were said)."""
+    from linernotes.tools.reason.honesty import honesty
+    from linernotes.tools.reason.names import Names
+
+    reading = read_request("some emo songs")
+    said = honesty(reading, Names(), None, None, "some emo songs", anchored=False)
+    assert any("“emo”" in line for line in said.unclear), said.unclear
+    assert read_request("new age").constraints == {"genres": ["ambient"]}
+    assert any("old stuff" in u for u in read_request("old stuff").unclear)

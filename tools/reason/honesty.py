@@ -96,7 +96,7 @@ def honesty(
         )
     )
     rest_words = set(re.findall(r"[a-z][a-z'-]+", rest.lower()))
-    unknown = [w for w in reading.leftover if w in rest_words and w not in skip and len(w) > 3]
+    unknown = [w for w in reading.leftover if w in rest_words and w not in skip and len(w) > 2]
     named = bool(context_name) and keyword_context
     signal = (
         reading.music or anchored or bool(named or names.absent or names.artists or names.described)

@@ -61,8 +61,9 @@ def named_keys(masked: str, low: str, cased: str | None) -> list[NamedKey]:
 
 
 ERA = re.compile(
-    r"\b(?:(?:(?:early|mid|late)[\s-]+)?(?:19|20)?[0-9]0'?s|sixties|seventies|eighties|nineties|noughties|oldies|"
-    r"old[- ]school|from (?:the )?(?:19|20)\d\d|released (?:in|after|before) (?:19|20)\d\d|"
+    r"\b(?:(?:(?:early|mid|late)[\s-]+)?(?:19|20)?[0-9]0'?s|sixties|seventies|eighties|"
+    r"nineties|noughties|oldies|old[- ]school|old (?:stuff|songs|music|tracks|tunes)|"
+    r"from (?:the )?(?:19|20)\d\d|released (?:in|after|before) (?:19|20)\d\d|"
     r"new releases|latest releases|this year'?s|newest|latest (?:songs|tracks|music|hits)|"
     r"recent releases|just released|brand new (?:songs|tracks|music))\b",
     re.I,

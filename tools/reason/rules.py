@@ -173,7 +173,7 @@ class RulesReasoner:
         if (
             intent == "chat"
             and not about_catalog
-            and (count or constraints != Constraints() or reading.music)
+            and (count or constraints != Constraints() or reading.music or reading.released)
         ):
             intent = "recommend"  # "instrumental, under 100 bpm" is a request, not chat
         context, context_name = self._context(

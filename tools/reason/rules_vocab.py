@@ -216,7 +216,6 @@ STICKY = re.compile(
 FORGET = re.compile(
     r"\b(forget (?:the|my|those|these|all|about the) (?:constraints?|rules?|preferences?|"
     r"filters?|limits?)|reset (?:the |my |all )?(?:constraints?|filters?|preferences?)|"
-    r"(?:vocals|singing|voices?) (?:are|is) (?:fine|ok|okay|welcome|allowed) again|"
     r"anything goes)\b",
     re.I,
 )
