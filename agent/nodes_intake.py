@@ -45,6 +45,8 @@ def analyse_upload(path: str | Path, ctx: Context) -> Upload:
     if p.suffix.lower() not in AUDIO_EXTENSIONS:
         kinds = ", ".join(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS))
         raise InvalidAudioError(f"{p.name} is not an audio file (expected one of: {kinds})")
+    if p.is_dir():
+        raise InvalidAudioError(f"cannot read {p.name}: it is a folder, not an audio file")
     if not p.is_file():
         raise InvalidAudioError(f"cannot read {p.name}: no such file")
     track, vec = analyse_external(p, ctx.backends)

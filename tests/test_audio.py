@@ -36,6 +36,8 @@ def test_multichannel_high_rate_is_downmixed_and_resampled(tmp_path):
         (lambda p: p.write_bytes(b""), "empty"),
         (lambda p: p.write_text("not audio at all"), "cannot decode"),
         (lambda p: sf.write(p, tone(0.2), 22050), "shorter than"),
+        (lambda p: sf.write(p, tone(0.999), 22050), r"0\.99 s is shorter than"),  # was "1.00 s"
+        (lambda p: p.mkdir(), "it is a folder, not an audio file"),  # was "no such file"
         (lambda p: sf.write(p, np.zeros(44100, np.float32), 22050), "silent"),
         (
             lambda p: sf.write(

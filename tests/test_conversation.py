@@ -180,6 +180,10 @@ def test_bad_input_gets_clear_answers_and_the_thread_goes_on(demo_catalog, tmp_p
     fake.write_bytes(b"RIFF0000WAVEjunk" * 64)
     broken = ask("more like this", settings, thread=thread, upload=fake)
     assert broken.reply.startswith("I could not use the file you sent (broken.wav)")
+    folder = tmp_path / "album.wav"
+    folder.mkdir()
+    sent_folder = ask("more like this", settings, thread=thread, upload=folder)
+    assert "album.wav: it is a folder, not an audio file" in sent_folder.reply, sent_folder.reply
 
     why = ask("why #2?", settings, thread=thread)  # the thread goes on
     assert why.reply.startswith(f"#2 {playlist[1].title}: ")

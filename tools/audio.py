@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ class AudioClip:
 def probe(path: str | Path) -> AudioInfo:
     """Read an audio file's header; raise ``InvalidAudioError`` if it is not audio."""
     p = Path(path)
+    if p.is_dir():
+        raise InvalidAudioError(f"cannot decode {p}: it is a folder, not an audio file")
     if not p.is_file():
         raise InvalidAudioError(f"cannot decode {p}: no such file")
     if p.stat().st_size == 0:
@@ -102,7 +105,8 @@ def validate_samples(y: np.ndarray, sr: int, name: str, min_duration_s: float = 
     duration = y.shape[0] / sr
     if duration < min_duration_s:
         raise InvalidAudioError(
-            f"cannot use {name}: {duration:.2f} s is shorter than the minimum {min_duration_s:g} s"
+            f"cannot use {name}: {math.floor(duration * 100) / 100:.2f} s is shorter than the "
+            f"minimum {min_duration_s:g} s"  # floored: "1.00 s is shorter than 1 s" read wrong
         )
     peak = float(np.max(np.abs(y)))
     if peak < SILENCE_PEAK:
