@@ -113,6 +113,18 @@ def validate_samples(y: np.ndarray, sr: int, name: str, min_duration_s: float = 
         raise InvalidAudioError(f"cannot use {name}: the audio is silent (peak {peak:.1e})")
 
 
+def full_scale(y: np.ndarray) -> np.ndarray:
+    """Validated samples clipped to [-1, 1], as a player would play them.
+
+    A float file may hold any finite value; one at 1e30 decoded fine, then overflowed
+    the spectrum to inf, and its record (loudness ``inf``, stored as null) broke every
+    later search of the catalog. Clipping keeps what is heard and bounds what is measured.
+    """
+    if y.size and float(np.max(np.abs(y))) > 1.0:
+        return np.clip(y, -1.0, 1.0)
+    return y
+
+
 def load_audio(
     path: str | Path,
     sample_rate: int | None = 22050,
@@ -142,7 +154,7 @@ def load_audio(
     name = str(info.path)
     validate_samples(mono, sr, name, min_duration_s=min(MIN_DURATION_S, duration_s or 1e9))
     target = sample_rate or sr
-    return AudioClip(resample(mono, sr, target), target, info)
+    return AudioClip(resample(full_scale(mono), sr, target), target, info)
 
 
 def excerpt_starts(total_s: float, length_s: float, count: int) -> list[float]:

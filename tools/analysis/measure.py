@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from linernotes.tools.audio import (
     AudioClip,
     downmix,
     excerpt_starts,
+    full_scale,
     load_audio,
     probe,
     resample,
@@ -106,7 +108,7 @@ def _prepare(y: np.ndarray, sr: int) -> np.ndarray:
         y = y.T  # (channels, n) as librosa-style callers pass it
     y = downmix(y)
     validate_samples(y, sr, "samples")
-    y = resample(y, sr, ANALYSIS_SR)
+    y = resample(full_scale(y), sr, ANALYSIS_SR)
     y = y - np.float32(y.mean())
     if float(np.max(np.abs(y))) < 1e-6:
         raise InvalidAudioError("cannot analyse samples: nothing but a DC offset")
@@ -138,7 +140,7 @@ def analyse(y: np.ndarray, sr: int, duration_s: float | None = None) -> Analysis
     peaks = spectral_peaks(s, CHROMA_FMIN, CHROMA_FMAX)
     tonality = analyse_tonality(peaks)
     voice = voice_features(s, peaks, loud)
-    measurements = Measurements(
+    values: dict[str, Any] = dict(
         duration_s=float(duration_s if duration_s is not None else excerpt_s),
         tempo_bpm=round(rhythm.tempo_bpm, 2),
         tempo_confidence=round(rhythm.tempo_confidence, 3),
@@ -154,6 +156,12 @@ def analyse(y: np.ndarray, sr: int, duration_s: float | None = None) -> Analysis
         voice_probability=round(voice_probability(voice), 3),
     )
     descriptor = build_descriptor(s, loud, rhythm, tonality, perc_frames, voice)
+    # A NaN or inf is stored as null and then breaks every read of the catalog: refuse it.
+    undefined = [k for k, v in values.items() if not isinstance(v, str) and not np.isfinite(v)]
+    if undefined or not np.all(np.isfinite(descriptor)):
+        what = ", ".join(undefined) or "the descriptor"
+        raise InvalidAudioError(f"cannot analyse samples: {what} came out undefined (NaN or inf)")
+    measurements = Measurements(**values)
     return Analysis(measurements, descriptor)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from linernotes.tools.catalog import lookup
 from linernotes.tools.catalog.lexical import keep_in_step
-from linernotes.tools.catalog.metadata import collection_name, track_metadata
+from linernotes.tools.catalog.metadata import collection_name, stored_track, track_metadata
 from linernotes.tools.catalog.records import Records
 from linernotes.tools.catalog.state import CatalogState, SqliteState, make_state, read_active_spaces
 from linernotes.tools.catalog.store import StoreHandle
@@ -239,7 +239,7 @@ class Catalog:
     def tracks(self) -> list[Track]:
         """Every track, ordered by title: a whole-catalog read for batch jobs (mining...)."""
         self.handle.sync()
-        parsed = (Track.model_validate_json(doc) for doc in self._audio.documents())
+        parsed = (stored_track(doc, self.folder) for doc in self._audio.documents())
         return sorted(parsed, key=lambda t: (t.title.lower(), t.id))
 
     def ids(self, where: dict[str, Any] | None = None) -> list[str]:
@@ -260,7 +260,7 @@ class Catalog:
         todo = [i for i in dict.fromkeys(ids) if i not in found]
         if todo:
             fetched = {
-                i: Track.model_validate_json(doc)
+                i: stored_track(doc, self.folder)
                 for i, doc in self._audio.documents_by_id(todo).items()
             }
             with self._lock:

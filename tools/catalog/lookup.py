@@ -21,7 +21,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from linernotes.tools.catalog.metadata import normal
+from linernotes.tools.catalog.metadata import normal, stored_track
 from linernotes.tools.errors import TrackNotFoundError
 from linernotes.tools.schemas import Track
 
@@ -52,9 +52,8 @@ def _field_regex(field: str, text: str, *, prefix: bool, anywhere: bool) -> dict
 
 
 def _tracks(docs: dict[str, str]) -> list[Track]:
-    return sorted(
-        (Track.model_validate_json(d) for d in docs.values()), key=lambda t: (t.title.lower(), t.id)
-    )
+    tracks = (stored_track(d, "the catalog") for d in docs.values())
+    return sorted(tracks, key=lambda t: (t.title.lower(), t.id))
 
 
 def by_field(catalog: Catalog, field: str, ref: str) -> Track | None:
@@ -78,7 +77,7 @@ def _by_chroma(coll: VectorCollection, field: str, ref: str, key: str) -> Track 
     """``by_field`` where the catalog keeps no index: metadata equality, then Chroma's regex."""
     got = coll.chroma.get(where={f"{field}_key": key}, limit=1, include=["documents"])
     if got["ids"]:
-        return Track.model_validate_json(got["documents"][0])
+        return stored_track(got["documents"][0], "the catalog")
     for prefix in (False, True):
         found = coll.find_documents(_field_regex(field, ref, prefix=prefix, anywhere=False), 1)
         if found:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.tools.audio import AUDIO_EXTENSIONS
+from linernotes.tools.embed.base import checked_vector
 from linernotes.tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
 from linernotes.tools.schemas import Candidate, SearchHit, Track
 from linernotes.tools.settings import Settings
@@ -161,7 +162,7 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
         raise InvalidAudioError(item.reason)
     analysis, tags = item.analysis, item.tags
     heard = backends.listener.listen(p, analysis.measurements, tags)
-    vec = np.asarray(backends.audio.embed_audio(p, analysis), dtype=np.float32)
+    vec = checked_vector(backends.audio.embed_audio(p, analysis), p)
     track = track_record(
         content_hash(p),
         item,

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from linernotes.tools.errors import InvalidAudioError
+
 if TYPE_CHECKING:
     from linernotes.tools.analysis.measure import Analysis
 
@@ -57,3 +59,20 @@ class TextEmbedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray:
         """Return (n, dim) float32 L2-normalised vectors."""
         ...
+
+
+def checked_vector(vector: object, path: str | Path) -> np.ndarray:
+    """``vector`` as float32, refused (naming ``path``) when it holds a NaN or inf.
+
+    A non-finite vector in the store is a point every query lands on or none can reach,
+    so the file is skipped like any other that cannot be used.
+
+    Raises:
+        InvalidAudioError: the vector holds a NaN or an infinity.
+    """
+    vec = np.asarray(vector, dtype=np.float32)
+    if not np.all(np.isfinite(vec)):
+        raise InvalidAudioError(
+            f"cannot embed {path}: the audio embedder returned an undefined vector (NaN or inf)"
+        )
+    return vec

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linernotes.tools.audio import clean_tag
+from linernotes.tools.embed.base import checked_vector
 from linernotes.tools.errors import InvalidAudioError, LinernotesError, LLMReplyError
 from linernotes.tools.ingest.worker import Analysed, Failed
 from linernotes.tools.schemas import Provenance, Tags, Track
@@ -75,11 +76,11 @@ def embed_stage(
             out.append(item)
             continue
         try:
-            vec = embedder.embed_audio(Path(item.path), item.analysis)
+            vec = checked_vector(embedder.embed_audio(Path(item.path), item.analysis), item.path)
         except PER_FILE_ERRORS as e:
             out.append(Failed(item.path, str(e)))
             continue
-        out.append(Embedded(track_id, item, np.asarray(vec, dtype=np.float32)))
+        out.append(Embedded(track_id, item, vec))
     return out
 
 

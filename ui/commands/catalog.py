@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from linernotes.tools.catalog.catalog import open_catalog
-from linernotes.tools.errors import TrackNotFoundError
+from linernotes.tools.errors import CatalogError, TrackNotFoundError
 from linernotes.tools.schemas import Track
 from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
@@ -102,31 +102,41 @@ def run_show(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     """Remove tracks by id or unique id prefix; every id must name a track."""
     catalog = open_catalog(settings_from(args), create=False)
-    tracks = [_by_id(catalog, ref) for ref in args.ids]
-    removed = catalog.delete([t.id for t in tracks])
+    ids = list(dict.fromkeys(_id_of(catalog, ref) for ref in args.ids))
+    shown = {i: _title_and_path(catalog, i) for i in ids}
+    removed = catalog.delete(ids)
     if args.json:
-        print_json({"removed": [{"id": t.id, "title": t.title, "path": t.path} for t in tracks]})
+        print_json({"removed": [{"id": i, "title": t, "path": p} for i, (t, p) in shown.items()]})
     else:
-        for t in tracks:
-            print(f"removed {t.id}  {t.title}  ({t.path})")
+        for i, (title, path) in shown.items():
+            print(f"removed {i}  {title}  ({path})")
     return 0 if removed else 1
 
 
-def _by_id(catalog: Any, ref: str) -> Track:
-    """The track with id ``ref``, or the one id starting with it.
+def _id_of(catalog: Any, ref: str) -> str:
+    """The track id ``ref`` is, or the one id starting with it.
 
-    Titles are not accepted: removing the wrong track by a fuzzy title would be silent loss.
+    Titles are not accepted: removing the wrong track by a fuzzy title would be silent
+    loss. Ids are matched without reading the records, so a damaged record can be removed.
     """
     ref = ref.strip()
     if not re.fullmatch(r"[0-9a-f]{6,64}", ref):
         raise TrackNotFoundError(
             f"{ref!r} is not a track id (6-16 hex digits, from `catalog show`)"
         )
+    if catalog.existing_ids([ref]):
+        return ref
+    hits = [i for i in catalog.ids() if i.startswith(ref)]
+    if len(hits) != 1:
+        how = "no track id starts" if not hits else f"{len(hits)} track ids start"
+        raise TrackNotFoundError(f"{how} with {ref!r} in {catalog.folder}")
+    return hits[0]
+
+
+def _title_and_path(catalog: Any, track_id: str) -> tuple[str, str]:
+    """What a removed track was, for the message; a damaged record still says which."""
     try:
-        return catalog.get(ref)
-    except TrackNotFoundError:
-        hits = [t for t in catalog.tracks() if t.id.startswith(ref)]
-        if len(hits) != 1:
-            how = "no track id starts" if not hits else f"{len(hits)} track ids start"
-            raise TrackNotFoundError(f"{how} with {ref!r} in {catalog.folder}") from None
-        return hits[0]
+        track = catalog.get(track_id)
+    except CatalogError:
+        return "(damaged record)", "-"
+    return track.title, track.path
