@@ -148,7 +148,7 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
     Uses the catalog's embedder and listener so the vector is comparable with the
     catalog's and the summary reads like theirs. Cached per (path, mtime, space).
     """
-    from linernotes.tools.audio import content_hash
+    from linernotes.tools.ingest.identity import audio_id
     from linernotes.tools.ingest.pipeline import track_record
     from linernotes.tools.ingest.worker import Failed, analyse_path
 
@@ -164,7 +164,7 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
     heard = backends.listener.listen(p, analysis.measurements, tags)
     vec = checked_vector(backends.audio.embed_audio(p, analysis), p)
     track = track_record(
-        content_hash(p),
+        audio_id(p),  # the id ingest gives it: a copy of a catalog track is that track
         item,
         heard,
         embedder_space=backends.audio.space,
@@ -202,6 +202,8 @@ def resolve_query(
         if backends is None:
             raise TrackNotFoundError(f"{ref} is not in the catalog and no embedder was given")
         track, vec = analyse_external(ref, backends)
+        if catalog.existing_ids([track.id]):  # a copy of a catalog track (renamed, retagged)
+            return catalog.get(track.id), vec, True
         return track, vec, False
     track = catalog.resolve(str(ref))
     return track, catalog.audio_vector(track.id), True
