@@ -25,6 +25,7 @@ from linernotes.agent.wording import HELP
 from linernotes.tools.audio import AUDIO_EXTENSIONS
 from linernotes.tools.catalog.search import analyse_external
 from linernotes.tools.errors import InvalidAudioError
+from linernotes.tools.ingest.discover import is_audio_like
 from linernotes.tools.schemas import Step
 
 MAX_CHARS = 4000
@@ -42,7 +43,7 @@ def analyse_upload(path: str | Path, ctx: Context) -> Upload:
         InvalidAudioError: not an audio file, missing, or undecodable.
     """
     p = Path(path).expanduser()
-    if p.suffix.lower() not in AUDIO_EXTENSIONS:
+    if not is_audio_like(p):  # decoding decides for the rest (a .au, .caf or .w64 is audio)
         kinds = ", ".join(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS))
         raise InvalidAudioError(f"{p.name} is not an audio file (expected one of: {kinds})")
     if p.is_dir():

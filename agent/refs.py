@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.tools.analysis.scales import likely_voiced
-from linernotes.tools.catalog.search import is_audio_path, resolve_query
+from linernotes.tools.catalog.search import explain_missing, is_audio_path, resolve_query
 from linernotes.tools.errors import TrackNotFoundError
 from linernotes.tools.playlist import ids_at
 from linernotes.tools.reason.rules_vocab import WORD_FAMILIES
@@ -129,7 +129,12 @@ def resolve_token(token: str, state: Any, ctx: Any) -> str:
             return uid
     if file_ref(ref, ctx):
         return resolve_query(ctx.catalog, ref, ctx.backends)[0].id
-    return ctx.catalog.resolve(ref).id
+    try:
+        return ctx.catalog.resolve(ref).id
+    except TrackNotFoundError as e:
+        if not getattr(ctx, "files_from_text", True):
+            raise  # the web UI: never say whether a path exists on this machine
+        raise explain_missing(e, ref, ctx.catalog.folder) from e
 
 
 def resolve(token: str, state: Any, ctx: Any) -> str:

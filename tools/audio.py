@@ -6,9 +6,11 @@ same checks and the same clear ``InvalidAudioError`` naming the file and the pro
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import math
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +58,27 @@ class AudioClip:
         return len(self.samples) / self.sample_rate
 
 
+def broken_link(p: Path) -> str | None:
+    """What is wrong with ``p`` as a symlink (dangling, or a loop); None if it is none."""
+    if not p.is_symlink():
+        return None
+    try:
+        p.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "it is a symlink loop (it leads back to itself)"
+        return f"it links to {os.readlink(p)}, which does not exist"
+    return None
+
+
 def probe(path: str | Path) -> AudioInfo:
     """Read an audio file's header; raise ``InvalidAudioError`` if it is not audio."""
     p = Path(path)
     if p.is_dir():
         raise InvalidAudioError(f"cannot decode {p}: it is a folder, not an audio file")
+    broken = broken_link(p)
+    if broken:
+        raise InvalidAudioError(f"cannot decode {p}: {broken}")
     if not p.is_file():
         raise InvalidAudioError(f"cannot decode {p}: no such file")
     if p.stat().st_size == 0:

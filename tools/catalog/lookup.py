@@ -102,9 +102,10 @@ def resolve(catalog: Catalog, ref: str) -> Track:
         if len(hits) == 1:
             return _tracks(hits)[0]
     if "/" in ref or "\\" in ref or "." in ref:
-        from pathlib import Path
+        import os
 
-        target = str(Path(ref).expanduser().resolve())
+        # realpath, not Path.resolve: that raises RuntimeError on a symlink loop
+        target = os.path.realpath(os.path.expanduser(ref))
         hits = coll.find_documents({"$contains": f'"path":"{_json_text(target)}"'}, 5)
         for track in _tracks(hits):
             if track.path == target:

@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.tools.audio import AUDIO_EXTENSIONS
+from linernotes.tools.audio import AUDIO_EXTENSIONS, broken_link
 from linernotes.tools.embed.base import checked_vector
 from linernotes.tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
+from linernotes.tools.ingest.discover import is_audio_like
 from linernotes.tools.schemas import Candidate, SearchHit, Track
 from linernotes.tools.settings import Settings
 
@@ -137,9 +138,42 @@ def open_search(settings: Settings) -> tuple[Any, Backends]:
 
 
 def is_audio_path(ref: str | Path) -> bool:
-    """True if ``ref`` names an existing audio file (by extension)."""
+    """True if ``ref`` names an existing file with an audio extension (the ones ingest tries).
+
+    Decoding then decides whether it really is audio: a ``.au``, ``.caf`` or ``.w64``
+    that the UI's upload check had decoded was refused as "not an audio file".
+    """
     p = Path(ref).expanduser()
-    return p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+    return is_audio_like(p) and p.is_file()
+
+
+def local_file_problem(ref: str) -> str | None:
+    """Why ``ref``, read as a path on this machine, is no audio file; None if not path-like.
+
+    "no track matches 'album.mp3'" hid that it was a folder, a dangling link or a typo in
+    a path. Only for references typed on this machine (command line, terminal chat),
+    never for the web UI's text: the answer tells whether a path exists.
+    """
+    p = Path(ref).expanduser()
+    if p.is_dir():
+        return "it is a folder, not an audio file"
+    broken = broken_link(p)
+    if broken:
+        return broken
+    if p.is_file() and not is_audio_like(p):
+        kinds = ", ".join(sorted(e.lstrip(".") for e in AUDIO_EXTENSIONS))
+        return f"not an audio file (expected one of: {kinds})"
+    if not p.exists() and ("/" in ref or "\\" in ref or is_audio_like(p)):
+        return "no such file"
+    return None
+
+
+def explain_missing(error: TrackNotFoundError, ref: str, folder: object) -> TrackNotFoundError:
+    """``error``, or one naming what is wrong with ``ref`` as a file (``local_file_problem``)."""
+    problem = local_file_problem(ref)
+    if problem is None:
+        return error
+    return TrackNotFoundError(f"cannot use {ref}: {problem}; no track in {folder} has that path")
 
 
 def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.ndarray]:
@@ -152,14 +186,16 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
     from linernotes.tools.ingest.pipeline import track_record
     from linernotes.tools.ingest.worker import Failed, analyse_path
 
-    p = Path(path).expanduser().resolve()
+    given = Path(path).expanduser()
+    p = given.resolve()
     key = (str(p), p.stat().st_mtime, backends.audio.space)
     if key in backends._external:
         return backends._external[key]
     # The ingest worker's own function, run in this process: one file, same checks.
     item = analyse_path(str(p), backends.settings.max_duration_s)
-    if isinstance(item, Failed):
-        raise InvalidAudioError(item.reason)
+    if isinstance(item, Failed):  # named as given: "cannot decode /etc/passwd" alone puzzled
+        linked = f" ({given} links to {p})" if given.is_symlink() else ""
+        raise InvalidAudioError(item.reason + linked)
     analysis, tags = item.analysis, item.tags
     heard = backends.listener.listen(p, analysis.measurements, tags)
     vec = checked_vector(backends.audio.embed_audio(p, analysis), p)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from linernotes.tools.errors import TrackNotFoundError
 from linernotes.ui.commands.common import add_parser, print_json, settings_from
 
 
@@ -34,12 +35,21 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Search and print the hits as a table (or JSON)."""
-    from linernotes.tools.catalog.search import open_search, resolve_query, search_words, to_hits
+    from linernotes.tools.catalog.search import (
+        explain_missing,
+        open_search,
+        resolve_query,
+        search_words,
+        to_hits,
+    )
 
     catalog, backends = open_search(settings_from(args))
     query: dict[str, Any] = {"like": args.like, "text": args.text, "k": args.k}
     if args.like:
-        track, vec, in_catalog = resolve_query(catalog, args.like, backends)
+        try:
+            track, vec, in_catalog = resolve_query(catalog, args.like, backends)
+        except TrackNotFoundError as e:
+            raise explain_missing(e, args.like, catalog.folder) from e
         hits = to_hits(catalog, catalog.query_audio(vec, args.k, exclude={track.id}))
         query.update(track_id=track.id, title=track.title, in_catalog=in_catalog)
         space = backends.audio.space
