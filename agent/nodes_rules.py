@@ -79,6 +79,12 @@ def _positions(tokens: list[str], state: Any, ctx: Context) -> list[int]:
     return out
 
 
+def lifted(c: Constraints, released: list[str] | tuple[str, ...]) -> Constraints:
+    """``c`` without the fields a turn lifted ("vocals are fine": no_vocals, vocals_only)."""
+    kept = c.model_dump(exclude_defaults=True)
+    return Constraints(**{k: v for k, v in kept.items() if k not in released})
+
+
 def accumulate(
     standing: Constraints, turn: Constraints, released: list[str] | tuple[str, ...] = ()
 ) -> Constraints:
@@ -90,9 +96,7 @@ def accumulate(
     after "under 120" drops the "under 120"), or says it no longer holds (``released``:
     "actually vocals are fine" lifts "no vocals").
     """
-    base = {
-        k: v for k, v in standing.model_dump(exclude_defaults=True).items() if k not in released
-    }
+    base = lifted(standing, released).model_dump(exclude_defaults=True)
     new = turn.model_dump(exclude_defaults=True)
     for a, b in OPPOSITES:
         if a in new:
@@ -468,10 +472,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update.update(extra, request=act, plan=plan, context_profile=profile_for(context, env))
     sticky = state.get("sticky")
     if request.released and sticky is not None:  # "vocals are fine" lifts a standing "no vocals"
-        kept = sticky.model_dump(exclude_defaults=True)
-        update["sticky"] = Constraints(
-            **{k: v for k, v in kept.items() if k not in request.released}
-        )
+        update["sticky"] = lifted(sticky, request.released)
     if plan.remember and plan.op != "sticky":  # "..., and no vocals from now on"
         out = call(
             "remember_constraints", remember_constraints, env, constraints=request.constraints

@@ -28,7 +28,7 @@ class Normalised:
 def normalise(text: str, vocab: Vocabulary) -> Normalised:
     """``text`` as the reader reads it (see the module docstring)."""
     text = _ish(_emoji(text.replace("’", "'"), vocab), vocab)
-    text, negated = _after_negation(_symbols(_unabbreviate(text)))
+    text, negated = _after_negation(_rewrite(text, (*_SHORTHAND, *_SYMBOLS)))
     cased: str | None = " ".join(spelled_numbers(text).split())
     low = cased.lower() if cased is not None else ""
     if len(low) != len(cased or ""):
@@ -155,8 +155,9 @@ read as no bound, "about 120", "5 bpm" and "140" alone; "no more than 3 punk son
 most 3" (its "no" excluded punk)."""
 
 
-def _symbols(text: str) -> str:
-    for pattern, words in _SYMBOLS:
+def _rewrite(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """``text`` with each pattern of ``table`` replaced, in order (shorthand, then signs)."""
+    for pattern, words in table:
         text = pattern.sub(words, text)
     return text
 
@@ -201,9 +202,3 @@ def _after_negation(text: str) -> tuple[str, list[str]]:
         return f"{m['lead']}no {what}"
 
     return AFTER_NEGATION.sub(turn, text), said
-
-
-def _unabbreviate(text: str) -> str:
-    for pattern, word in _SHORTHAND:
-        text = pattern.sub(word, text)
-    return text

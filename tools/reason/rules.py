@@ -81,6 +81,11 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(text.split())
 
 
+def _no_picks_asked(text: str) -> bool:
+    """A question about the catalog, about using linernotes, or a player control: no picks."""
+    return any(p.search(text) for p in (vocab.CATALOG_QUESTION, vocab.USAGE, vocab.PLAYBACK))
+
+
 def _leftover(text: str) -> str:
     """The words of ``text`` that are not constraints, counts, positions or filler."""
     for _, pattern in vocab.RULES:
@@ -167,9 +172,7 @@ class RulesReasoner:
             reading = again
         constraints = self._constraints(rest, reading)
         count = reading.count or self._count_for_length(reading, catalog)
-        about_catalog = any(
-            p.search(clean) for p in (vocab.CATALOG_QUESTION, vocab.USAGE, vocab.PLAYBACK)
-        )
+        about_catalog = _no_picks_asked(clean)
         if (
             intent == "chat"
             and not about_catalog
@@ -265,7 +268,7 @@ class RulesReasoner:
     @staticmethod
     def _intent(text: str) -> Intent:
         """Explain, describe and refine are checked first: they reuse recommend's words."""
-        if any(p.search(text) for p in (vocab.CATALOG_QUESTION, vocab.USAGE, vocab.PLAYBACK)):
+        if _no_picks_asked(text):
             return "chat"  # answered from the catalog's counts or with how to, not with picks
         if vocab.ABOUT_ME.search(text):
             return "chat"  # about linernotes, not a track to describe
