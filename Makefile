@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# No wheel cache: a fresh CI machine would otherwise hold every wheel twice (cache + venv).
+PIP    := $(BIN)/pip --no-cache-dir
 # torch 2.13.0 is pinned for set-up only: on these machines that is the CPU wheel on local
 # disk; any newer torch from PyPI is a multi-GB CUDA build a CPU laptop does not need.
 TORCH  ?= torch==2.13.0
@@ -14,20 +16,20 @@ help:  ## list the targets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q --no-deps "tinysoundfont>=0.3.7"
-	$(BIN)/pip install -q -e . --group dev
+	$(PIP) install -q -U pip
+	$(PIP) install -q "$(TORCH)"
+	$(PIP) install -q --no-deps "tinysoundfont>=0.3.7"
+	$(PIP) install -q -e . --group dev
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install linernotes with its dev tools
 
 muq: setup  ## add the MuQ-MuLan extra (known-working --no-deps recipe, see README)
-	$(BIN)/pip install -q --no-deps muq==0.1.0 torchaudio==2.11.0 x-clip==0.14.4
-	$(BIN)/pip install -q -e ".[muq]"
+	$(PIP) install -q --no-deps muq==0.1.0 torchaudio==2.11.0 x-clip==0.14.4
+	$(PIP) install -q -e ".[muq]"
 
 ray: setup  ## add the Ray extra (ingest/recaption/mine --engine ray; README "Past one machine")
-	$(BIN)/pip install -q -e ".[ray]"
+	$(PIP) install -q -e ".[ray]"
 
 demo: setup  ## build the demo catalog, ingest it and answer a request (then the UI)
 	$(BIN)/linernotes demo $(DEMO_ARGS)
