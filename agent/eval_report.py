@@ -97,7 +97,7 @@ def plot(report: dict[str, Any], path: Path) -> Path:
     left.set_xlabel("ms (bar: median, whisker: p95)")
     left.set_title("Latency per node and tool")
     right.barh(range(len(convs)), rates, color=["#55a868" if r == 1 else "#c44e52" for r in rates])
-    right.set_yticks(list(range(len(convs))), convs)
+    right.set_yticks(list(range(len(convs))), convs, parse_math=False)  # names are data
     right.invert_yaxis()
     right.set_xlim(0, 1)
     right.set_xlabel("turns passed")

@@ -7,6 +7,7 @@ clear chat message (not a crash) for an upload that is not audio.
 
 from __future__ import annotations
 
+import io
 import time
 from functools import partial
 from pathlib import Path
@@ -261,6 +262,15 @@ def test_dimension_figure_splits_core_from_secondary() -> None:
     assert views.dimension_figure(None) is None
 
 
+def test_a_title_with_dollar_signs_draws_its_figure_as_written() -> None:
+    """Matplotlib reads "$...$" as math: a tag like "$$x$$" or "$5 Shake" broke the panel."""
+    for title in ("Tip $$x$$ jar", "$5 Shake", "Cash $\\frac{1}{", "a_b^c"):
+        fig = views.dimension_figure(make_pick(1, title=title))
+        assert fig is not None
+        fig.savefig(io.BytesIO(), format="png")  # as gradio sends it; raised ValueError before
+        assert fig.axes[0].get_title().startswith(f"#1 {title}:")
+
+
 def test_playlist_summary() -> None:
     assert "Empty" in views.playlist_summary([], {})
     item = PlaylistItem(track_id="a", path="/x/a.flac", title="A")
@@ -321,3 +331,77 @@ def test_steps_show_live_while_the_agent_works(settings: Any) -> None:
     assert "understand → retrieve → judge" in shown
     assert shown.index("understand") < shown.index("understand → retrieve")
     assert views[-1].picks and len(views[-1].picks) == 5
+
+
+HOSTILE = [
+    "![cover](http://tracker.example/p.png)",
+    "<img src=http://tracker.example/q.png onerror=alert(1)>",
+    "[free download](http://phish.example) **LOUD** _x_ `y`",
+    "# 1. see www.tracker.example & http://tracker.example/r",
+    "- C# minor | $$x^2$$ ~~gone~~",
+]
+
+
+def rendered(markdown: str) -> str:
+    """The chat message as HTML (CommonMark, as the chat's renderer reads Markdown)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def shown_text(markdown: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered(markdown))).replace("\n", " ")
+
+
+class HostileAgent(FakeAgent):
+    """Titles, reply and step arguments carrying Markdown and HTML, as tags can."""
+
+    def __call__(self, text: str, settings: Any, **kw: Any) -> Answer:
+        answer = super().__call__(text, settings, **kw)
+        picks = [make_pick(r, title=t) for r, t in enumerate(HOSTILE, start=1)]
+        steps = [Step(name="retrieve", kind="tool", arguments={"query": HOSTILE[0]},
+                      summary=HOSTILE[1], backend=HOSTILE[2])]  # fmt: skip
+        reply = f"5 picks like “{HOSTILE[2]}”:\n" + "\n".join(HOSTILE)
+        return answer.model_copy(update={"picks": picks, "steps": steps, "reply": reply})
+
+
+@pytest.mark.parametrize("with_picks", [True, False])
+def test_tags_and_words_in_the_chat_show_as_written_never_as_markup(
+    settings: Any, with_picks: bool
+) -> None:
+    agent = HostileAgent()
+    if not with_picks:
+        plain_agent = agent
+
+        def agent(text: str, settings: Any, **kw: Any) -> Answer:  # type: ignore[no-redef]
+            return plain_agent(text, settings, **kw).model_copy(update={"picks": []})
+
+    last = run_turn(HOSTILE[3], agent, settings)[-1]
+    messages = [m.content for m in last.history]
+    html_out = "".join(rendered(m) for m in messages)
+    for tag in ("<img", "<a ", "<h1", "<del", "<code", "<table"):
+        assert tag not in html_out, f"{tag} rendered from data"
+    # only our own markup: the step's argument name, "*backend*", the picks' titles (a
+    # numbered list) and the "picks panel" line under them
+    assert html_out.count("<strong>") == (1 + 5 if with_picks else 1)
+    assert html_out.count("<em>") == (2 if with_picks else 1)
+    assert html_out.count("<li>") == (2 + 5 if with_picks else 2)
+    shown = " ".join(shown_text(m) for m in messages)
+    assert HOSTILE[3] in shown, "the user's words are shown as typed"
+    titles = HOSTILE if with_picks else HOSTILE[:1]
+    for text in [*titles, HOSTILE[1], HOSTILE[2]]:
+        assert text in shown, f"{text!r} is not shown as written"
+
+
+def test_a_refused_upload_named_in_markdown_is_shown_as_named(
+    tmp_path: Path, settings: Any
+) -> None:
+    fake = tmp_path / "![x](http:tracker.example) *a*.wav"
+    fake.write_text("not a song")
+    last = run_turn({"text": "", "files": [str(fake)]}, FakeAgent(), settings)[-1]
+    html_out = "".join(rendered(m.content) for m in last.history)
+    assert "<img" not in html_out and "<em>" not in html_out
+    assert fake.name in shown_text(last.history[-1].content)

@@ -125,6 +125,8 @@ def test_unknown_host_headers_are_refused(served):
 def test_a_path_typed_in_the_chat_is_never_opened(served, tmp_path):
     from gradio_client import Client
 
+    from linernotes.ui.markup import plain  # the chat shows the path as typed, escaped
+
     outside = write_track(tmp_path / "private" / "diary.wav", seed=33)  # real audio
     client = Client(served.url, verbose=False)
     replies = []
@@ -132,7 +134,9 @@ def test_a_path_typed_in_the_chat_is_never_opened(served, tmp_path):
         history = client.predict(
             {"text": f"more like {path}", "files": []}, [], api_name="/on_submit"
         )[0]
-        replies.append(str(history[-1]["content"]).replace(str(path), "PATH"))
+        content = history[-1]["content"]
+        text = content[0]["text"] if isinstance(content, list) else str(content)
+        replies.append(text.replace(plain(str(path)), "PATH"))
     assert replies[0] == replies[1]  # the reply does not tell whether the file exists
     assert "no track matches" in replies[0]
 

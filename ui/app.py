@@ -102,6 +102,7 @@ def _curate_tab(
                 height=560,
                 elem_id="ln-chat",
                 placeholder=CHAT_HINT,
+                latex_delimiters=[],  # "$$" in a title is text, not a formula
             )
             box = gr.MultimodalTextbox(
                 sources=["upload", "microphone"],

@@ -30,6 +30,7 @@ from linernotes.tools.audio import load_audio
 from linernotes.tools.clip import clip
 from linernotes.tools.errors import InvalidAudioError, LinernotesError
 from linernotes.tools.schemas import Answer, Pick, PlaylistItem, Step
+from linernotes.ui.markup import plain
 
 UPLOAD_MAX_MB = 100.0
 """Largest upload accepted as an anchor: ten minutes of CD-quality WAV fits."""
@@ -99,13 +100,13 @@ def check_upload(path: Path, *, max_mb: float, max_s: float) -> str | None:
     name = path.name
     size_mb = path.stat().st_size / 1e6 if path.is_file() else 0.0
     if size_mb > max_mb:
-        return f"**{name}** is {size_mb:.0f} MB; uploads are limited to {max_mb:g} MB."
+        return f"**{plain(name)}** is {size_mb:.0f} MB; uploads are limited to {max_mb:g} MB."
     try:
         load_audio(path, sample_rate=None, duration_s=UPLOAD_CHECK_S, max_duration_s=max_s)
     except InvalidAudioError as e:
         reason = str(e).replace(str(path), name).rstrip(". ")
         return (
-            f"I can't use **{name}** as an anchor: {reason}. "
+            f"I can't use **{plain(name)}** as an anchor: {plain(reason)}. "
             "Send a WAV, FLAC, OGG or MP3 file, or record with the microphone."
         )
     return None
@@ -113,10 +114,11 @@ def check_upload(path: Path, *, max_mb: float, max_s: float) -> str | None:
 
 def thought(step: Step, parent: str | None = None) -> gr.ChatMessage:
     """One agent step as a collapsed thought: summary, arguments and backend, timed."""
-    lines = [step.summary or "done"]
-    lines += [f"- **{k}**: {clip(v)}" for k, v in step.arguments.items() if v not in (None, "")]
+    lines = [plain(step.summary or "done")]
+    lines += [f"- **{plain(k)}**: {plain(clip(v))}"
+              for k, v in step.arguments.items() if v not in (None, "")]  # fmt: skip
     if step.backend:
-        lines.append(f"- *backend*: {step.backend}")
+        lines.append(f"- *backend*: {plain(step.backend)}")
     icon = "🛠️" if step.kind == "tool" else "⚙️"
     title = f"{icon} {step.name}" + (" failed" if step.status == "error" else "")
     metadata: MetadataDict = {
@@ -142,7 +144,7 @@ def thoughts(steps: list[Step], seconds: float) -> list[gr.ChatMessage]:
     title = f"🔎 {len(steps)} steps" + (f", {failed} failed" if failed else "")
     head = gr.ChatMessage(
         role="assistant",
-        content=" → ".join(s.name for s in steps),
+        content=plain(" → ".join(s.name for s in steps)),
         metadata={"title": title, "id": parent, "status": "done", "duration": seconds},
     )
     return [head, *(thought(s, parent) for s in steps)]
@@ -163,7 +165,7 @@ def request_thought(
         "count": r.count,
         "judge": answer.backends.get("judge"),
     }
-    lines = [f"- **{k}**: {clip(v)}" for k, v in facts.items() if v not in (None, "", [])]
+    lines = [f"- **{k}**: {plain(clip(v))}" for k, v in facts.items() if v not in (None, "", [])]
     return gr.ChatMessage(
         role="assistant",
         content="\n".join(lines) or "nothing special",
@@ -172,11 +174,15 @@ def request_thought(
 
 
 def reply_text(answer: Answer) -> str:
-    """The reply; with picks, its headline and a short list (the cards hold the notes)."""
+    """The reply; with picks, its headline and a short list (the cards hold the notes).
+
+    The agent's reply is plain text (the CLI prints the same words), so all of it is shown
+    as written: it quotes titles, tags and the user's words.
+    """
     if not answer.picks:
-        return answer.reply
-    headline = answer.reply.strip().splitlines()[0]
-    items = [f"{p.rank}. **{p.title}** · fit {p.score:.2f}" for p in answer.picks]
+        return plain(answer.reply)
+    headline = plain(answer.reply.strip().splitlines()[0])
+    items = [f"{p.rank}. **{plain(p.title)}** · fit {p.score:.2f}" for p in answer.picks]
     note = "_Players and liner notes are in the picks panel._"
     return "\n".join([headline, "", *items, "", note])
 
@@ -245,13 +251,13 @@ def chat_turn(
         problem = check_upload(upload, max_mb=max_mb, max_s=limit)
         # A refused file is named, not offered as a player that cannot play it.
         sent: Any = (
-            f"📎 {upload.name}"
+            f"📎 {plain(upload.name)}"
             if problem
             else FileData(path=str(upload), orig_name=upload.name, mime_type=_mime(upload))
         )
         history.append(gr.ChatMessage(role="user", content=sent))
         text = text or DEFAULT_UPLOAD_TEXT
-    history.append(gr.ChatMessage(role="user", content=text))
+    history.append(gr.ChatMessage(role="user", content=plain(text)))  # shown as typed
     if problem is not None:
         history.append(gr.ChatMessage(role="assistant", content=f"⚠️ {problem}"))
         if upload is not None:
@@ -307,12 +313,12 @@ def _answer(
                 seconds = time.perf_counter() - start
                 history[pending] = gr.ChatMessage(
                     role="assistant",
-                    content=" → ".join(names),
+                    content=plain(" → ".join(names)),
                     metadata={"title": title, "status": "pending", "log": f"{seconds:.0f} s"},
                 )
                 yield TurnView(list(history), session, picks, playlist)
             except LinernotesError as e:
-                history[pending] = gr.ChatMessage(role="assistant", content=f"⚠️ {e}")
+                history[pending] = gr.ChatMessage(role="assistant", content=f"⚠️ {plain(e)}")
                 yield TurnView(list(history), session, picks, playlist)
                 return
     seconds = round(time.perf_counter() - start, 2)

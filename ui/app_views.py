@@ -123,7 +123,9 @@ def dimension_figure(pick: Pick | None) -> Figure | None:
     core = sum(d in CORE_DIMENSIONS for d in names)
     if 0 < core < len(names):
         ax.axhline(rows[core - 1] - 0.5, color="#cbd5e1", lw=0.8, ls="--")
-    ax.set_title(f"#{pick.rank} {pick.title}: core (violet), secondary (grey)", fontsize=10)
+    ax.set_title(  # a "$" in a tag is a dollar sign, not matplotlib's math mode
+        f"#{pick.rank} {pick.title}: core (violet), secondary (grey)", fontsize=10, parse_math=False
+    )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig

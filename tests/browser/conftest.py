@@ -62,10 +62,15 @@ def output_dir() -> Path:
 @pytest.fixture(scope="module")
 def served(demo_catalog: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``ui.app.launch`` on a free loopback port, against a copy of the demo catalog."""
-    from linernotes.ui.app import launch
-
     folder = tmp_path_factory.mktemp("ui") / "catalog"
     shutil.copytree(demo_catalog.settings.catalog, folder)
+    yield from serve(folder)
+
+
+def serve(folder: Path) -> Iterator[Served]:
+    """The UI on the catalog in ``folder``, on a free loopback port, until the test ends."""
+    from linernotes.ui.app import launch
+
     settings = load_settings(catalog=folder, workers=1)
     port = _free_port()
     start = time.perf_counter()
