@@ -98,6 +98,26 @@ def test_retagging_keeps_one_record_with_the_new_tags(tmp_path):
     assert track.title == "New Title" and track.path == str(song.resolve())
 
 
+def test_a_retagged_title_is_found_by_its_new_name_and_not_its_old_one(tmp_path):
+    """Name lookups and keyword search read the lexical index: it follows a re-tag."""
+    from linernotes.tools.catalog.lookup import suggest
+    from linernotes.tools.catalog.search import lexical_search
+
+    music = tmp_path / "music"
+    song = write_track(music / "song.flac", seed=4, title="Copper Lantern")
+    write_track(music / "other.flac", seed=5, title="Velvet Harbour")
+    settings = _settings(tmp_path)
+    ingest([music], settings, progress=False, in_process=True)
+    _retitle(song, "Midnight Orchard")
+    assert ingest([music], settings, progress=False, in_process=True).retagged == 1
+    catalog = open_catalog(settings, create=False)
+    [new] = [t for t in catalog.tracks() if t.title == "Midnight Orchard"]
+    assert [c.track_id for c in lexical_search(catalog, "midnight orchard", 5)] == [new.id]
+    assert catalog.resolve("Midnight Orchard").id == new.id
+    assert suggest(catalog, "Midnight Orchid") == ["Midnight Orchard"]
+    assert "Copper Lantern" not in suggest(catalog, "Copper Lantern"), "the old name is gone"
+
+
 def test_a_rewritten_file_replaces_its_record_and_is_not_its_own_neighbour(tmp_path):
     song = write_track(tmp_path / "music" / "song.wav", seed=5)
     write_track(tmp_path / "music" / "other.wav", seed=6)

@@ -225,6 +225,7 @@ class Catalog:
         self._audio.update(ids, metas, [t.model_dump_json() for t in tracks])
         self._text.update(ids, metas)
         self._forget(ids)
+        keep_in_step(self, tracks)  # a new title or artist is searched by its new name
 
     # -- reading ---------------------------------------------------------------------
     def __len__(self) -> int:
