@@ -227,3 +227,21 @@ def test_control_and_direction_characters_never_reach_a_title(tmp_path):
         assert not [c for c in text if unicodedata.category(c) in ("Cc", "Cf")], repr(text)
     assert flac.title == "Évora RTL bell [2J🎵 名前"
     assert wav.title == "esc [31mred"
+
+
+def test_a_file_whose_tags_crash_the_tag_reader_is_ingested_by_its_name(tmp_path, monkeypatch):
+    """A decodable file with a tag block mutagen trips on (IndexError on fuzzed OGGs)."""
+    music = tmp_path / "music"
+    write_track(music / "odd tags.flac", seed=9, title="Unreadable")
+    write_track(music / "fine.flac", seed=10, title="Fine")
+    real = mutagen.File
+
+    def tripping(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "odd tags" in str(path):
+            raise IndexError("list index out of range")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(mutagen, "File", tripping)
+    report = ingest([music], _settings(tmp_path), progress=False, in_process=True)
+    assert (report.added, report.skipped) == (2, [])
+    assert sorted(t.title for t in _tracks(tmp_path)) == ["Fine", "Unreadable"]

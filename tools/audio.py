@@ -24,6 +24,11 @@ from linernotes.tools.schemas import Tags
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".opus"})
 MIN_DURATION_S = 1.0
+MIN_SAMPLE_RATE = 4000
+"""Lowest sample rate taken as audio (telephone speech is 8 kHz, old 'low' WAVs 5.5 kHz).
+
+Below it a header is broken or the file is not sound: an 8 Hz "WAV" analysed as music gave
+a tempo of 211 BPM from numbers that were never audio."""
 SILENCE_PEAK = 1e-4  # -80 dBFS: below this everywhere, a file holds no music
 TAG_MAX_CHARS = 300
 
@@ -94,6 +99,11 @@ def probe(path: str | Path) -> AudioInfo:
     frames = int(info.frames)
     if frames <= 0 or info.samplerate <= 0:
         raise InvalidAudioError(f"cannot decode {p}: the file holds no audio frames")
+    if info.samplerate < MIN_SAMPLE_RATE:
+        raise InvalidAudioError(
+            f"cannot decode {p}: its sample rate is {info.samplerate} Hz, too low for sound "
+            f"(audio files use {MIN_SAMPLE_RATE:,} Hz or more; is the header damaged?)"
+        )
     return AudioInfo(p, str(info.format), int(info.samplerate), int(info.channels), frames)
 
 
@@ -255,15 +265,18 @@ def read_tags(path: str | Path) -> Tags:
     values: dict[str, str | None] = {}
     import mutagen
 
+    # Tags are optional and come from anywhere: a damaged tag block must cost the tags, never
+    # the song. Mutagen's parsers raise what they meet (IndexError, struct.error, ...) on
+    # fuzzed headers of files that still decode, hence the broad catch around them only.
     try:
         f = mutagen.File(str(p), easy=True)
-    except (mutagen.MutagenError, OSError, ValueError):
+    except Exception:  # see above
         f = None  # no readable tag block: fall back to libsndfile's RIFF/Vorbis metadata
     if f is not None and f.tags is not None:
         for key in ("title", "artist", "album", "genre", "comment"):
             try:
                 values[key] = clean_tag(f.tags.get(key))
-            except (KeyError, ValueError):
+            except Exception:  # a malformed frame of one tag
                 values[key] = None
     if not any(values.values()):
         try:
