@@ -15,6 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from linernotes.agent.nothing_fits import why_nothing
 from linernotes.agent.ops import (
     Env,
     call,
@@ -149,6 +150,7 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
             limits = limit_words(c)
             nothing = "I found nothing in the catalog that fits this request"
             nothing += f" ({', '.join(limits)})." if limits else "."
+            nothing = "\n".join([nothing, *why_nothing(ctx.catalog.tracks(), c)])
         return {}, "\n".join([nothing, *honesty_lines(request)])
     out = call("start_playlist", start_playlist, env, tracks=[v.track_id for v in chosen])
     profile = state.get("context_profile")

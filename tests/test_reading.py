@@ -752,7 +752,7 @@ def test_cheer_me_up_is_a_happy_wish(text: str) -> None:
         ("no more than 3 punk songs", {"genres": ["punk rock"]}, 3),  # was: no punk rock
         ("not more than 100 bpm", {"max_bpm": 100.0}, None),
         ("ok, no", {}, None),
-        ("songs that aren't too long", {}, None),  # was "shorter than the list"
+        ("songs that aren't too long", {"max_duration_s": 300.0}, None),  # was "shorter list"
     ],
 )  # fmt: skip
 def test_form_style_answers_and_quantities(text: str, expected: dict, count: int | None) -> None:

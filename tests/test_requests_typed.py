@@ -264,3 +264,65 @@ def test_what_is_not_a_music_request_gets_no_picks(heldout_catalog, text: str, s
 )
 def test_music_about_films_and_games_still_gets_picks(heldout_catalog, text: str) -> None:
     assert ask(text, heldout_catalog.settings).playlist, text
+
+
+@pytest.mark.parametrize(
+    ("typed", "limit"),
+    [
+        ("not too long please", 300.0),  # was read as nothing at all
+        ("songs that aren't too long", 300.0),
+        ("nothing too long", 300.0),
+        ("short songs", 180.0),
+        ("quick ones for a coffee break", 180.0),
+    ],
+)
+def test_length_in_words_is_a_bound(typed: str, limit: float) -> None:
+    req = RulesReasoner().understand(typed)
+    assert req.constraints.max_duration_s == limit, (req.constraints, req.understood)
+    assert req.text_query is None or "short" not in req.text_query  # a length has no sound
+
+
+def test_long_and_not_short_ask_for_length_and_all_night_long_does_not() -> None:
+    reasoner = RulesReasoner()
+    assert reasoner.understand("long songs").constraints.min_duration_s == 360.0
+    assert reasoner.understand("nothing short").constraints.min_duration_s == 120.0
+    assert reasoner.understand("music to dance all night long").constraints.min_duration_s is None
+    assert reasoner.understand("a short playlist of jazz").constraints.max_duration_s is None
+
+
+def test_dont_have_vocals_is_instrumental_not_vocals(heldout_catalog) -> None:
+    """'songs that don't have vocals' asked for vocals and searched for "don't"."""
+    for typed in ("songs that don't have vocals", "tracks which do not include any singing"):
+        answer = ask(typed, heldout_catalog.settings)
+        rows = _rows(heldout_catalog, answer)
+        assert rows and all(r["has_voice"] == "0" for r in rows), (typed, answer.reply)
+        assert "instrumental only" in answer.reply
+
+
+def test_shouldnt_be_too_loud_is_a_bound_not_calmer_than_nothing(heldout_catalog) -> None:
+    answer = ask("music for reading, shouldn't be too loud", heldout_catalog.settings)
+    rows = _rows(heldout_catalog, answer)
+    assert rows and all(r["energy"] != "high" for r in rows), answer.reply
+    assert "energy up to medium" in answer.reply
+
+
+def test_nothing_fits_says_which_limit_and_what_the_catalog_holds(heldout_catalog) -> None:
+    lengths = [float(r["duration_s"]) for r in heldout_catalog.rows]
+    answer = ask("long songs", heldout_catalog.settings)
+    assert not answer.playlist
+    held = f"tracks here last {min(lengths):.0f} s to {max(lengths):.0f} s"
+    assert f"No track here fits “at least 6 min long”: {held}." in answer.reply, answer.reply
+    session = session_for(heldout_catalog.settings)
+    bpm = sorted(t.measurements.tempo_bpm for t in session.catalog.tracks())
+    fast = ask("jazz over 250 bpm", heldout_catalog.settings)
+    assert f"tempos here run {bpm[0]:.0f} to {bpm[-1]:.0f} BPM" in fast.reply, fast.reply
+
+
+def test_nothing_fits_together_counts_each_limit_alone(heldout_catalog) -> None:
+    rows = heldout_catalog.rows
+    punk = sum(r["style"] == "punk rock" for r in rows)
+    slow = ask("punk rock under 70 bpm", heldout_catalog.settings)
+    if slow.playlist:
+        pytest.skip("this demo seed holds a slow punk track")
+    assert f"punk rock: {punk}; at most 70 BPM: " in slow.reply, slow.reply
+    assert "but no track meets them all" in slow.reply

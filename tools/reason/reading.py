@@ -89,7 +89,7 @@ MAX_COUNT = 100
 """Most picks one answer holds (``Request.count``'s bound): "give me 500" gets 100, said."""
 # "not too loud", "not very intense": a hedge after a negator. Alone it reads as the plain
 # negation; against an opposite wish it gives way ("upbeat but not too loud" is lively).
-HEDGE = re.compile(r"\s+(?:too|very|overly|that|super|so)\b", re.I)
+HEDGE = re.compile(r"\s+(?:be\s+)?(?:too|very|overly|that|super|so)\b", re.I)
 LENGTH_UNIT = r"(?:minutes?|mins?|seconds?|secs?|hours?|hrs?)\b"
 COUNT = re.compile(
     rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
@@ -319,8 +319,9 @@ def read_request(
         else:
             if e.value.kind != "music":  # "no tracks with vocals": "tracks" is no item
                 in_scope += 1
-            if not negated and e.value.kind in ("genre", "feel", "instrument"):
-                reading.query_words.append(e.typed)
+            searchable = e.value.kind in ("genre", "feel", "instrument")
+            if not negated and searchable and not _only_length(e.value, vocab):
+                reading.query_words.append(e.typed)  # "short songs" sounds like nothing
             if negated:
                 reading.negated_words.append(e.typed)
                 last_kind = e.value.kind
@@ -341,6 +342,12 @@ def read_request(
         # "happy but not cheesy": a word nothing knows, but negated: never searched for
         (reading.negated_unknown if _negated_at(events, m.start()) else reading.leftover).append(w)
     return reading
+
+
+def _only_length(term: Any, vocab: Vocabulary) -> bool:
+    """A feel that only bounds track length ("short songs"): nothing to search the sound for."""
+    asked = vocab.feel(term.value)["asked"] if term.kind == "feel" else {}
+    return bool(asked) and set(asked) <= {"min_duration_s", "max_duration_s"}
 
 
 def _negated_at(events: list[_Event], pos: int) -> bool:

@@ -169,7 +169,8 @@ FILLER = re.compile(
 # them ("not too loud" is a bound, read elsewhere).
 _TOO = (
     r"(?<!not )(?<!nothing )(?<!isn't )(?<!isnt )(?<!anything )(?<!none )(?<!neither )(?<!nor )"
-    r"(?<!aren't )(?<!arent )(?<!wasn't )(?<!weren't )(?<!not be )(?<!never )\btoo\s+"
+    r"(?<!aren't )(?<!arent )(?<!wasn't )(?<!weren't )(?<!not be )(?<!never )(?<!n't be )"
+    r"(?<!nt be )(?<!cannot be )\btoo\s+"
 )
 _LIST = r"(?:list|playlist|mix|set|queue)"
 _NOT_THE_LIST = "".join(
