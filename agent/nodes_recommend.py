@@ -43,8 +43,9 @@ from linernotes.agent.wording import (
     limit_words,
     pick_lines,
 )
+from linernotes.tools.judge.facts import facts
 from linernotes.tools.reason.bounds import duration_words
-from linernotes.tools.schemas import Constraints, Track, Verdict
+from linernotes.tools.schemas import Constraints, Quota, Track, Verdict
 
 
 def _context(state: State) -> str | None:
@@ -137,7 +138,8 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
     request = state["request"]
     assert request is not None
     wanted = request.count or ctx.top_k
-    chosen = _usable(env)[:wanted]
+    chosen, short = _by_quota(_usable(env), request.quotas, ctx)
+    chosen = chosen[:wanted]
     plan = state["plan"]
     than = levels_of(plan.relative_to, env) if plan and plan.relative_to else None
     if not chosen:
@@ -157,9 +159,34 @@ def _new_playlist(state: State, env: Env, ctx: Context) -> tuple[dict[str, Any],
     lines = [intro(request, state.get("anchor"), profile, len(out.data), than)]
     lines += honesty_lines(request)
     lines += pick_lines(out.data)
-    if len(out.data) < wanted:
+    if short:
+        lines += short
+    elif len(out.data) < wanted:
         lines.append(f"(Only {len(out.data)} of the {wanted} asked for fit.)")
     return out.update, "\n".join(lines)
+
+
+def _by_quota(
+    usable: list[Verdict], quotas: list[Quota], ctx: Context
+) -> tuple[list[Verdict], list[str]]:
+    """The judged picks, holding each genre to its share ("3 punk and 2 jazz"), in rank order.
+
+    Without shares, all of them. A share the candidates cannot fill is said, never filled
+    from another genre.
+    """
+    if not quotas:
+        return usable, []
+    taken: set[str] = set()
+    short = []
+    for q in quotas:
+        free = [v.track_id for v in usable if v.track_id not in taken]
+        mine = [i for i in free if facts(ctx.catalog.get(i)).genre in q.genres]
+        taken.update(mine[: q.count])
+        if len(mine) < q.count:
+            short.append(
+                f"(Only {len(mine)} of the {q.count} {' or '.join(q.genres)} asked for fit.)"
+            )
+    return [v for v in usable if v.track_id in taken], short
 
 
 def _grow(state: State, env: Env, n: int) -> tuple[dict[str, Any], str]:

@@ -326,3 +326,30 @@ def test_nothing_fits_together_counts_each_limit_alone(heldout_catalog) -> None:
         pytest.skip("this demo seed holds a slow punk track")
     assert f"punk rock: {punk}; at most 70 BPM: " in slow.reply, slow.reply
     assert "but no track meets them all" in slow.reply
+
+
+@pytest.mark.parametrize(
+    ("typed", "shares"),
+    [
+        ("3 punk and 2 jazz", {"punk rock": 3, "jazz piano trio": 2}),
+        ("give me two ambient tracks and three orchestral ones", {"ambient": 2, "orchestral": 3}),
+        (
+            "1 techno, 2 jazz and 2 ambient please",
+            {"techno": 1, "jazz piano trio": 2, "ambient": 2},
+        ),
+    ],
+)
+def test_shares_by_genre_are_held(heldout_catalog, typed: str, shares: dict[str, int]) -> None:
+    """'3 punk and 2 jazz' gave 3 picks from both, in whatever mix the ranking made."""
+    answer = ask(typed, heldout_catalog.settings)
+    styles = [r["style"] for r in _rows(heldout_catalog, answer)]
+    assert {s: styles.count(s) for s in set(styles)} == shares, (styles, answer.reply)
+    assert " + ".join(f"{n} {g}" for g, n in shares.items()) in answer.reply
+
+
+def test_one_number_and_genres_is_a_count_not_shares() -> None:
+    req = RulesReasoner().understand("5 jazz or ambient songs")
+    assert (req.count, req.quotas) == (5, [])
+    req = RulesReasoner().understand("no punk, 2 jazz and 3 ambient")
+    assert req.count == 5 and [q.count for q in req.quotas] == [2, 3]
+    assert req.constraints.exclude_genres == ["punk rock"]

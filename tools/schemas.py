@@ -218,6 +218,13 @@ class Levels(Record):
         )
 
 
+class Quota(Record):
+    """A share of the picks from some genres ("3 punk and 2 jazz": 3 from punk rock)."""
+
+    genres: list[str] = Field(description="Catalog genres this share is drawn from (any of).")
+    count: int = Field(ge=1, le=100, description="How many picks come from them.")
+
+
 class Request(Record):
     """What the listener asked for in one turn, as understood."""
 
@@ -229,6 +236,10 @@ class Request(Record):
     text_query: str | None = Field(None, description="Free-text description of the music.")
     constraints: Constraints = Field(default_factory=Constraints)
     count: int | None = Field(None, ge=1, le=100, description="How many picks were asked for.")
+    quotas: list[Quota] = Field(
+        default_factory=list,
+        description="Shares of the picks by genre ('3 punk and 2 jazz'); their sum is count.",
+    )
     understood: list[str] = Field(
         default_factory=list, description="What was read from the message, in words."
     )

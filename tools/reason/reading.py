@@ -134,6 +134,7 @@ class Reading:
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
     allowed_genres: set[str] = field(default_factory=set)  # "metal is fine": never excluded
     released: set[str] = field(default_factory=set)  # "vocals are fine": lifts no_vocals
+    quotas: list[tuple[list[str], int]] = field(default_factory=list)  # "3 punk and 2 jazz"
 
 
 @dataclass
@@ -325,7 +326,10 @@ def read_request(
             if negated:
                 reading.negated_words.append(e.typed)
                 last_kind = e.value.kind
+            before = list(reading.constraints.get("genres", []))
             _term(reading, e.value, e.typed, negated, vocab, grounding, hedged=hedged)
+            if e.value.kind == "genre" and not negated:
+                spans += _share(reading, low, e.start, before)
     spans += _alone(reading, low, vocab)
     if len(reading.constraints.get("instruments", [])) > 1 and _either(low, reading):
         reading.constraints["any_instrument"] = True  # "piano or strings": one of them will do
@@ -333,6 +337,7 @@ def read_request(
         reading.understood = [u for u in reading.understood if u not in each]
         reading.understood.append(f"with {' or '.join(reading.constraints['instruments'])}")
     _settle(reading)
+    _quotas(reading)
     reading.understood = list(dict.fromkeys(reading.understood))  # "🔥🔥": said once
     rest = _mask(low, spans)
     for m in re.finditer(r"[a-z][a-z'-]+", rest):
@@ -342,6 +347,33 @@ def read_request(
         # "happy but not cheesy": a word nothing knows, but negated: never searched for
         (reading.negated_unknown if _negated_at(events, m.start()) else reading.leftover).append(w)
     return reading
+
+
+SHARE = re.compile(rf"(?:^|[\s,(])(?:of\s+(?:them|those)\s+)?{NUM}\s+(?:more\s+)?$", re.I)
+"""A number just before a genre word: the "3" of "3 punk and 2 jazz"."""
+
+
+def _share(reading: Reading, low: str, start: int, before: list[str]) -> list[tuple[int, int]]:
+    """Note the genres a genre word added with the number typed before it; its span."""
+    added = [g for g in reading.constraints.get("genres", []) if g not in before]
+    m = SHARE.search(low[:start])
+    if not (added and m):
+        return []
+    reading.quotas.append((added, int(_number(m.group(1)))))
+    return [m.span(1)]
+
+
+def _quotas(reading: Reading) -> None:
+    """Two or more genres each with its number are shares of one list: count is their sum."""
+    if len(reading.quotas) < 2:
+        reading.quotas = []
+        return
+    reading.count = min(MAX_COUNT, sum(n for _, n in reading.quotas))
+    shares = " + ".join(f"{n} {' or '.join(g)}" for g, n in reading.quotas)
+    said = {" or ".join(g) for g, _ in reading.quotas}  # "punk rock" is in the share's words
+    reading.understood = [u for u in reading.understood
+                          if not re.fullmatch(r"\d+ picks?", u) and u not in said]  # fmt: skip
+    reading.understood.append(f"{shares} → {reading.count} picks")
 
 
 def _only_length(term: Any, vocab: Vocabulary) -> bool:

@@ -28,7 +28,7 @@ from linernotes.tools.reason.honesty import honesty
 from linernotes.tools.reason.names import Names, _is_words, find_names
 from linernotes.tools.reason.reading import MAX_COUNT, Reading, read_request
 from linernotes.tools.reason.vocabulary import grounding_for, load_vocabulary
-from linernotes.tools.schemas import Constraints, Intent, Request
+from linernotes.tools.schemas import Constraints, Intent, Quota, Request
 
 RELATIVE = ("calmer", "more_energetic", "faster", "slower", "shorter", "longer")
 RELATIVE_WORDS = re.compile(
@@ -212,6 +212,7 @@ class RulesReasoner:
             text_query=text_query,
             constraints=constraints,
             count=count,
+            quotas=[Quota(genres=g, count=n) for g, n in reading.quotas],
             understood=honest.understood,
             unclear=honest.unclear,
             off_topic=honest.off_topic,
