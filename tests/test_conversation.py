@@ -125,13 +125,16 @@ def test_ask_continues_a_thread_as_json(demo_catalog, capsys) -> None:
 
 @pytest.fixture
 def upload(demo_catalog, tmp_path) -> Path:
-    """A demo string quartet, re-encoded: the same music, a file outside the catalog."""
+    """A demo string quartet played backwards: its sound, but a recording outside the catalog.
+
+    (A plain re-encode of it is that catalog track: tests/test_upload_twins.py.)
+    """
     row = next(
         r for r in demo_catalog.rows if r["style"] == "string quartet" and r["energy"] == "low"
     )
     y, sr = sf.read(row["path"], dtype="float32")
     path = tmp_path / "my quartet.wav"
-    sf.write(path, 0.9 * y, sr)
+    sf.write(path, 0.9 * y[::-1], sr)
     return path
 
 

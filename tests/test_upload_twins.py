@@ -64,3 +64,31 @@ def test_an_uploaded_copy_is_not_its_own_pick(library) -> None:
     picks = views[-1].picks
     assert picks and original.id not in [p.track_id for p in picks]
     assert Path(copy).is_file()  # not in gradio's upload folder: never deleted
+
+
+def test_a_lossy_copy_is_that_track_and_another_song_is_not(library, tmp_path, capsys) -> None:
+    """An MP3 / low-quality OGG of a catalog song decodes to other samples: matched by sound
+    and length. A different song of the very same length stays an outside file."""
+    import soundfile as sf
+
+    settings, original, copy = library
+    y, sr = sf.read(copy, dtype="float32")
+    mp3 = tmp_path / "from my phone.mp3"
+    sf.write(mp3, y, sr, format="MP3")
+    ogg = tmp_path / "low.ogg"
+    sf.write(ogg, y, sr, format="OGG", subtype="VORBIS", compression_level=0.9)
+    other = write_track(tmp_path / "not in the catalog.wav", seed=9)  # same 3 s length
+    for path, expected in ((mp3, original.id), (ogg, original.id), (other, None)):
+        argv = ["search", "--catalog", str(settings.catalog), "--like", str(path), "--json"]
+        assert main(argv) == 0
+        out = json.loads(capsys.readouterr().out)
+        ids = [h["track_id"] for h in out["hits"]]
+        if expected:
+            assert out["query"]["in_catalog"], f"{path.name} not recognised"
+            assert out["query"]["track_id"] == expected
+            assert expected not in ids, f"{path.name} is its own pick"
+        else:
+            assert not out["query"]["in_catalog"], f"{path.name} taken for a catalog song"
+    answer = ask("more like this", settings, upload=mp3)  # the chat's upload path
+    assert answer.picks and original.id not in [p.track_id for p in answer.picks]
+    assert answer.anchor_id == original.id, answer.reply

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from linernotes.tools.analysis.same_audio import same_audio_score
 from linernotes.tools.audio import AUDIO_EXTENSIONS, broken_link
 from linernotes.tools.embed.base import checked_vector
 from linernotes.tools.errors import CatalogError, InvalidAudioError, TrackNotFoundError
@@ -210,6 +211,42 @@ def analyse_external(path: str | Path, backends: Backends) -> tuple[Track, np.nd
     return track, vec
 
 
+NEAR_COPY_NEIGHBOURS = 3
+"""Nearest catalog tracks by sound that are checked as possible sources of a file."""
+NEAR_COPY_SECONDS = 0.25
+"""Largest length difference of a re-encode (encoder padding is tens of milliseconds)."""
+SAME_AUDIO_MIN = 0.8
+"""Spectrogram correlation from which two files are one recording (``same_audio_score``).
+
+Set on the real-music corpus's development packages (bench/near_copy.py): MP3 128 kb/s and
+OGG Vorbis q1 mono re-encodes against their originals, other tracks of the same package
+against each other; held-out packages reported by the same bench."""
+
+
+def same_recording(catalog: Any, track: Track, vec: np.ndarray) -> Track | None:
+    """The catalog track ``track`` is a lossy copy of, if any.
+
+    A byte or sample hash misses a re-encode (an MP3 of a catalog FLAC decodes to other
+    samples), and "more like this" then answered with the very song sent as pick #1. The
+    audio vector only proposes (nearest tracks of the same length; different songs can sit
+    closer than a song's own MP3); the two files' spectrograms decide.
+    """
+    length = track.measurements.duration_s
+    for hit in catalog.query_audio(vec, NEAR_COPY_NEIGHBOURS):
+        twin = catalog.get(hit.track_id)
+        if abs(twin.measurements.duration_s - length) > NEAR_COPY_SECONDS:
+            continue
+        try:
+            score = same_audio_score(
+                track.path, twin.path, min(length, twin.measurements.duration_s)
+            )
+        except InvalidAudioError:  # the catalog's file moved or went: it cannot be compared
+            continue
+        if score >= SAME_AUDIO_MIN:
+            return twin
+    return None
+
+
 def resolve_query(
     catalog: Any, ref: str | Path | Track, backends: Backends | None
 ) -> tuple[Track, np.ndarray, bool]:
@@ -227,8 +264,7 @@ def resolve_query(
         except TrackNotFoundError:
             if backends is None or not is_audio_path(ref.path):
                 raise
-            track, vec = analyse_external(ref.path, backends)
-            return track, vec, False
+            return _outside(catalog, ref.path, backends)
     if is_audio_path(ref):
         path = str(Path(ref).expanduser().resolve())
         with contextlib.suppress(TrackNotFoundError):  # not in the catalog: analysed below
@@ -237,12 +273,20 @@ def resolve_query(
                 return track, catalog.audio_vector(track.id), True
         if backends is None:
             raise TrackNotFoundError(f"{ref} is not in the catalog and no embedder was given")
-        track, vec = analyse_external(ref, backends)
-        if catalog.existing_ids([track.id]):  # a copy of a catalog track (renamed, retagged)
-            return catalog.get(track.id), vec, True
-        return track, vec, False
+        return _outside(catalog, ref, backends)
     track = catalog.resolve(str(ref))
     return track, catalog.audio_vector(track.id), True
+
+
+def _outside(catalog: Any, path: str | Path, backends: Backends) -> tuple[Track, np.ndarray, bool]:
+    """A file outside the catalog, analysed; the catalog track it is a copy of, if any."""
+    track, vec = analyse_external(path, backends)
+    if catalog.existing_ids([track.id]):  # a copy of a catalog track (renamed, retagged)
+        return catalog.get(track.id), vec, True
+    twin = same_recording(catalog, track, vec)
+    if twin is not None:  # an MP3 or OGG of a catalog track: other samples, same song
+        return twin, vec, True
+    return track, vec, False
 
 
 def similar_to_track(
