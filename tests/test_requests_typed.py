@@ -353,3 +353,16 @@ def test_one_number_and_genres_is_a_count_not_shares() -> None:
     req = RulesReasoner().understand("no punk, 2 jazz and 3 ambient")
     assert req.count == 5 and [q.count for q in req.quotas] == [2, 3]
     assert req.constraints.exclude_genres == ["punk rock"]
+
+
+def test_moods_people_type_instead_of_music_words() -> None:
+    """'i'm bored' and 'sing me a song' were searched as plain words; 'something to keep me
+    awake' was sleep music."""
+    reasoner = RulesReasoner()
+    bored = reasoner.understand("i'm bored")
+    assert bored.constraints.min_energy == "medium" and bored.intent == "recommend"
+    assert reasoner.understand("sing me a song").constraints.vocals_only
+    awake = reasoner.understand("something to keep me awake")
+    assert awake.context_name != "sleep" and awake.constraints.min_energy == "medium"
+    calm = reasoner.understand("calm but not boring")
+    assert calm.constraints.max_energy == "medium" and calm.constraints.min_energy is None
