@@ -366,3 +366,24 @@ def test_moods_people_type_instead_of_music_words() -> None:
     assert awake.context_name != "sleep" and awake.constraints.min_energy == "medium"
     calm = reasoner.understand("calm but not boring")
     assert calm.constraints.max_energy == "medium" and calm.constraints.min_energy is None
+
+
+def test_forget_the_length_lifts_only_the_length(heldout_catalog) -> None:
+    """'forget the length' dropped every standing limit and searched for "forget";
+    'length doesn't matter' and 'any length is fine' kept the bound."""
+    settings = heldout_catalog.settings
+    for lift in ("forget the length", "length doesn't matter", "any length is fine"):
+        thread = f"t-{uuid.uuid4().hex[:8]}"
+        first = ask("instrumental songs under 25 seconds", settings, thread=thread)
+        assert all(float(r["duration_s"]) <= 25.5 for r in _rows(heldout_catalog, first))
+        after = ask(lift, settings, thread=thread)
+        rows = _rows(heldout_catalog, after)
+        assert rows and all(r["has_voice"] == "0" for r in rows), (lift, after.reply)
+        assert "instrumental only" in after.reply and "25 s" not in after.reply.splitlines()[0]
+        assert "forget" not in after.reply.splitlines()[0], after.reply
+
+
+def test_any_tempo_is_fine_lifts_the_tempo_bound() -> None:
+    req = RulesReasoner().understand("any tempo is fine")
+    assert {"min_bpm", "max_bpm"} <= set(req.released) and req.intent == "recommend"
+    assert not set(RulesReasoner().understand("forget the energy limit").released) & {"min_bpm"}

@@ -83,6 +83,37 @@ OTHER_CHAT = re.compile(
     re.I,
 )
 """A conversation other than this one ("the song from the previous chat"): not seen here."""
+DIMENSIONS = {
+    "length": r"(?:track |song )?(?:length|duration)|how long",
+    "tempo": r"tempo|bpm|speed|pace",
+    "energy": r"energy(?: level)?|intensity",
+    "key": r"key|mode|major or minor",
+    "genre": r"genres?|styles?",
+    "instruments": r"instruments?|instrumentation",
+}
+"""Words for one dimension of a request, as people name it to lift it ("forget the tempo")."""
+RELEASES = {
+    "length": ("min_duration_s", "max_duration_s", "shorter", "longer"),
+    "tempo": ("min_bpm", "max_bpm", "avoid_bpm_from", "avoid_bpm_to", "faster", "slower"),
+    "energy": ("min_energy", "max_energy", "calmer", "more_energetic"),
+    "key": ("key", "mode"),
+    "genre": ("genres", "exclude_genres"),
+    "instruments": ("instruments", "exclude_instruments", "any_instrument"),
+}
+"""The ``Constraints`` fields a lifted dimension frees."""
+_DIM = "|".join(f"(?:{w})" for w in DIMENSIONS.values())
+RELEASE = re.compile(
+    rf"\b(?:forget(?:\s+about)?|never\s*mind|ignore|drop|lose|scrap|lift|remove)\s+"
+    rf"(?:the\s+|that\s+|my\s+|any\s+)?(?P<a>{_DIM})(?:\s+(?:limits?|constraints?|filters?|"
+    rf"rules?|requirements?|bits?|part))?\b"
+    rf"|\b(?:any|whatever)\s+(?P<b>{_DIM})(?:\s+(?:is|are|works?|will do))?"
+    rf"(?:\s+(?:is\s+)?(?:fine|ok|okay|good))?\b"
+    rf"|\b(?:the\s+)?(?P<c>{_DIM})\s+(?:doesn'?t|does not|don'?t|do not)\s+matter\b"
+    rf"|\b(?:i\s+)?(?:don'?t|do not)\s+care\s+(?:about\s+)?(?:the\s+)?(?P<d>{_DIM})\b"
+    rf"|\bno\s+(?P<e>{_DIM})\s+(?:limits?|constraints?|filters?|requirements?)\b",
+    re.I,
+)
+"""A dimension the listener no longer limits: the standing bounds on it are lifted."""
 TEMPO_GIVE = 20.0
 """How far a hedged tempo bound gives way ("fast but not too fast": 120-140 BPM)."""
 MAX_COUNT = 100
@@ -270,6 +301,12 @@ def read_request(
     for between in feel_spans(_mask(low, spans), vocab):  # "between chill and upbeat"
         _apply(reading, between.values, f"“{between.typed}”")
         spans.append(between.span)
+    for m in RELEASE.finditer(_mask(low, spans)):  # "forget the length", "any tempo is fine"
+        said = next(g for g in m.groups() if g)
+        name = next(n for n, words in DIMENSIONS.items() if re.fullmatch(words, said))
+        reading.released |= set(RELEASES[name])
+        reading.understood.append(f"“{m.group(0).strip()}” → any {name}")
+        spans.append(m.span())
     for m in EITHER_WAY.finditer(_mask(low, spans)):
         word = m["a"] or m["b"] or m["c"]
         if vocab.pattern.fullmatch(word):
