@@ -23,7 +23,7 @@ from linernotes.agent.state import Context, State, Upload
 from linernotes.agent.traces import traced
 from linernotes.agent.wording import HELP
 from linernotes.tools.audio import AUDIO_EXTENSIONS
-from linernotes.tools.catalog.search import analyse_external, same_recording
+from linernotes.tools.catalog.search import analyse_external, catalog_copy
 from linernotes.tools.errors import InvalidAudioError
 from linernotes.tools.ingest.discover import is_audio_like
 from linernotes.tools.schemas import Step
@@ -51,8 +51,8 @@ def analyse_upload(path: str | Path, ctx: Context) -> Upload:
     if not p.is_file():
         raise InvalidAudioError(f"cannot read {p.name}: no such file")
     track, vec = analyse_external(p, ctx.backends)
-    # an MP3 of a catalog song is that song: its anchor, never its own pick
-    track = same_recording(ctx.catalog, track, vec) or track
+    # a copy of a catalog song (even an MP3 of it) is that song: the anchor, never a pick
+    track = catalog_copy(ctx.catalog, track, vec) or track
     return Upload(track=track, vector=[float(x) for x in vec], name=p.name)
 
 

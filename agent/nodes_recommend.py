@@ -176,11 +176,11 @@ def _by_quota(
     """
     if not quotas:
         return usable, []
+    genre = {v.track_id: facts(ctx.catalog.get(v.track_id)).genre for v in usable}
     taken: set[str] = set()
     short = []
     for q in quotas:
-        free = [v.track_id for v in usable if v.track_id not in taken]
-        mine = [i for i in free if facts(ctx.catalog.get(i)).genre in q.genres]
+        mine = [i for i, g in genre.items() if i not in taken and g in q.genres]
         taken.update(mine[: q.count])
         if len(mine) < q.count:
             short.append(

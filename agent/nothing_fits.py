@@ -69,9 +69,7 @@ def why_nothing(tracks: Iterable[Track], c: Constraints) -> list[str]:
     limits = _limits(c)
     if not all_facts or not limits:
         return []
-    together = Constraints(**{k: v for lim in limits for k, v in lim.model_dump().items()
-                              if v not in (None, False, [])})  # fmt: skip
-    if any(not violations(f, together) for f in all_facts):
+    if any(not violations(f, c) for f in all_facts):
         return []  # the catalog has one: the search, not the catalog, came up short
     met = [(lim, sum(not violations(f, lim) for f in all_facts)) for lim in limits]
     lines = []

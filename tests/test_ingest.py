@@ -24,7 +24,7 @@ from linernotes.tools.errors import ConfigError
 from linernotes.tools.ingest.pipeline import find_audio_files, ingest, title_for
 from linernotes.tools.ingest.worker import CRASH_REASON, Failed, analyse_all
 from linernotes.tools.schemas import Tags
-from linernotes.tools.settings import load_settings
+from linernotes.tools.settings import Settings, load_settings
 from linernotes.ui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,6 +54,15 @@ def write_track(
             f.title = title
         f.write(frames)
     return path
+
+
+def ingested_library(root: Path, songs: int, top_k: int) -> Settings:
+    """``songs`` tracks by ``write_track`` in ``root/music``, ingested into ``root/catalog``."""
+    for seed in range(1, songs + 1):
+        write_track(root / "music" / f"song{seed}.wav", seed=seed)
+    settings = load_settings(catalog=root / "catalog", workers=1, top_k=top_k)
+    assert ingest([root / "music"], settings, progress=False, in_process=True).added == songs
+    return settings
 
 
 def make_bad_input_folder(root: Path) -> dict[str, Path]:

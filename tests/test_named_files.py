@@ -18,20 +18,14 @@ import pytest
 import soundfile as sf
 
 from linernotes.agent.run import ask
-from linernotes.tools.ingest.pipeline import ingest
-from linernotes.tools.settings import load_settings
 from linernotes.ui.cli import main
-from tests.test_ingest import write_track
+from tests.test_ingest import ingested_library, write_track
 
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("named")
-    for seed in range(1, 4):
-        write_track(root / "music" / f"song{seed}.wav", seed=seed)
-    settings = load_settings(catalog=root / "catalog", workers=1, top_k=2)
-    assert ingest([root / "music"], settings, progress=False, in_process=True).added == 3
-    return settings, root / "outside"
+    return ingested_library(root, songs=3, top_k=2), root / "outside"
 
 
 def _make(kind: str, where: Path) -> tuple[Path, str]:

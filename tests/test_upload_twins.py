@@ -15,20 +15,15 @@ import pytest
 
 from linernotes.agent.run import ask
 from linernotes.tools.catalog.catalog import open_catalog
-from linernotes.tools.ingest.pipeline import ingest
-from linernotes.tools.settings import load_settings
 from linernotes.ui import app_chat as chat
 from linernotes.ui.cli import main
-from tests.test_ingest import write_track
+from tests.test_ingest import ingested_library, write_track
 
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("twins")
-    for seed in range(1, 5):
-        write_track(root / "music" / f"song{seed}.wav", seed=seed)
-    settings = load_settings(catalog=root / "catalog", workers=1, top_k=3)
-    assert ingest([root / "music"], settings, progress=False, in_process=True).added == 4
+    settings = ingested_library(root, songs=4, top_k=3)
     original = open_catalog(settings, create=False).resolve(str(root / "music" / "song1.wav"))
     # the same audio, re-tagged and renamed, outside the catalog
     copy = write_track(root / "upload" / "voice memo.wav", seed=1, title="my memo")

@@ -223,6 +223,13 @@ OGG Vorbis q1 mono re-encodes against their originals, other tracks of the same 
 against each other; held-out packages reported by the same bench."""
 
 
+def catalog_copy(catalog: Any, track: Track, vec: np.ndarray) -> Track | None:
+    """The catalog track an outside file is a copy of: the same audio id, else a lossy copy."""
+    if catalog.existing_ids([track.id]):  # renamed, re-tagged, re-encoded losslessly
+        return catalog.get(track.id)
+    return same_recording(catalog, track, vec)
+
+
 def same_recording(catalog: Any, track: Track, vec: np.ndarray) -> Track | None:
     """The catalog track ``track`` is a lossy copy of, if any.
 
@@ -281,12 +288,8 @@ def resolve_query(
 def _outside(catalog: Any, path: str | Path, backends: Backends) -> tuple[Track, np.ndarray, bool]:
     """A file outside the catalog, analysed; the catalog track it is a copy of, if any."""
     track, vec = analyse_external(path, backends)
-    if catalog.existing_ids([track.id]):  # a copy of a catalog track (renamed, retagged)
-        return catalog.get(track.id), vec, True
-    twin = same_recording(catalog, track, vec)
-    if twin is not None:  # an MP3 or OGG of a catalog track: other samples, same song
-        return twin, vec, True
-    return track, vec, False
+    twin = catalog_copy(catalog, track, vec)
+    return (twin, vec, True) if twin is not None else (track, vec, False)
 
 
 def similar_to_track(
