@@ -36,6 +36,7 @@ from linernotes.tools.errors import InvalidAudioError, TrackNotFoundError
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.limits import violations
 from linernotes.tools.playlist import position_of
+from linernotes.tools.reason.lifting import query_without, understood_without
 from linernotes.tools.reason.rules_edits import Edit, is_follow_up, read_edit
 from linernotes.tools.schemas import Constraints, Request
 
@@ -119,8 +120,13 @@ def inherit(basis: Request, turn: Request) -> Request:
     """The request a refinement acts on.
 
     It keeps what the playlist answers (anchor, context, query) and adds this turn's
-    constraints (``accumulate``) and count.
+    constraints (``accumulate``) and count. What the turn lifts or replaces ("forget the
+    tempo", "between 90 and 110 bpm" after "around 100") also takes the earlier words that
+    only spoke for it out of the search text and out of what the answer says it read
+    (``superseded``, ``tools.reason.lifting``).
     """
+    gone = superseded(turn)
+    said = understood_without(basis.understood, gone)
     return basis.model_copy(
         update={
             "text": turn.text,
@@ -128,13 +134,34 @@ def inherit(basis: Request, turn: Request) -> Request:
             "context": turn.context or basis.context,
             "context_name": turn.context_name or basis.context_name,
             "constraints": accumulate(basis.constraints, turn.constraints, turn.released),
-            "text_query": _query_of(basis, turn),
+            "text_query": query_without(_query_of(basis, turn), gone),
             "count": turn.count or basis.count,
             # what this turn added is said too ("“not so loud” → energy up to medium")
-            "understood": list(dict.fromkeys([*basis.understood, *turn.understood])),
+            "understood": list(dict.fromkeys([*said, *turn.understood])),
             "unclear": turn.unclear,
         }
     )
+
+
+def superseded(turn: Request) -> set[str]:
+    """The ``Constraints`` fields whose earlier values a turn lifts or replaces.
+
+    What it lifts (``released``), every single-valued field it sets ("between 90 and 110
+    bpm" replaces "around 100") and the other of an opposite pair ("no vocals" replaces
+    "with vocals"). List fields (genres, instruments, excluded ids) add up, so they never
+    supersede.
+    """
+    set_now = {
+        k for k, v in turn.constraints.model_dump(exclude_defaults=True).items()
+        if not isinstance(v, list)
+    }  # fmt: skip
+    gone = set(turn.released) | set_now
+    for a, b in OPPOSITES:
+        if a in set_now:
+            gone.add(b)
+        if b in set_now:
+            gone.add(a)
+    return gone
 
 
 def _query_of(basis: Request, turn: Request) -> str | None:

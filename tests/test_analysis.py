@@ -179,6 +179,32 @@ def test_steady_or_narrow_vibrato_is_not_voice(cents: float) -> None:
     assert analyse(held_notes(cents), SR).measurements.voice_probability < 0.35
 
 
+def steady_chord(seconds: float = 8.0) -> np.ndarray:
+    """A held C-G-E chord (no vibrato) whose partials outweigh a quieter line over it."""
+    t = np.arange(int(seconds * SR)) / SR
+    y = sum(
+        np.sin(2 * np.pi * 440.0 * 2 ** ((n - 69) / 12) * k * t) / k
+        for n in (48, 55, 64)
+        for k in range(1, 6)
+    )
+    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
+
+
+def test_a_sung_line_under_a_louder_chord_reads_as_voice() -> None:
+    """The singer is not the strongest peak: the partial tracks still hear the vibrato."""
+    from linernotes.tools.embed.acoustic import fitted_voice_probability
+
+    a = analyse(steady_chord() + 0.3 * held_notes(70.0), SR)
+    assert fitted_voice_probability(a.descriptor) < 0.35  # the dominant track misses it
+    assert a.measurements.voice_probability > 0.65
+
+
+@pytest.mark.parametrize("cents", [0.0, 12.0, 25.0])
+def test_a_line_without_a_singers_vibrato_under_a_chord_is_not_voice(cents: float) -> None:
+    y = steady_chord() + 0.3 * held_notes(cents)
+    assert analyse(y, SR).measurements.voice_probability < 0.35
+
+
 def test_median9_matches_scipy() -> None:
     from scipy.ndimage import median_filter
 

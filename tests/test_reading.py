@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from linernotes.tools.reason.reading import read_request
+from linernotes.tools.reason.rules import RulesReasoner
 from linernotes.tools.reason.vocabulary import Grounding, edits, load_vocabulary
 
 
@@ -817,3 +818,24 @@ def test_a_three_letter_word_nothing_knows_is_said() -> None:
     assert any("“emo”" in line for line in said.unclear), said.unclear
     assert read_request("new age").constraints == {"genres": ["ambient"]}
     assert any("old stuff" in u for u in read_request("old stuff").unclear)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "actually either is fine for vocals",
+        "both are fine for vocals",
+        "either way is ok for vocals",
+        "no preference on vocals",
+        "i'm easy about vocals",
+    ],
+)
+def test_indifference_to_vocals_lifts_the_voice_wish(text: str) -> None:
+    """ "either is fine for vocals" read as *with* vocals, and "for vocals" as an unknown
+    listening situation (so "either way is ok for vocals" picked nothing)."""
+    req = RulesReasoner().understand(text)
+    c = req.constraints
+    assert not c.vocals_only and not c.no_vocals, (text, c)
+    assert {"no_vocals", "vocals_only"} <= set(req.released), text
+    assert not any("listening situation" in u for u in req.unclear), req.unclear
+    assert req.context_name is None

@@ -387,3 +387,50 @@ def test_any_tempo_is_fine_lifts_the_tempo_bound() -> None:
     req = RulesReasoner().understand("any tempo is fine")
     assert {"min_bpm", "max_bpm"} <= set(req.released) and req.intent == "recommend"
     assert not set(RulesReasoner().understand("forget the energy limit").released) & {"min_bpm"}
+
+
+def test_a_lifted_tempo_takes_its_word_out_of_the_search(heldout_catalog) -> None:
+    """'fast songs' then 'forget the tempo' lifted the bound but still searched "fast"
+    and still said “fast” → at least 120 BPM; 'vocals are fine' kept saying
+    “vocals” (negated) → instrumental only."""
+    settings = heldout_catalog.settings
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("fast songs", settings, thread=thread)
+    after = ask("forget the tempo", settings, thread=thread)
+    assert "fast" not in (after.request.text_query or ""), after.request.text_query
+    assert "fast" not in after.reply.splitlines()[0] and "120 BPM" not in after.reply
+    assert "any tempo" in after.reply
+    slow = [r for r in _rows(heldout_catalog, after) if float(r["bpm"]) < 120]
+    assert slow, after.reply  # the search no longer leans fast
+
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("songs without vocals", settings, thread=thread)
+    after = ask("vocals are fine actually", settings, thread=thread)
+    assert "instrumental only" not in after.reply, after.reply
+    assert any(r["has_voice"] == "1" for r in _rows(heldout_catalog, after)), after.reply
+
+
+def test_a_replaced_or_reversed_limit_leaves_no_contradiction(heldout_catalog) -> None:
+    """'around 100 bpm' then 'between 90 and 110 bpm' said both ranges; 'upbeat with
+    vocals' then 'no wait, no vocals' said “vocals” → with vocals next to instrumental only;
+    'songs without vocals' then 'actually either is fine for vocals' kept *with* vocals
+    only (and took "for vocals" for an unknown listening situation)."""
+    settings = heldout_catalog.settings
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("songs around 100 bpm", settings, thread=thread)
+    after = ask("between 90 and 110 bpm", settings, thread=thread)
+    assert "at least 92 BPM" not in after.reply and "at least 90 BPM" in after.reply, after.reply
+    assert all(89 <= float(r["bpm"]) <= 111 for r in _rows(heldout_catalog, after))
+
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("something upbeat with vocals", settings, thread=thread)
+    after = ask("no wait, no vocals", settings, thread=thread)
+    assert "with vocals" not in after.reply.split("\n\n")[0], after.reply
+    assert all(r["has_voice"] == "0" for r in _rows(heldout_catalog, after)), after.reply
+
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("songs without vocals", settings, thread=thread)
+    after = ask("actually either is fine for vocals", settings, thread=thread)
+    assert not after.request.constraints.vocals_only and not after.request.constraints.no_vocals
+    assert any(r["has_voice"] == "1" for r in _rows(heldout_catalog, after)), after.reply
+    assert "listening situation" not in after.reply and "instrumental only" not in after.reply

@@ -39,18 +39,34 @@ def test_voice_bounds_are_where_captions_and_the_judge_change_their_mind():
         assert facts(bare(voice=p)).voiced is expected, p
 
 
+def _passes(meta: dict, clause: dict) -> bool:
+    """Whether one track's metadata passes a one-field Chroma clause (equality or $lte/$gte)."""
+    ((field, cond),) = clause.items()
+    if not isinstance(cond, dict):
+        return meta[field] == cond
+    ((op, bound),) = cond.items()
+    return {"$lte": meta[field] <= bound, "$gte": meta[field] >= bound}[op]
+
+
 def test_search_filter_keeps_exactly_what_the_judge_accepts():
-    """A no-vocals (vocals-only) request: the Chroma filter and the judge agree per track."""
+    """A no-vocals (vocals-only) request: the Chroma filter and the judge agree per track.
+
+    "No vocals" keeps only tracks heard as instrumental (the unsure band is left out);
+    "vocals only" keeps what is more likely sung than not.
+    """
     for ask in (Constraints(no_vocals=True), Constraints(vocals_only=True)):
         clause = constraints_to_where(ask, None)
-        want = clause["has_voice"]
         for p in GRID:
             t = bare(voice=p)
-            kept = track_metadata(t)["has_voice"] == want
+            kept = _passes(track_metadata(t), clause)
             refused = bool(violations(facts(t), ask))
             assert kept != refused, (ask, p)
             says = describe_track(t).endswith("instrumental")
             assert says == (track_metadata(t)["has_voice"] is False), p
+    unsure = bare(voice=0.45)
+    assert violations(facts(unsure), Constraints(no_vocals=True)) == [
+        "may have vocals (instrumental only was asked)"
+    ]
 
 
 def test_energy_classes_agree_between_captions_and_the_judge():

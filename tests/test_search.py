@@ -36,7 +36,12 @@ def test_no_constraints_no_filter() -> None:
 
 def test_studying_context_filters_energy_and_voice() -> None:
     where = constraints_to_where(Constraints(), get_context("studying"))
-    assert where == {"$and": [{"energy_level": {"$in": ["low", "medium"]}}, {"has_voice": False}]}
+    assert where == {
+        "$and": [
+            {"energy_level": {"$in": ["low", "medium"]}},
+            {"voice_probability": {"$lte": 0.35}},  # heard as instrumental, not unsure
+        ]
+    }
 
 
 def test_running_context_sets_an_energy_floor() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linernotes.tools.analysis.scales import ENERGY_ORDER
+from linernotes.tools.analysis.scales import ENERGY_ORDER, VOICE_BOUNDS
 from linernotes.tools.schemas import Constraints, EnergyLevel, Levels
 
 TEMPO_STEP = 0.03
@@ -51,7 +51,8 @@ def constraints_to_where(
     if levels is not None and levels != list(ENERGY_ORDER):
         clauses.append({"energy_level": {"$in": levels}})
     if c.no_vocals or (getattr(context, "vocals", None) == "avoid" and not c.vocals_only):
-        clauses.append({"has_voice": False})
+        # heard as instrumental, not merely "more likely than not" (judge.limits agrees)
+        clauses.append({"voice_probability": {"$lte": VOICE_BOUNDS[0]}})
     elif c.vocals_only:
         clauses.append({"has_voice": True})
     if c.min_bpm is not None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from linernotes.tools.analysis.measure import DESCRIPTOR_NAMES, Analysis
+from linernotes.tools.analysis.voice import VOICE_FEATURES, dominant_voice_probability
 from linernotes.tools.errors import ConfigError
 
 SPACE = "acoustic-v1"
@@ -103,6 +104,20 @@ def _feature_weights() -> np.ndarray:
 WEIGHTS = _feature_weights()
 
 
+_VOICE_AT = DESCRIPTOR_NAMES.index(f"voice_{VOICE_FEATURES[0]}")
+
+
+def fitted_voice_probability(descriptor: np.ndarray) -> float:
+    """The voice estimate every acoustic space was fitted with.
+
+    That is the dominant-track model alone, recomputed from the descriptor:
+    ``Measurements.voice_probability`` now also hears a sung line under other parts, and
+    feeding that to a space fitted before it would move tracks without a refit.
+    """
+    part = descriptor[_VOICE_AT : _VOICE_AT + len(VOICE_FEATURES)].astype(np.float64)
+    return round(dominant_voice_probability(part), 3)
+
+
 def raw_features(analysis: Analysis) -> np.ndarray:
     """The unstandardised feature vector of one analysis (FEATURE_NAMES order)."""
     m = analysis.measurements
@@ -115,7 +130,7 @@ def raw_features(analysis: Analysis) -> np.ndarray:
         m.energy,
         (m.loudness_db + 20.0) / 10.0,
         m.dynamics_db / 10.0,
-        m.voice_probability,
+        fitted_voice_probability(analysis.descriptor),
         m.percussiveness,
         np.log2(max(m.brightness_hz, 50.0) / 1000.0),
     ]

@@ -18,8 +18,11 @@ from linernotes.tools.schemas import Constraints
 def violations(f: Facts, c: Constraints) -> list[str]:
     """Hard constraints a track breaks, in words (empty when it is allowed)."""
     out = []
-    if c.no_vocals and f.voiced is not False and (f.voice >= VOICE_SPLIT or f.voice_doubt):
-        out.append("has vocals (instrumental only was asked)")
+    # "no vocals" keeps only what was heard as instrumental: a track in the unsure band
+    # is a sung line the analyser half heard more often than not (a singer under pads).
+    if c.no_vocals and f.voiced is not False:
+        sure = f.voice >= VOICE_SPLIT or f.voice_doubt
+        out.append(f"{'has' if sure else 'may have'} vocals (instrumental only was asked)")
     if c.vocals_only and f.voiced is not True and f.voice < VOICE_SPLIT:
         out.append("is instrumental (vocals were asked)")
     if c.max_energy and f.level_rank > ENERGY_ORDER.index(c.max_energy):

@@ -70,13 +70,18 @@ EITHER_WAY = re.compile(
     r"\b(?:(?:i\s+)?(?:(?:don'?t|do not)\s+(?:mind|care about|hate)|wouldn'?t mind)|"
     r"(?:fine|ok|okay) with|open to)"
     r"\s+(?:some\s+|any\s+|a bit of\s+|the\s+)?(?P<a>[a-z'-]+)"
-    r"|\b(?P<b>[a-z'-]+)\s+(?:(?:don'?t|doesn'?t|do not|does not)\s+matter|(?:are|is)\s+"
+    r"|\b(?!(?:either|both)\b)(?P<b>[a-z'-]+)\s+(?:(?:don'?t|doesn'?t|do not|does not)\s+"
+    r"matter|(?:are|is)\s+"
     r"(?:optional|fine|ok|okay)|optional|either way|or not|(?:is|are)\s*n'?t\s+(?:required|"
     r"needed|necessary|a must)|(?:is|are)\s+not\s+(?:required|needed|necessary))\b"
-    r"|\bwith or without\s+(?:any\s+)?(?P<c>[a-z'-]+)",
+    r"|\bwith or without\s+(?:any\s+)?(?P<c>[a-z'-]+)"
+    r"|\b(?:(?:either|both)(?:\s+ways?)?(?:\s+(?:is|are))?\s+(?:fine|ok|okay|good)|no\s+"
+    r"preference|(?:i'?m\s+)?(?:easy|flexible))\s+(?:for|on|about|with|re)\s+(?:the\s+)?"
+    r"(?P<d>[a-z'-]+)",
     re.I,
 )
-"""Indifference: "i don't mind vocals", "vocals don't matter" ask for neither way."""
+"""Indifference: "i don't mind vocals", "vocals don't matter", "either is fine for vocals",
+"no preference on vocals" ask for neither way."""
 OTHER_CHAT = re.compile(
     r"\b(?:(?:the|my|our)\s+)?(?:previous|last|earlier|other|yesterday'?s|old)\s+"
     r"(?:chat|conversation|session|thread)s?\b|\blast time\b|\byesterday\b",
@@ -308,7 +313,7 @@ def read_request(
         reading.understood.append(f"“{m.group(0).strip()}” → any {name}")
         spans.append(m.span())
     for m in EITHER_WAY.finditer(_mask(low, spans)):
-        word = m["a"] or m["b"] or m["c"]
+        word = m["a"] or m["b"] or m["c"] or m["d"]
         if vocab.pattern.fullmatch(word):
             spans.append(m.span())
             reading.understood.append(f"“{m.group(0)}” → either way")

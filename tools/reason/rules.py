@@ -26,7 +26,7 @@ from linernotes.tools.reason import rules_vocab as vocab
 from linernotes.tools.reason.bounds import COMPARE, LENGTH, duration_words
 from linernotes.tools.reason.honesty import honesty
 from linernotes.tools.reason.names import Names, _is_words, find_names
-from linernotes.tools.reason.reading import MAX_COUNT, Reading, read_request
+from linernotes.tools.reason.reading import EITHER_WAY, MAX_COUNT, Reading, read_request
 from linernotes.tools.reason.vocabulary import grounding_for, load_vocabulary
 from linernotes.tools.schemas import Constraints, Intent, Quota, Request
 
@@ -180,7 +180,7 @@ class RulesReasoner:
         ):
             intent = "recommend"  # "instrumental, under 100 bpm" is a request, not chat
         context, context_name = self._context(
-            _not_a_context(rest),
+            _not_a_context(EITHER_WAY.sub(" ", rest)),  # "either is fine for vocals"
             guess=intent in ("recommend", "refine"),
             negated=reading.negated_words,
         )
