@@ -839,3 +839,18 @@ def test_indifference_to_vocals_lifts_the_voice_wish(text: str) -> None:
     assert {"no_vocals", "vocals_only"} <= set(req.released), text
     assert not any("listening situation" in u for u in req.unclear), req.unclear
     assert req.context_name is None
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        ("something like that but sadder", "minor"),
+        ("darker please", "minor"),
+        ("a bit moodier", "minor"),
+        ("make it a bit happier", "major"),
+        ("something more uplifting", "major"),
+    ],
+)
+def test_comparative_moods_name_the_mode(text: str, mode: str) -> None:
+    """ "but sadder" was searched as a plain word and asked for nothing."""
+    assert read_request(text).constraints.get("mode") == mode, text

@@ -127,14 +127,18 @@ def partial_tracks(
     A partial is one of the PARTIALS strongest peaks of a frame, linked to the nearest
     peak of the next frame within SAME_NOTE_CENTS (each peak continues at most one).
     """
-    per_frame: list[list[tuple[float, float]]] = [[] for _ in range(n_frames)]
     cents = 1200.0 * np.log2(np.maximum(freq, EPS) / 440.0)
-    for ti, ci, li in zip(t.tolist(), cents.tolist(), level.tolist(), strict=True):
-        per_frame[ti].append((li, ci))
+    order = np.lexsort((-cents, -level, t))  # by frame, strongest first
+    ts = t[order]
+    first = np.r_[0, np.flatnonzero(ts[1:] != ts[:-1]) + 1] if ts.size else ts
+    rank = np.arange(ts.size) - np.repeat(first, np.diff(np.r_[first, ts.size]))
+    keep = order[rank < PARTIALS]
+    per_frame: list[list[float]] = [[] for _ in range(n_frames)]
+    for ti, ci in zip(t[keep].tolist(), cents[keep].tolist(), strict=True):
+        per_frame[ti].append(ci)
     active: list[tuple[int, list[float]]] = []
     done: list[tuple[int, list[float]]] = []
-    for f, peaks in enumerate(per_frame):
-        now = [c for _, c in sorted(peaks, reverse=True)[:PARTIALS]]
+    for f, now in enumerate(per_frame):
         taken: set[int] = set()
         still: list[tuple[int, list[float]]] = []
         for start, seq in active:
