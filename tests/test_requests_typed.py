@@ -434,3 +434,17 @@ def test_a_replaced_or_reversed_limit_leaves_no_contradiction(heldout_catalog) -
     assert not after.request.constraints.vocals_only and not after.request.constraints.no_vocals
     assert any(r["has_voice"] == "1" for r in _rows(heldout_catalog, after)), after.reply
     assert "listening situation" not in after.reply and "instrumental only" not in after.reply
+
+
+def test_add_a_few_with_an_instrument_adds_to_the_list(heldout_catalog) -> None:
+    """'add a few with piano' after a list started a new search for "piano", dropping
+    the standing "calm" and the list; 'add a couple with strings' searched "couple"."""
+    settings = heldout_catalog.settings
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    first = ask("calm songs", settings, thread=thread)
+    after = ask("add a few with piano", settings, thread=thread)
+    assert after.reply.startswith("Added 3"), after.reply
+    assert len(after.playlist) == len(first.playlist) + 3
+    added = [heldout_catalog.row_for(it.path) for it in after.playlist[-3:]]
+    assert all("piano" in r["instruments"] for r in added), added
+    assert all(r["energy"] != "high" for r in added)  # the standing "calm" holds

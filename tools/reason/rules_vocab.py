@@ -245,7 +245,10 @@ MORE = re.compile(
     r"\b(?:extend|lengthen|expand)\s+(?:it|this|the\s+(?:list|playlist|mix))\b|"
     rf"\b{NUM}\s+more\b|\b(?:another|one more)\s*(?:{UNIT})?\b|"
     r"(?<!or )(?<!and )\bmore\b(?=\s*(?:$|[,.!?]|please|of (?:those|these|them|that)|"
-    rf"(?:{UNIT})\b|like (?:these|those|them|this|that)\b)))",
+    rf"(?:{UNIT})\b|like (?:these|those|them|this|that)\b)))"
+    # "add a couple with piano", "throw in three that are calmer": more, with wishes
+    rf"|\b(?:add|throw in|append)\s+(?:me\s+)?{NUM}\s+(?:more\s+)?(?:{UNIT}\s+)?"
+    r"(?=(?:with|that|which|featuring|from|by)\b)",
     re.I,
 )
 VERDICT_BAD = (
