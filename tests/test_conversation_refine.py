@@ -518,7 +518,7 @@ def test_a_length_bound_is_no_relative_wish(text: str, wish: str | None) -> None
 
 
 def test_exclusions_add_up_and_an_exclusion_drops_what_it_contradicts() -> None:
-    from linernotes.agent.nodes_rules import accumulate
+    from linernotes.agent.inherit import accumulate
 
     first = Constraints(exclude_genres=["metal"], instruments=["piano"])
     then = accumulate(first, Constraints(exclude_genres=["punk rock"]))
