@@ -30,6 +30,7 @@ from linernotes.agent.refs import track_of
 from linernotes.agent.state import Context, State, advance, combine
 from linernotes.agent.traces import traced
 from linernotes.agent.wording import constraint_words
+from linernotes.tools.clip import counted
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.limits import violations
@@ -113,7 +114,7 @@ def edit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     f"How many tracks should it keep? It has {n}: say “make it {max(1, n // 2)}”."
                 )
             case "resize" if not plan.positions:
-                reply = f"The playlist already has {len(state.get('playlist') or [])} tracks."
+                reply = f"The playlist already has {counted(len(state.get('playlist') or []))}."
             case "remove" | "resize":
                 out = call(
                     "remove_from_playlist", remove_from_playlist, env, positions=plan.positions

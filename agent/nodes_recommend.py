@@ -43,6 +43,7 @@ from linernotes.agent.wording import (
     limit_words,
     pick_lines,
 )
+from linernotes.tools.clip import counted
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.reason.bounds import duration_words
 from linernotes.tools.schemas import Constraints, Quota, Track, Verdict
@@ -196,7 +197,7 @@ def _grow(state: State, env: Env, n: int) -> tuple[dict[str, Any], str]:
         return {}, "I found nothing more in the catalog that fits this playlist."
     out = call("add_to_playlist", add_to_playlist, env, tracks=fresh)
     total = len(have) + len(out.data)
-    lines = [f"Added {len(out.data)} (now {total} tracks):", *pick_lines(out.data)]
+    lines = [f"Added {len(out.data)} (now {counted(total)}):", *pick_lines(out.data)]
     if len(out.data) < n:
         lines.append(f"(Only {len(out.data)} of the {n} asked for fit.)")
     return out.update, "\n".join(lines)

@@ -26,6 +26,7 @@ from linernotes.agent.wording import (
     absent_reply,
     catalog_reply,
 )
+from linernotes.tools.clip import counted
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason.rules_vocab import ABOUT_ME, CATALOG_QUESTION
 from linernotes.tools.reason.rules_vocab import PLAYBACK as PLAYBACK_ASK
@@ -83,5 +84,5 @@ def chat(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     reply = BYE if BYE_WORDS.search(text) else THANKS if THANKS_WORDS.search(text) else HELP
     n = len(state.get("playlist") or [])
     if n:
-        reply += f" The playlist has {n} tracks; say “show the playlist” to see it."
+        reply += f" The playlist has {counted(n)}; say “show the playlist” to see it."
     return {"reply": reply}

@@ -22,6 +22,7 @@ from linernotes.agent.wording import (
     limit_words,
     rank_line,
 )
+from linernotes.tools.clip import counted
 from linernotes.tools.errors import CatalogError, LinernotesError, TrackNotFoundError
 from linernotes.tools.playlist import (
     PlaylistEdit,
@@ -113,7 +114,7 @@ def add_to_playlist(env: Env, tracks: list[str], position: int | None = None) ->
     picks = [_pick_for(env, t, start + i) for i, t in enumerate(chosen)]
     edit = PlaylistEdit(op="add", items=[item_for(t) for t in chosen], before=before)
     summary = f"added {len(chosen)} at #{start}: " + ", ".join(t.title for t in chosen[:5])
-    text = f"Added {len(chosen)}; the playlist now has {len(playlist) + len(chosen)} tracks."
+    text = f"Added {len(chosen)}; the playlist now has {counted(len(playlist) + len(chosen))}."
     return Out(text, summary, _added(env, picks, edit), picks)
 
 
@@ -128,7 +129,7 @@ def remove_from_playlist(env: Env, positions: list[int]) -> Out:
     left = len(playlist) - len(set(ids))
     summary = f"removed {', '.join(titles)}; {left} left"
     edit = PlaylistEdit(op="remove", track_ids=ids)
-    return Out(f"Removed {', '.join(titles)}; {left} tracks left.", summary, {"playlist": [edit]})
+    return Out(f"Removed {', '.join(titles)}; {counted(left)} left.", summary, {"playlist": [edit]})
 
 
 def replace_in_playlist(env: Env, position: int, track: str) -> Out:
@@ -305,9 +306,9 @@ def start_over(env: Env) -> Out:
         "basis": None,
         "sticky": Constraints(),
     }
-    cleared = f"the playlist ({n} tracks) is cleared" if n else "the playlist is empty"
+    cleared = f"the playlist ({counted(n)}) is cleared" if n else "the playlist is empty"
     text = f"Starting over: {cleared} and no constraints stand. What would you like to hear?"
-    return Out(text, f"cleared {n} tracks and the standing constraints", update)
+    return Out(text, f"cleared {counted(n)} and the standing constraints", update)
 
 
 def _snapshots_by_turn(env: Env) -> dict[int, dict]:

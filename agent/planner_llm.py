@@ -23,6 +23,7 @@ from linernotes.agent.state import Context, State
 from linernotes.agent.tools import TOOLS
 from linernotes.agent.wording import constraint_words, describe_track
 from linernotes.prompts import render_prompt
+from linernotes.tools.clip import counted
 from linernotes.tools.errors import BackendUnavailable, LLMReplyError
 from linernotes.tools.playlist import format_playlist
 from linernotes.tools.schemas import Constraints, Intent, Step
@@ -84,7 +85,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         n = len(state.get("playlist") or [])
         text = (
             f"I stopped after {used} steps without finishing this request, sorry. "
-            f"The playlist has {n} tracks; ask again more narrowly, or say “show the playlist”."
+            f"The playlist has {counted(n)}; ask again more narrowly, or say “show the playlist”."
         )
         tracer.record(Step(name="plan", summary=f"step limit ({ctx.max_steps}) reached"))
         return {"messages": [AIMessage(text)]}

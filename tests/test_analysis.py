@@ -199,6 +199,32 @@ def test_a_sung_line_under_a_louder_chord_reads_as_voice() -> None:
     assert a.measurements.voice_probability > 0.65
 
 
+@pytest.mark.parametrize("cents", [130.0, 150.0])
+def test_a_deep_vibrato_in_a_long_reverb_under_a_chord_reads_as_voice(cents: float) -> None:
+    """The reverb tail at the note's mean pitch breaks the partial into short pieces.
+
+    Linked like the dominant track (the HELD rule) the line is heard nowhere, so it read
+    as instrumental (p 0.03); the DEEP rule's wider link follows it.
+    """
+    from linernotes.tools.analysis.measure import ANALYSIS_SR, _prepare
+    from linernotes.tools.analysis.spectrum import compute_spectrum
+    from linernotes.tools.analysis.tonal import CHROMA_FMAX, CHROMA_FMIN, spectral_peaks
+    from linernotes.tools.analysis.voice import DEEP, HELD, sung_share
+    from linernotes.tools.demo.mix import reverb
+    from linernotes.tools.embed.acoustic import fitted_voice_probability
+
+    line = 0.5 * held_notes(cents)
+    tail = reverb(line, 3.5, SR, np.random.default_rng(1)).mean(axis=1).astype(np.float32)
+    y = steady_chord() + line + 0.315 * tail  # the demo's orchestral send and wet level
+    s = compute_spectrum(_prepare(y, SR), ANALYSIS_SR)
+    peaks, loud = spectral_peaks(s, CHROMA_FMIN, CHROMA_FMAX), s.loud_frames()
+    assert sung_share(s, peaks, loud, HELD) < HELD.split
+    assert sung_share(s, peaks, loud, DEEP) > DEEP.split
+    a = analyse(y, SR)
+    assert fitted_voice_probability(a.descriptor) < 0.35  # the dominant track misses it too
+    assert a.measurements.voice_probability > 0.65
+
+
 @pytest.mark.parametrize("cents", [0.0, 12.0, 25.0])
 def test_a_line_without_a_singers_vibrato_under_a_chord_is_not_voice(cents: float) -> None:
     y = steady_chord() + 0.3 * held_notes(cents)

@@ -263,6 +263,10 @@ def test_a_follow_up_keeps_the_playlists_size(heldout_catalog) -> None:
         ("these are too fast", "slower"),
         ("too sleepy", "more_energetic"),
         ("turn it up", "more_energetic"),
+        ("nah too sleepy, pick it up a little", "more_energetic"),  # "which track is it?"
+        ("liven it up a bit", "more_energetic"),  # a search for "liven"
+        ("spice things up", "more_energetic"),
+        ("pick up the pace", "faster"),  # a search for "pace"
         ("make it calmer", "calmer"),  # "it" was taken for a track: "which track is it?"
         ("can you make it a bit slower", "slower"),
         ("these are too long", "shorter"),  # lengths were "not understood"
@@ -666,6 +670,9 @@ def test_a_shorter_playlist_asks_how_many_and_keeps_the_list(heldout_catalog) ->
         ("keep #1, #2 and #5", ["#1", "#2", "#5"]),
         ("keep 2 and 4", ["#2", "#4"]),
         ("keep the last two", ["#-2", "#-1"]),
+        ("only the first three", ["#1", "#2", "#3"]),  # was a search for "first three"
+        ("hmm just the top 2 please", ["#1", "#2"]),
+        ("ok only the last two", ["#-2", "#-1"]),
     ],
 )
 def test_keep_only_is_read_as_the_rest_going(text: str, refs: list) -> None:
@@ -673,7 +680,10 @@ def test_keep_only_is_read_as_the_rest_going(text: str, refs: list) -> None:
     assert (edit.op, edit.refs, edit.invert) == ("remove", refs, True)
 
 
-@pytest.mark.parametrize("text", ["keep it calm", "keep going", "keep the vocals out"])
+@pytest.mark.parametrize(
+    "text",
+    ["keep it calm", "keep going", "keep the vocals out", "just the first song was nice"],
+)
 def test_keep_without_places_is_no_edit(text: str) -> None:
     assert not read_edit(text).invert
 

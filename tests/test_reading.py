@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from linernotes.tools.reason.reading import read_request
+from linernotes.tools.reason.reading import count_of, read_request
 from linernotes.tools.reason.rules import RulesReasoner
 from linernotes.tools.reason.vocabulary import Grounding, edits, load_vocabulary
 
@@ -854,3 +854,43 @@ def test_indifference_to_vocals_lifts_the_voice_wish(text: str) -> None:
 def test_comparative_moods_name_the_mode(text: str, mode: str) -> None:
     """ "but sadder" was searched as a plain word and asked for nothing."""
     assert read_request(text).constraints.get("mode") == mode, text
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "refused"),
+    [
+        ("hmm something in a major key instead of minor", {"mode": "major"}, None),
+        ("piano instead of guitar", {"instruments": ["piano"]}, ("instruments", "guitar")),
+        ("jazz rather than ambient", {"genres": ["jazz piano trio"]}, ("genres", "ambient")),
+        ("piano as opposed to guitar", {"instruments": ["piano"]}, ("instruments", "guitar")),
+    ],
+)
+def test_instead_of_refuses_what_it_replaces(text: str, wanted: dict, refused) -> None:
+    """ "major key instead of minor" asked for both keys and was taken for a swap of a
+    track ("which one? Say #1-#8"); "piano instead of guitar" asked for both."""
+    from linernotes.tools.reason.rules_edits import read_edit
+
+    c = read_request(text).constraints
+    for field, value in wanted.items():
+        assert c.get(field) == value, (text, c)
+    if refused:
+        field, value = refused
+        assert value in c.get(f"exclude_{field}", []), (text, c)
+    assert read_edit(text).op is None
+    assert read_edit("swap #3 instead of #5").op == "swap"  # tracks named: still an edit
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("and maybe 10 of them", 10), ("maybe 12", 12), ("ok how about 6?", 6), ("so 120 bpm", None)],
+)
+def test_a_follow_up_count_after_an_opening_word(text: str, count) -> None:
+    """ "and maybe 10 of them" after a list was ignored (8 picks again)."""
+    assert count_of(text)[0] == count
+
+
+def test_rock_n_roll_is_one_genre_phrase() -> None:
+    for text in ("play some rock n roll", "rock and roll please", "some rock 'n' roll"):
+        req = RulesReasoner().understand(text)
+        assert req.constraints.genres, text
+        assert not any("roll" in u for u in req.unclear), (text, req.unclear)

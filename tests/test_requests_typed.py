@@ -436,6 +436,21 @@ def test_a_replaced_or_reversed_limit_leaves_no_contradiction(heldout_catalog) -
     assert "listening situation" not in after.reply and "instrumental only" not in after.reply
 
 
+def test_major_instead_of_minor_replaces_the_key_phrase(heldout_catalog) -> None:
+    """'calm songs in a minor key' then 'hmm something in a major key instead of minor'
+    asked "which one? Say #1-#8" (a swap of a track), and once read it searched
+    “calm in a key”."""
+    settings = heldout_catalog.settings
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("calm songs in a minor key", settings, thread=thread)
+    after = ask("hmm something in a major key instead of minor", settings, thread=thread)
+    assert after.playlist and "which one" not in after.reply, after.reply
+    assert after.request.constraints.mode == "major"
+    assert "in a key" not in (after.request.text_query or ""), after.request.text_query
+    rows = _rows(heldout_catalog, after)
+    assert all(r["mode"] == "major" and r["energy"] != "high" for r in rows), rows
+
+
 def test_add_a_few_with_an_instrument_adds_to_the_list(heldout_catalog) -> None:
     """'add a few with piano' after a list started a new search for "piano", dropping
     the standing "calm" and the list; 'add a couple with strings' searched "couple"."""

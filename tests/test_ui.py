@@ -274,7 +274,8 @@ def test_a_title_with_dollar_signs_draws_its_figure_as_written() -> None:
 def test_playlist_summary() -> None:
     assert "Empty" in views.playlist_summary([], {})
     item = PlaylistItem(track_id="a", path="/x/a.flac", title="A")
-    assert "1 tracks" in views.playlist_summary([item], {})
+    assert "1 track ·" in views.playlist_summary([item], {})  # was "1 tracks"
+    assert "2 tracks ·" in views.playlist_summary([item, item], {})
 
 
 def test_ui_command_has_host_and_port_but_no_share() -> None:

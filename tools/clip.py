@@ -17,3 +17,8 @@ def clip(value: Any, limit: int = 80) -> str:
     """``value`` (a list or tuple is joined) cut to ``limit`` characters with an ellipsis."""
     text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def counted(n: int, noun: str = "track") -> str:
+    """Say a count as people read it: "1 track", "3 tracks" (never "1 tracks")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -23,6 +23,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from linernotes.tools.clip import counted
 from linernotes.tools.errors import ConfigError, TrackNotFoundError
 from linernotes.tools.schemas import PlaylistItem, Record, Track
 
@@ -62,7 +63,7 @@ def ids_at(items: Sequence[PlaylistItem], positions: Sequence[int]) -> list[str]
                     f"there is no {said} yet: this conversation has no picks to refer to "
                     "(ask for some first, or name a title)"
                 )
-            raise TrackNotFoundError(f"there is no {said}: the playlist has {len(items)} tracks")
+            raise TrackNotFoundError(f"there is no {said}: the playlist has {counted(len(items))}")
         out.append(items[index].track_id)
     return out
 

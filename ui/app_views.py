@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
+from linernotes.tools.clip import counted
 from linernotes.tools.schemas import (
     CORE_DIMENSIONS,
     SECONDARY_DIMENSIONS,
@@ -89,7 +90,7 @@ def playlist_summary(items: list[PlaylistItem], tracks: Mapping[str, Track]) -> 
     if not items:
         return '<div class="ln-note">Empty. Add picks with “+ Playlist” or “Add all picks”.</div>'
     total = sum(tracks[i.track_id].measurements.duration_s for i in items if i.track_id in tracks)
-    return f'<div class="ln-note">{len(items)} tracks · {clock(total)}</div>'
+    return f'<div class="ln-note">{counted(len(items))} · {clock(total)}</div>'
 
 
 def pretty(name: str) -> str:

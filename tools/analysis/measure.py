@@ -35,7 +35,7 @@ from linernotes.tools.analysis.tonal import (
     analyse_tonality,
     spectral_peaks,
 )
-from linernotes.tools.analysis.voice import sung_share, voice_features, voice_probability
+from linernotes.tools.analysis.voice import sung_probability, voice_features, voice_probability
 from linernotes.tools.audio import (
     AudioClip,
     downmix,
@@ -153,7 +153,7 @@ def analyse(y: np.ndarray, sr: int, duration_s: float | None = None) -> Analysis
         percussiveness=round(perc, 3),
         dynamics_db=round(dynamics_db(s), 2),
         onset_rate=round(rhythm.onset_rate, 3),
-        voice_probability=round(voice_probability(voice, sung_share(s, peaks, loud)), 3),
+        voice_probability=round(voice_probability(voice, sung_probability(s, peaks, loud)), 3),
     )
     descriptor = build_descriptor(s, loud, rhythm, tonality, perc_frames, voice)
     # A NaN or inf is stored as null and then breaks every read of the catalog: refuse it.

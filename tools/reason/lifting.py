@@ -33,11 +33,29 @@ def only_about(typed: str, released: Iterable[str]) -> bool:
     return bool(fields) and fields <= set(released)
 
 
+_GLUE = frozenset({"in", "a", "an", "the", "key", "keys", "scale", "mode", "at", "around", "of"})
+"""Words that only frame a limit ("in a minor key"): they leave with it."""
+
+
 def query_without(query: str | None, released: Iterable[str]) -> str | None:
-    """``query`` less the words that spoke only for lifted fields (None when none is left)."""
+    """``query`` less the words that spoke only for lifted fields (None when none is left).
+
+    A phrase goes whole ("calm in a minor key" less the mode is "calm", not "calm in a
+    key"): the longest run of words that reads as lifted fields alone and holds nothing
+    but such words and ``_GLUE``.
+    """
     if not query or not released:
         return query
-    kept = [w for w in query.split() if not only_about(w, released)]
+    free = set(released)
+    words = query.split()
+    drop = [only_about(w, free) for w in words]
+    for n in (4, 3, 2):
+        for i in range(len(words) - n + 1):
+            run = words[i : i + n]
+            lone = [w for w, d in zip(run, drop[i : i + n], strict=True) if not d]
+            if all(w.lower() in _GLUE for w in lone) and only_about(" ".join(run), free):
+                drop[i : i + n] = [True] * n
+    kept = [w for w, d in zip(words, drop, strict=True) if not d]
     return " ".join(kept) or None
 
 

@@ -127,12 +127,15 @@ MAX_COUNT = 100
 # negation; against an opposite wish it gives way ("upbeat but not too loud" is lively).
 HEDGE = re.compile(r"\s+(?:be\s+)?(?:too|very|overly|that|super|so)\b", re.I)
 LENGTH_UNIT = r"(?:minutes?|mins?|seconds?|secs?|hours?|hrs?)\b"
+_LEAD = r"(?:and|ok(?:ay)?|so|maybe|perhaps|hmm+|um+|uh|actually|then|yeah|yes)"
+"""Words a follow-up may open with before its number ("and maybe 10 of them")."""
 COUNT = re.compile(
     rf"\b(?:give me|show me|pick|find|top|suggest|recommend|play|need|want|just|only|"
     rf"exactly|list|get me|send me|queue up|queue)\s+(?:me\s+)?(?:like\s+)?{NUM}\b"
     rf"(?!\s*(?:bpm|beats|-|–|to\s+\d|minutes?|%))|"
     rf"\b{NUM}(?![\s-]*{LENGTH_UNIT})\s+(?:more\s+|other\s+|[\w-]+\s+|[\w-]+\s+[\w-]+\s+)?{UNIT}\b|"
-    rf"^\s*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})|"
+    rf"^\s*(?:{_LEAD}\W+)*{NUM}\s+(?![\w-]*\s*(?:bpm|beats)|{LENGTH_UNIT})|"
+    rf"^\s*(?:{_LEAD}\W+)*(?:maybe|perhaps|how about|what about|make (?:it|that))\s+{NUM}\W*$|"
     r"\b(?:give me|play|find|pick|recommend|suggest|need|want|get me|send me)\s+(?:me\s+)?(a)"
     r"\s+(?:song|track|tune|piece)\b",
     re.I,

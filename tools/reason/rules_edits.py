@@ -36,6 +36,9 @@ DISLIKE = re.compile(
     re.I,
 )
 """Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
+INSTEAD = re.compile(r"instead of", re.I)
+"""``SWAP``'s "instead of" names a track ("#3 instead of #5") or a wish ("piano instead of
+guitar"): an edit only in the first case."""
 
 PlaylistOp = Literal[
     "more",
@@ -71,7 +74,9 @@ EXCHANGE = re.compile(
 places (not replaced: "swap #3 for something calmer" still replaces)."""
 KEEP_ONLY = re.compile(
     r"\b(?:keep|leave|retain)\s+(?:only|just)\b|\b(?:only|just)\s+(?:keep|leave|retain)\b|"
-    r"^\W*(?:ok(?:ay)?\W+)?(?:keep|leave)\s+(?:the\s+)?(?:first|top|last|final|#|\d)",
+    r"^\W*(?:ok(?:ay)?\W+)?(?:keep|leave)\s+(?:the\s+)?(?:first|top|last|final|#|\d)|"
+    r"^\W*(?:(?:ok(?:ay)?|hmm+|actually)\W+)*(?:only|just)\s+(?:the\s+)?(?:first|top|last|final)"
+    rf"(?:\s+{vocab.NUM})?(?:\s+(?:ones?|tracks?|songs?|picks?))?(?:\s+(?:please|pls|then))*\W*$",
     re.I,
 )
 """"keep only the first three", "just keep 1-3", "keep #1, #2 and #5": the rest go."""
@@ -398,8 +403,9 @@ def read_edit(text: str) -> Edit:
         return Edit(op="resize", size=None)
     wide = condition(clean) if not [r for r in refs if r.startswith("#")] else None
     swap = vocab.SWAP.search(clean)
-    if swap and (refs or not DISLIKE.fullmatch(swap.group(0))):
-        # "I don't want #3" swaps; "I don't want anything faster than 100" asks for music
+    if swap and (refs or not (DISLIKE.fullmatch(swap.group(0)) or INSTEAD.fullmatch(swap[0]))):
+        # "I don't want #3" swaps; "I don't want anything faster than 100" asks for music, and
+        # so does "major instead of minor" (no track named: a wish and what it replaces)
         if wide is not None:
             return Edit(op="swap", keep=wide, sticky=sticky)
         return Edit(op="swap", refs=refs, sticky=sticky)

@@ -193,10 +193,12 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"hectic|wild))\b", re.I)),
     ("more_energetic", re.compile(
         r"\b(more (?:energetic|energy|intense|upbeat|driving|punchy|aggressive|lively)|"
-        r"higher energy|punchier|harder|livelier|(?:pump|amp|turn|kick|crank) it up|"
+        r"higher energy|punchier|harder|livelier|(?:pump|amp|turn|kick|crank|liven|spice|"
+        r"pick|perk|step|ramp|jazz) (?:it|things) up|liven up|"
         rf"{_TOO}(?:calm|quiet|soft|mellow|sleepy|boring|chill|chilled|dull|sedate))\b", re.I)),
     ("faster", re.compile(
-        rf"\b(faster|quicker|higher tempo|more tempo|speed it up|{_TOO}slow)\b", re.I)),
+        rf"\b(faster|quicker|higher tempo|more tempo|speed (?:it|things) up|"
+        rf"pick up the (?:pace|tempo)|up the (?:pace|tempo)|{_TOO}slow)\b", re.I)),
     ("slower", re.compile(rf"\b(slower|lower tempo|slow it down|less fast|{_TOO}fast)\b", re.I)),
     ("shorter", re.compile(
         rf"{_NOT_THE_LIST}\b(shorter|briefer|less long|{_TOO}long|(?:cut|keep) them short)\b"
@@ -282,7 +284,7 @@ PRONOUN = re.compile(
 # whole, never one track.
 IDIOM_IT = re.compile(
     r"\b(?:tone|turn|dial|bring|calm|take|wind|pump|amp|kick|crank|speed|slow|mix|switch|"
-    r"shake|chill|liven|spice|jazz)\s+it\s+(?:down|up|back|out)\b"
+    r"shake|chill|liven|spice|jazz|pick|perk|step|ramp)\s+it\s+(?:down|up|back|out)\b"
     # "make it calmer", "make it a bit livelier": the list (never "make it 10")
     rf"|\bmake\s+it\s+(?!{NUM}\b|#)",
     re.I,
