@@ -12,7 +12,9 @@ from collections.abc import Collection
 from typing import Any
 
 from linernotes.agent.ops import merge_constraints
+from linernotes.agent.wording import constraint_words
 from linernotes.tools.analysis.scales import ENERGY_ORDER
+from linernotes.tools.reason.easing import ROOM, eased_value
 from linernotes.tools.reason.lifting import query_without, understood_without
 from linernotes.tools.schemas import Constraints, Request
 
@@ -71,22 +73,74 @@ def inherit(basis: Request, turn: Request) -> Request:
     only spoke for it out of the search text and out of what the answer says it read
     (``superseded``, ``tools.reason.lifting``).
     """
-    gone = superseded(turn.constraints, turn.released)
-    said = understood_without(basis.understood, gone)
+    constraints, room = eased(
+        accumulate(basis.constraints, turn.constraints, turn.released), turn.eased
+    )
+    # what the turn lifts or replaces, and any standing bound that merging dropped ("over
+    # 140" after "under 120") or easing moved
+    gone = superseded(turn.constraints, turn.released) | dropped(basis.constraints, constraints)
+    said = still_true(understood_without(basis.understood, gone | set(room)), basis, set(room))
     return basis.model_copy(
         update={
             "text": turn.text,
             "intent": "refine",
             "context": turn.context or basis.context,
             "context_name": turn.context_name or basis.context_name,
-            "constraints": accumulate(basis.constraints, turn.constraints, turn.released),
-            "text_query": query_without(_query_of(basis, turn), gone),
+            "constraints": constraints,
+            "text_query": query_without(_query_of(basis, turn), gone | set(room)),
             "count": turn.count or basis.count,
             # what this turn added is said too ("“not so loud” → energy up to medium")
-            "understood": list(dict.fromkeys([*said, *turn.understood])),
+            "understood": list(dict.fromkeys([*said, *_with_room(turn.understood, room)])),
             "unclear": turn.unclear,
         }
     )
+
+
+def eased(c: Constraints, fields: Collection[str]) -> tuple[Constraints, dict[str, str]]:
+    """``c`` with each bound in ``fields`` moved one step outwards, and what each now says.
+
+    "a little faster is ok" after "nothing faster than 100": at most 110 BPM. A bound
+    that is not standing has nothing to ease (the turn still lifted the opposite wish).
+    """
+    values = c.model_dump(exclude_defaults=True)
+    said: dict[str, str] = {}
+    for field in fields:
+        if field in values:
+            was = "; ".join(constraint_words(Constraints(**{field: values[field]})))
+            values[field] = eased_value(field, values[field])
+            now = "; ".join(constraint_words(Constraints(**{field: values[field]})))
+            said[field] = f"{now} (was {was})"
+    return Constraints(**values), said
+
+
+def _with_room(lines: list[str], room: dict[str, str]) -> list[str]:
+    """The turn's lines, its “a little faster is ok” → more room saying how much."""
+    if not room:
+        return lines
+    where = "; ".join(room.values())
+    return [ln.replace(f"→ {ROOM}", f"→ {where}") if ln.endswith(ROOM) else ln for ln in lines]
+
+
+def still_true(lines: list[str], basis: Request, moved: set[str]) -> list[str]:
+    """``lines`` less those that state a bound ``moved`` from its old value.
+
+    The typed words of "nothing faster than 100" read alone ask for the opposite, so
+    ``understood_without`` cannot tell the line “faster than 100” (negated) → at most 100
+    BPM is about max_bpm; what it says after the arrow can.
+    """
+    old = basis.constraints.model_dump(exclude_defaults=True)
+    stale = {
+        words
+        for field in moved & set(old)
+        for words in constraint_words(Constraints(**{field: old[field]}))
+    }
+    return [ln for ln in lines if not any(w in ln.partition(" → ")[2] for w in stale)]
+
+
+def dropped(standing: Constraints, now: Constraints) -> set[str]:
+    """Fields the standing constraints set that ``now`` no longer has."""
+    had = standing.model_dump(exclude_defaults=True)
+    return set(had) - set(now.model_dump(exclude_defaults=True))
 
 
 def superseded(turn: Constraints, released: Collection[str] = ()) -> set[str]:

@@ -894,3 +894,35 @@ def test_rock_n_roll_is_one_genre_phrase() -> None:
         req = RulesReasoner().understand(text)
         assert req.constraints.genres, text
         assert not any("roll" in u for u in req.unclear), (text, req.unclear)
+
+
+@pytest.mark.parametrize(
+    ("text", "bound", "lifted"),
+    [
+        ("hmm maybe a little faster is ok", "max_bpm", "slower"),
+        ("slower ones are fine too", "min_bpm", "faster"),
+        ("i don't mind them a bit louder", "max_energy", "calmer"),
+        ("it can be slightly longer", "max_duration_s", "shorter"),
+    ],
+)
+def test_permission_to_go_past_a_limit_eases_it(text: str, bound: str, lifted: str) -> None:
+    """ "a little faster is ok" after "nothing faster than 100" was read as a wish for
+    faster music (over the playlist's median) with the cap of 100 kept."""
+    req = RulesReasoner().understand(text)
+    assert req.eased == [bound] and lifted in req.released, (text, req)
+    assert not any(getattr(req.constraints, w) for w in ("faster", "slower", "calmer"))
+
+
+@pytest.mark.parametrize("text", ["a little faster please", "make it faster", "faster ones"])
+def test_a_comparative_without_permission_is_still_a_wish(text: str) -> None:
+    req = RulesReasoner().understand(text)
+    assert not req.eased and req.constraints.faster, text
+
+
+def test_eased_bounds_move_one_step() -> None:
+    from linernotes.tools.reason.easing import eased_value
+
+    assert eased_value("max_bpm", 100.0) == 110.0 and eased_value("min_bpm", 90.0) == 80.0
+    assert eased_value("max_energy", "medium") == "high"
+    assert eased_value("min_energy", "low") == "low"  # nothing below the lowest class
+    assert eased_value("max_duration_s", 240) == 288

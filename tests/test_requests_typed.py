@@ -436,6 +436,31 @@ def test_a_replaced_or_reversed_limit_leaves_no_contradiction(heldout_catalog) -
     assert "listening situation" not in after.reply and "instrumental only" not in after.reply
 
 
+def test_a_little_faster_is_ok_gives_the_cap_room(heldout_catalog) -> None:
+    """'nothing faster than 100' then 'hmm maybe a little faster is ok' asked for music
+    faster than the playlist's median and kept the cap of 100."""
+    settings = heldout_catalog.settings
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("nothing faster than 100", settings, thread=thread)
+    after = ask("hmm maybe a little faster is ok", settings, thread=thread)
+    c = after.request.constraints
+    assert c.max_bpm == 110 and not c.faster, c
+    assert "at most 100 BPM" not in after.reply.replace("(was at most 100 BPM)", ""), after.reply
+    assert "at most 110 BPM (was at most 100 BPM)" in after.reply, after.reply
+    assert after.playlist and all(float(r["bpm"]) <= 112 for r in _rows(heldout_catalog, after))
+
+
+def test_a_bound_that_leaves_no_room_is_not_said_any_more(heldout_catalog) -> None:
+    """'calm songs under 120 bpm' then 'over 140 then' dropped the cap but the reply still
+    listed “under 120 bpm” → at most 120 BPM."""
+    settings = heldout_catalog.settings
+    thread = f"t-{uuid.uuid4().hex[:8]}"
+    ask("calm songs under 120 bpm", settings, thread=thread)
+    after = ask("over 140 then", settings, thread=thread)
+    assert after.request.constraints.max_bpm is None
+    assert "at most 120 BPM" not in after.reply, after.reply
+
+
 def test_major_instead_of_minor_replaces_the_key_phrase(heldout_catalog) -> None:
     """'calm songs in a minor key' then 'hmm something in a major key instead of minor'
     asked "which one? Say #1-#8" (a swap of a track), and once read it searched

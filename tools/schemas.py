@@ -262,6 +262,11 @@ class Request(Record):
         description="Constraint fields this turn lifts ('vocals are fine': no_vocals and "
         "vocals_only), earlier turns' and standing ones included.",
     )
+    eased: list[str] = Field(
+        default_factory=list,
+        description="Bounds this turn gives a little room ('a little faster is ok' after "
+        "'under 100 bpm': max_bpm), moved one step by the refinement that knows them.",
+    )
 
 
 class Candidate(Record):

@@ -38,6 +38,7 @@ from linernotes.tools.reason.bounds import (
     playlist_length,
     tempo_bounds,
 )
+from linernotes.tools.reason.easing import ROOM, read_eased
 from linernotes.tools.reason.keys import (
     named_eras,
     named_keys,
@@ -173,6 +174,7 @@ class Reading:
     query_words: list[str] = field(default_factory=list)  # asked-for music words, in order
     allowed_genres: set[str] = field(default_factory=set)  # "metal is fine": never excluded
     released: set[str] = field(default_factory=set)  # "vocals are fine": lifts no_vocals
+    eased: set[str] = field(default_factory=set)  # "a little faster is ok": max_bpm gives
     quotas: list[tuple[list[str], int]] = field(default_factory=list)  # "3 punk and 2 jazz"
 
 
@@ -304,6 +306,11 @@ def read_request(
         said = f" (at most {MAX_COUNT} per answer)" if count > MAX_COUNT else ""
         reading.understood.append(f"{reading.count} pick{'s' if reading.count != 1 else ''}{said}")
         spans.append(cspan)
+    for bound, wishes, span, typed in read_eased(_mask(low, spans)):  # "faster is ok"
+        reading.eased.add(bound)
+        reading.released |= set(wishes)
+        reading.understood.append(f"“{typed}” → {ROOM}")
+        spans.append(span)
     if relative is not None:
         spans += [m.span() for m in relative.finditer(_mask(low, spans))]
     for between in feel_spans(_mask(low, spans), vocab):  # "between chill and upbeat"

@@ -24,6 +24,7 @@ from linernotes.tools.catalog.lexical import lexical_for
 from linernotes.tools.errors import LinernotesError
 from linernotes.tools.reason import rules_vocab as vocab
 from linernotes.tools.reason.bounds import COMPARE, LENGTH, duration_words
+from linernotes.tools.reason.easing import without_eased
 from linernotes.tools.reason.honesty import honesty
 from linernotes.tools.reason.names import Names, _is_words, find_names
 from linernotes.tools.reason.reading import EITHER_WAY, MAX_COUNT, Reading, read_request
@@ -220,6 +221,7 @@ class RulesReasoner:
             did_you_mean=names.did_you_mean,
             language=reading.language,
             released=sorted(reading.released),
+            eased=sorted(reading.eased),
         )
 
     @staticmethod
@@ -416,7 +418,7 @@ class RulesReasoner:
         """What the reading found, plus relative wishes (calmer, faster than the anchor)."""
         values: dict[str, Any] = dict(reading.constraints)
         # "faster than 120 bpm", "no longer than 5 minutes": bounds, not wishes
-        plain = LENGTH.sub(" ", COMPARE.sub(" ", text))
+        plain = without_eased(LENGTH.sub(" ", COMPARE.sub(" ", text)))  # "faster is ok": room
         for name, pattern in vocab.RULES:
             if name in RELATIVE and pattern.search(plain):
                 values[name] = True
