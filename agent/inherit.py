@@ -79,7 +79,8 @@ def inherit(basis: Request, turn: Request) -> Request:
     # what the turn lifts or replaces, and any standing bound that merging dropped ("over
     # 140" after "under 120") or easing moved
     gone = superseded(turn.constraints, turn.released) | dropped(basis.constraints, constraints)
-    said = still_true(understood_without(basis.understood, gone | set(room)), basis, set(room))
+    gone |= set(room)
+    said = still_true(understood_without(basis.understood, gone), basis, set(room))
     return basis.model_copy(
         update={
             "text": turn.text,
@@ -87,7 +88,7 @@ def inherit(basis: Request, turn: Request) -> Request:
             "context": turn.context or basis.context,
             "context_name": turn.context_name or basis.context_name,
             "constraints": constraints,
-            "text_query": query_without(_query_of(basis, turn), gone | set(room)),
+            "text_query": query_without(_query_of(basis, turn), gone),
             "count": turn.count or basis.count,
             # what this turn added is said too ("“not so loud” → energy up to medium")
             "understood": list(dict.fromkeys([*said, *_with_room(turn.understood, room)])),

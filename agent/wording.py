@@ -11,7 +11,7 @@ from typing import Any
 
 from linernotes.tools.analysis.scales import likely_voiced
 from linernotes.tools.catalog.filters import TEMPO_STEP
-from linernotes.tools.clip import GENRE_SHOWN, clip
+from linernotes.tools.clip import GENRE_SHOWN, clip, counted
 from linernotes.tools.judge.facts import facts
 from linernotes.tools.judge.notes import key_words, tempo_words
 from linernotes.tools.reason.bounds import duration_words, length_words
@@ -154,7 +154,7 @@ def intro(
     request: Request, anchor: Track | None, profile: Any, n: int, than: Levels | None = None
 ) -> str:
     """One line naming what the picks answer: anchor, context, constraints."""
-    what = f"{n} pick{'s' if n != 1 else ''}"
+    what = counted(n, "pick")
     if anchor is not None:
         what += f" like “{anchor.title}” ({describe_track(anchor)})"
     elif request.text_query:

@@ -1,4 +1,4 @@
-"""Cut text shown to people to a readable length.
+"""Text shown to people: cut to a readable length, and counts said right.
 
 Tags and arguments come from users' files and messages: a genre tag may hold 300
 characters (the ingest cap) and a tool argument a whole list, and one of them must not

@@ -152,27 +152,34 @@ def voice_features(s: Spectrum, peaks: tuple[np.ndarray, ...], loud: np.ndarray)
     )
 
 
-def partial_tracks(
-    t: np.ndarray,
-    freq: np.ndarray,
-    level: np.ndarray,
-    n_frames: int,
-    link_cents: float = HELD.link_cents,
-) -> list[tuple[int, np.ndarray]]:
-    """(first frame, pitch in cents per frame) of every partial track.
+def strongest_partials(s: Spectrum, peaks: tuple[np.ndarray, ...]) -> list[list[float]]:
+    """Pitch (cents re A440) of each frame's PARTIALS strongest peaks in the voice range.
 
-    A partial is one of the PARTIALS strongest peaks of a frame, linked to the nearest
-    peak of the next frame within ``link_cents`` (each peak continues at most one).
+    Shared by every SUNG_RULES reading, which differ only in how they link them.
     """
+    t, freq, level = peaks
+    sel = (freq >= VOICE_FMIN) & (freq <= VOICE_FMAX)
+    t, freq, level = t[sel], freq[sel], level[sel]
     cents = 1200.0 * np.log2(np.maximum(freq, EPS) / 440.0)
     order = np.lexsort((-cents, -level, t))  # by frame, strongest first
     ts = t[order]
     first = np.r_[0, np.flatnonzero(ts[1:] != ts[:-1]) + 1] if ts.size else ts
     rank = np.arange(ts.size) - np.repeat(first, np.diff(np.r_[first, ts.size]))
     keep = order[rank < PARTIALS]
-    per_frame: list[list[float]] = [[] for _ in range(n_frames)]
+    per_frame: list[list[float]] = [[] for _ in range(s.mag.shape[0])]
     for ti, ci in zip(t[keep].tolist(), cents[keep].tolist(), strict=True):
         per_frame[ti].append(ci)
+    return per_frame
+
+
+def partial_tracks(
+    per_frame: list[list[float]], link_cents: float = HELD.link_cents
+) -> list[tuple[int, np.ndarray]]:
+    """(first frame, pitch in cents per frame) of every partial track.
+
+    Each of a frame's strongest peaks (``strongest_partials``) is linked to the nearest
+    peak of the next frame within ``link_cents`` (each peak continues at most one).
+    """
     active: list[tuple[int, list[float]]] = []
     done: list[tuple[int, list[float]]] = []
     for f, now in enumerate(per_frame):
@@ -200,26 +207,29 @@ def sung_share(
     A singer's: rate 4-7.5 Hz, the ``rule``'s depth and regularity, on a note held long
     enough to judge (MIN_NOTE_S).
     """
-    t, freq, level = peaks
-    sel = (freq >= VOICE_FMIN) & (freq <= VOICE_FMAX)
-    n_frames = s.mag.shape[0]
+    return _covered(s, strongest_partials(s, peaks), loud, rule)
+
+
+def sung_probability(s: Spectrum, peaks: tuple[np.ndarray, ...], loud: np.ndarray) -> float:
+    """The second opinion, 0-1: the most confident of the SUNG_RULES."""
+    per_frame = strongest_partials(s, peaks)
+    return max(
+        _logistic(rule.slope * (_covered(s, per_frame, loud, rule) - rule.split))
+        for rule in SUNG_RULES
+    )
+
+
+def _covered(s: Spectrum, per_frame: list[list[float]], loud: np.ndarray, rule: SungRule) -> float:
+    """``sung_share`` from the frames' strongest partials, linked as ``rule`` says."""
     min_len = max(8, round(MIN_NOTE_S * s.fps))
-    sung = np.zeros(n_frames, dtype=bool)
-    for start, seq in partial_tracks(t[sel], freq[sel], level[sel], n_frames, rule.link_cents):
+    sung = np.zeros(len(per_frame), dtype=bool)
+    for start, seq in partial_tracks(per_frame, rule.link_cents):
         if seq.size < min_len:
             continue
         ratio, depth = _vibrato(seq, s.fps)
         if ratio > rule.ratio and rule.depth_cents <= depth <= VIBRATO_PP_CENTS[1]:
             sung[start : start + seq.size] = True
     return float(sung[loud].sum() / max(1, int(loud.sum())))
-
-
-def sung_probability(s: Spectrum, peaks: tuple[np.ndarray, ...], loud: np.ndarray) -> float:
-    """The second opinion, 0-1: the most confident of the SUNG_RULES."""
-    return max(
-        _logistic(rule.slope * (sung_share(s, peaks, loud, rule) - rule.split))
-        for rule in SUNG_RULES
-    )
 
 
 def _logistic(z: float) -> float:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linernotes.tools.analysis.scales import ENERGY_ORDER
+from linernotes.tools.clip import counted
 from linernotes.tools.reason.bounds import (
     TEMPO_RANGE,
     energy_bounds,
@@ -304,7 +305,7 @@ def read_request(
     elif cspan and count is not None:
         reading.count = min(count, MAX_COUNT)
         said = f" (at most {MAX_COUNT} per answer)" if count > MAX_COUNT else ""
-        reading.understood.append(f"{reading.count} pick{'s' if reading.count != 1 else ''}{said}")
+        reading.understood.append(f"{counted(reading.count, 'pick')}{said}")
         spans.append(cspan)
     for bound, wishes, span, typed in read_eased(_mask(low, spans)):  # "faster is ok"
         reading.eased.add(bound)

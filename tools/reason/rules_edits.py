@@ -30,15 +30,14 @@ from pydantic import BaseModel, Field
 from linernotes.tools.reason import rules_vocab as vocab
 from linernotes.tools.schemas import Constraints
 
-DISLIKE = re.compile(
+NEEDS_A_TRACK = re.compile(
     rf"(?:don'?t|do not|doesn'?t) (?:like|love|want|fit)|hate|not a fan of|not feeling|"
-    rf"{vocab.VERDICT_BAD}",
+    rf"{vocab.VERDICT_BAD}|instead of",
     re.I,
 )
-"""Dislike words of ``SWAP``: an edit only when they point at a playlist entry."""
-INSTEAD = re.compile(r"instead of", re.I)
-"""``SWAP``'s "instead of" names a track ("#3 instead of #5") or a wish ("piano instead of
-guitar"): an edit only in the first case."""
+"""``SWAP`` words that are an edit only when they point at a playlist entry: dislike ("I
+don't want #3"; "I don't want anything faster than 100" asks for music) and "instead of"
+("#3 instead of #5"; "piano instead of guitar" is a wish and what it replaces)."""
 
 PlaylistOp = Literal[
     "more",
@@ -403,9 +402,7 @@ def read_edit(text: str) -> Edit:
         return Edit(op="resize", size=None)
     wide = condition(clean) if not [r for r in refs if r.startswith("#")] else None
     swap = vocab.SWAP.search(clean)
-    if swap and (refs or not (DISLIKE.fullmatch(swap.group(0)) or INSTEAD.fullmatch(swap[0]))):
-        # "I don't want #3" swaps; "I don't want anything faster than 100" asks for music, and
-        # so does "major instead of minor" (no track named: a wish and what it replaces)
+    if swap and (refs or not NEEDS_A_TRACK.fullmatch(swap[0])):
         if wide is not None:
             return Edit(op="swap", keep=wide, sticky=sticky)
         return Edit(op="swap", refs=refs, sticky=sticky)

@@ -172,6 +172,8 @@ _TOO = (
     r"(?<!aren't )(?<!arent )(?<!wasn't )(?<!weren't )(?<!not be )(?<!never )(?<!n't be )"
     r"(?<!nt be )(?<!cannot be )\btoo\s+"
 )
+_UP_VERBS = "pump|amp|turn|kick|crank|liven|spice|pick|perk|step|ramp|jazz"
+"""Verbs of "X it up" that ask for more energy; their "it" is the music, never a track."""
 _LIST = r"(?:list|playlist|mix|set|queue)"
 _NOT_THE_LIST = "".join(
     f"(?<!{w} )" for w in ("list", "playlist", "mix", "set", "queue", "it", "this")
@@ -193,8 +195,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"hectic|wild))\b", re.I)),
     ("more_energetic", re.compile(
         r"\b(more (?:energetic|energy|intense|upbeat|driving|punchy|aggressive|lively)|"
-        r"higher energy|punchier|harder|livelier|(?:pump|amp|turn|kick|crank|liven|spice|"
-        r"pick|perk|step|ramp|jazz) (?:it|things) up|liven up|"
+        rf"higher energy|punchier|harder|livelier|(?:{_UP_VERBS}) (?:it|things) up|liven up|"
         rf"{_TOO}(?:calm|quiet|soft|mellow|sleepy|boring|chill|chilled|dull|sedate))\b", re.I)),
     ("faster", re.compile(
         rf"\b(faster|quicker|higher tempo|more tempo|speed (?:it|things) up|"
@@ -283,8 +284,8 @@ PRONOUN = re.compile(
 # "tone it down", "speed it up", "mix it up": the "it" of a phrasal verb is the music as a
 # whole, never one track.
 IDIOM_IT = re.compile(
-    r"\b(?:tone|turn|dial|bring|calm|take|wind|pump|amp|kick|crank|speed|slow|mix|switch|"
-    r"shake|chill|liven|spice|jazz|pick|perk|step|ramp)\s+it\s+(?:down|up|back|out)\b"
+    rf"\b(?:tone|dial|bring|calm|take|wind|speed|slow|mix|switch|shake|chill|{_UP_VERBS})"
+    r"\s+it\s+(?:down|up|back|out)\b"
     # "make it calmer", "make it a bit livelier": the list (never "make it 10")
     rf"|\bmake\s+it\s+(?!{NUM}\b|#)",
     re.I,
